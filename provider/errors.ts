@@ -29,7 +29,9 @@ export const ErrorCodes = {
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Details attached to an error. Values here must never be secrets. */
-export type ErrorDetails = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
+export type ErrorDetails = Readonly<
+  Record<string, string | number | boolean | readonly string[] | undefined>
+>;
 
 export class CvmSecretsError extends Error {
   override readonly name = "CvmSecretsError";

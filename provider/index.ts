@@ -3,10 +3,10 @@
  * @packageDocumentation
  */
 export {
+  ENVELOPE_OVERHEAD,
   type EncryptEnvOptions,
   type EnvInput,
   type EnvPair,
-  ENVELOPE_OVERHEAD,
   encryptEnv,
 } from "./core/envelope";
 export {

@@ -100,7 +100,10 @@ export function envPlaintext(pairs: readonly EnvPair[]): Uint8Array {
  */
 export function parseEncryptionPublicKey(publicKeyHex: string): Uint8Array {
   if (typeof publicKeyHex !== "string") {
-    throw new CvmSecretsError(ErrorCodes.INVALID_PUBLIC_KEY, "the encryption public key must be a hex string");
+    throw new CvmSecretsError(
+      ErrorCodes.INVALID_PUBLIC_KEY,
+      "the encryption public key must be a hex string",
+    );
   }
   const key = decodeHex(publicKeyHex.trim(), 32);
   if (!key) {

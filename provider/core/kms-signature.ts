@@ -53,7 +53,11 @@ export type KeySignatureVerdict =
   | { readonly ok: false; readonly reason: KeySignatureFailure; readonly message: string };
 
 /** The message the KMS signs (legacy when `timestamp` is undefined). */
-export function keySignatureMessage(appId: Uint8Array, publicKey: Uint8Array, timestamp?: bigint): Uint8Array {
+export function keySignatureMessage(
+  appId: Uint8Array,
+  publicKey: Uint8Array,
+  timestamp?: bigint,
+): Uint8Array {
   if (timestamp === undefined) return concatBytes(PREFIX, appId, publicKey);
   const ts = new Uint8Array(8);
   new DataView(ts.buffer).setBigUint64(0, timestamp, false);
@@ -83,7 +87,8 @@ export function verifyKeySignature(input: KeySignatureInput): KeySignatureVerdic
   const appId = decodeHex(input.appId, 20);
   if (!appId) return fail("malformed-app-id", "the app id must be 20 bytes (40 hex digits)");
   const publicKey = decodeHex(input.publicKey, 32);
-  if (!publicKey) return fail("malformed-public-key", "the signed public key must be 32 bytes (64 hex digits)");
+  if (!publicKey)
+    return fail("malformed-public-key", "the signed public key must be 32 bytes (64 hex digits)");
   const signature = decodeHex(input.signature, 65);
   if (!signature) return fail("malformed-signature", "the signature must be 65 bytes (r || s || v) in hex");
   const trusted = normalizeSigner(input.trustedSigner);
