@@ -1,6 +1,8 @@
 // Jest runs TypeScript through SWC. @noble/* v2 ships ESM only, so it is transformed too
 // (Node >= 22 can `require()` it natively, jest's module system cannot).
-const transform = { "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }] };
+const transform = {
+  "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022" }, module: { type: "commonjs" } }],
+};
 const transformIgnorePatterns = ["/node_modules/(?!@noble/)"];
 const common = { transform, transformIgnorePatterns, testEnvironment: "node" };
 

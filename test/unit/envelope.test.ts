@@ -50,6 +50,13 @@ describe("encryptEnv: research/phala.md §1.4 vectors", () => {
     );
   });
 
+  test("each vector decrypts with the simulator's secret key (node:crypto)", () => {
+    for (const [env, blob] of VECTORS) {
+      const pairs = toEnvPairs(env as Record<string, string>);
+      expect(guestDecrypt(blob, RECIPIENT_SECRET)).toEqual({ env: pairs });
+    }
+  });
+
   test("0x prefix and upper case on the key are accepted", () => {
     const [env, expected] = VECTORS[0]!;
     const key = `0X${RECIPIENT_PUBLIC.toUpperCase()}`;

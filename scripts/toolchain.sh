@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Sets up everything the tests, the demo and the examples need, from a fresh clone:
+#   - Node >= 22 (the npm package `node`, a devDependency, puts Node 24 in node_modules/.bin)
+#   - the Pulumi CLI at the version of the pinned @pulumi/pulumi SDK, built from Pulumi's Go
+#     modules with a throw-away wrapper module (research/pulumi.md §3.4; `go install mod@v`
+#     fails because of replace directives) and cached outside the clone, keyed by version
+#   - the Node.js language host and the pulumi-resource-pulumi-nodejs shim
+#   - Debian packages the registry tests need (scripts/install-debian-packages.sh)
+# and links them into .toolchain/bin. Source scripts/env.sh afterwards to put them on PATH.
+#
+# Environment:
+#   CVM_SECRETS_CACHE   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-cvm-secrets)
+#   PULUMI_CLI          use this `pulumi` binary instead of building one
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf '[toolchain] %s\n' "$*" >&2; }
+die() { printf '[toolchain] error: %s\n' "$*" >&2; exit 1; }
+
+# --- Node -----------------------------------------------------------------------------------
+[ -x node_modules/.bin/node ] || die "node_modules is missing: run 'npm ci' first (it also installs Node 24)."
+NODE_MAJOR="$(node_modules/.bin/node -p 'process.versions.node.split(".")[0]')"
+[ "$NODE_MAJOR" -ge 22 ] || die "node_modules/.bin/node is Node $NODE_MAJOR; Node >= 22 is required."
+export PATH="$ROOT/node_modules/.bin:$PATH"
+
+SDK_VERSION="$(node -p 'require("@pulumi/pulumi/package.json").version')"
+V="v$SDK_VERSION"
+CACHE="${CVM_SECRETS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-cvm-secrets}"
+CLI_DIR="$CACHE/pulumi-$V"
+BIN="$ROOT/.toolchain/bin"
+mkdir -p "$BIN" "$CACHE"
+
+# The Go language host has no semver tags; its pseudo-version is that of the commit the
+# pkg/vX tag points at (research/pulumi.md §3.2). Known mappings, newest first.
+langhost_pseudo_version() {
+  case "$1" in
+    v3.259.0) echo "v3.0.0-20260820084410-a05d88f24d05" ;;
+    *) echo "" ;;
+  esac
+}
+
+build_cli() {
+  command -v go >/dev/null 2>&1 || die "Go >= 1.25 is needed to build the Pulumi CLI $V (none on PATH).
+Install Go, or put a pulumi $V on PATH, or set PULUMI_CLI to one."
+  local work
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$work'" RETURN
+  say "building the Pulumi CLI $V from Pulumi's Go modules (first run only; takes several minutes)"
+  cat >"$work/go.mod" <<EOF
+module pulumi-cli-build.invalid
+
+go 1.25
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 $V
+	github.com/pulumi/pulumi/sdk/v3 $V
+)
+
+// Upstream pkg/go.mod carries this replace; replaces only apply in the main module.
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+
+tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+EOF
+  local start=$SECONDS
+  (cd "$work" && go mod tidy >"$work/tidy.log" 2>&1) || { tail -20 "$work/tidy.log" >&2; die "resolving the Pulumi $V modules failed"; }
+  (cd "$work" && GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$V" tool) \
+    || die "building the Pulumi CLI $V failed"
+  mkdir -p "$CLI_DIR.tmp"
+  mv "$work/bin/pulumi" "$CLI_DIR.tmp/pulumi"
+  say "built pulumi $V in $((SECONDS - start)) s"
+
+  # The official Node.js language host, if the module proxy serves it.
+  local pseudo
+  pseudo="$(langhost_pseudo_version "$V")"
+  if [ -n "$pseudo" ]; then
+    (cd "$work" && go get -tool "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$pseudo" >"$work/lh.log" 2>&1 &&
+      GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
+        github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 >>"$work/lh.log" 2>&1 &&
+      mv "$work/bin/pulumi-language-nodejs" "$CLI_DIR.tmp/") \
+      || say "the official pulumi-language-nodejs is not available from the Go module proxy; using scripts/langhost (see README)"
+  fi
+  rm -rf "$CLI_DIR" && mv "$CLI_DIR.tmp" "$CLI_DIR"
+}
+
+if [ -n "${PULUMI_CLI:-}" ]; then
+  PULUMI="$PULUMI_CLI"
+elif command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "$V" ] &&
+  [ "$(dirname "$(command -v pulumi)")" != "$BIN" ]; then
+  PULUMI="$(command -v pulumi)"
+  say "using pulumi $V from PATH"
+else
+  if [ ! -x "$CLI_DIR/pulumi" ]; then
+    exec 9>"$CACHE/.build-$V.lock"
+    flock 9
+    [ -x "$CLI_DIR/pulumi" ] || build_cli
+    flock -u 9
+  fi
+  PULUMI="$CLI_DIR/pulumi"
+fi
+[ "$("$PULUMI" version)" = "$V" ] || die "$PULUMI is not version $V"
+
+# A hard link (or copy), not a symlink: the CLI looks for its bundled plugins next to its own
+# resolved path, and finding them there avoids "using ... from $PATH" warnings in every run.
+rm -f "$BIN/pulumi"
+ln "$PULUMI" "$BIN/pulumi" 2>/dev/null || cp "$PULUMI" "$BIN/pulumi"
+if [ -x "$CLI_DIR/pulumi-language-nodejs" ]; then
+  ln -sfn "$CLI_DIR/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
+elif [ -x "$(dirname "$PULUMI")/pulumi-language-nodejs" ]; then
+  ln -sfn "$(dirname "$PULUMI")/pulumi-language-nodejs" "$BIN/pulumi-language-nodejs"
+else
+  chmod +x "$ROOT/scripts/langhost/pulumi-language-nodejs.js"
+  ln -sfn "$ROOT/scripts/langhost/pulumi-language-nodejs.js" "$BIN/pulumi-language-nodejs"
+fi
+SHIM="$ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+chmod +x "$SHIM"
+ln -sfn "$SHIM" "$BIN/pulumi-resource-pulumi-nodejs"
+
+# --- Debian packages for the registry tests ---------------------------------------------------
+if [ -f "$ROOT/scripts/install-debian-packages.sh" ] && [ "${CVM_SECRETS_SKIP_APT:-}" != "1" ]; then
+  bash "$ROOT/scripts/install-debian-packages.sh"
+fi
+
+say "ready: node $(node --version), pulumi $("$BIN/pulumi" version), language host $(readlink "$BIN/pulumi-language-nodejs" | sed "s|$ROOT/||")"

@@ -1,0 +1,120 @@
+/**
+ * Runs the real Pulumi CLI (built by scripts/toolchain.sh) offline against a file:// backend in
+ * a private temporary home, the way research/pulumi.md §3.7 describes.
+ */
+import { type SpawnOptions, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+const TOOLCHAIN_BIN = path.join(REPO_ROOT, ".toolchain", "bin");
+const NODE_BIN = path.join(REPO_ROOT, "node_modules", ".bin");
+
+export interface PulumiResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PulumiWorkspace {
+  /** Directory of the program (holds Pulumi.yaml). */
+  dir: string;
+  /** Environment every command runs with. */
+  env: NodeJS.ProcessEnv;
+  /** Runs `pulumi <args>` in `dir`; never throws on a non-zero exit. */
+  run(
+    args: string[],
+    options?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+  ): Promise<PulumiResult>;
+  /** Like run, but throws with the CLI output when the exit code is not 0. */
+  ok(
+    args: string[],
+    options?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number },
+  ): Promise<PulumiResult>;
+  /** Removes the temporary home and state. */
+  dispose(): void;
+}
+
+export function assertToolchain(): void {
+  if (!existsSync(path.join(TOOLCHAIN_BIN, "pulumi"))) {
+    throw new Error("the Pulumi CLI is not set up: run `npm run toolchain` (npm test does it for you)");
+  }
+}
+
+/**
+ * A private Pulumi home + file:// backend for a program directory. When `programDir` is
+ * outside the repository, `node_modules` is linked into it so the SDK and this package resolve.
+ */
+export function pulumiWorkspace(programDir: string, extraEnv: NodeJS.ProcessEnv = {}): PulumiWorkspace {
+  assertToolchain();
+  const scratch = mkdtempSync(path.join(tmpdir(), "cvms-pulumi-"));
+  const home = path.join(scratch, "home");
+  const state = path.join(scratch, "state");
+  mkdirSync(home);
+  mkdirSync(state);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${TOOLCHAIN_BIN}${path.delimiter}${NODE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    // jest sets NODE_ENV=test and may leave NODE_OPTIONS; neither belongs in a user's run.
+    NODE_ENV: undefined,
+    NODE_OPTIONS: undefined,
+    ...extraEnv,
+  };
+  const run: PulumiWorkspace["run"] = (args, options = {}) =>
+    new Promise((resolve, reject) => {
+      const spawnOptions: SpawnOptions = {
+        cwd: programDir,
+        env: { ...env, ...options.env },
+        stdio: ["pipe", "pipe", "pipe"],
+      };
+      const child = spawn(path.join(TOOLCHAIN_BIN, "pulumi"), args, spawnOptions);
+      let stdout = "";
+      let stderr = "";
+      child.stdout?.on("data", (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr?.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 300_000);
+      child.on("error", reject);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      child.stdin?.end(options.input ?? "");
+    });
+  return {
+    dir: programDir,
+    env,
+    run,
+    async ok(args, options) {
+      const result = await run(args, options);
+      if (result.code !== 0) {
+        throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+      }
+      return result;
+    },
+    dispose() {
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates a throw-away program directory outside the repository with the given files. */
+export function scratchProgram(files: Record<string, string>): { dir: string; dispose(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "cvms-program-"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
