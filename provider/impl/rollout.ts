@@ -1,0 +1,85 @@
+/**
+ * Rolling env pushes (DESIGN.md §2.2): targets restart in waves of `maxUnavailable`; a wave
+ * starts only when every CVM of the previous one is `running` and not `in_progress`
+ * (research/phala.md §3.7). The first failure stops the rollout after the CVMs already in
+ * flight have settled, and the result says exactly which CVMs carry the new env and are
+ * running, so the next `pulumi up` pushes only to the others.
+ */
+
+/** One CVM to push to. */
+export interface RolloutTarget {
+  /** CVM id as the user gave it. */
+  cvm: string;
+  /** Why this CVM restarts (names only). */
+  reason: string;
+}
+
+/** The I/O a rollout needs; the provider binds it to the Phala Cloud client. */
+export interface RolloutPort {
+  /** Pushes the env to one CVM (`PATCH /cvms/{id}/envs`); resolves when the API accepted it. */
+  push(target: RolloutTarget): Promise<void>;
+  /** Resolves when the CVM is `running` and not `in_progress`; rejects on stop, boot error or timeout. */
+  waitReady(target: RolloutTarget): Promise<void>;
+}
+
+export interface RolloutResult {
+  /** CVMs that took the new env and are running again, in completion order. */
+  done: string[];
+  /** CVMs whose push was accepted but which did not become ready (their state is unknown). */
+  failed: Array<{ cvm: string; error: Error }>;
+  /** CVMs never touched because the rollout stopped first. */
+  untouched: string[];
+  /** The first error, when the rollout stopped. */
+  error?: Error;
+}
+
+/** Splits targets into waves of at most `size`. */
+export function waves<T>(targets: readonly T[], size: number): T[][] {
+  const width = Math.max(1, Math.floor(size));
+  const out: T[][] = [];
+  for (let i = 0; i < targets.length; i += width) out.push(targets.slice(i, i + width));
+  return out;
+}
+
+/** Runs the rollout. Never throws: failures are reported in the result. */
+export async function rollOut(
+  targets: readonly RolloutTarget[],
+  maxUnavailable: number,
+  port: RolloutPort,
+): Promise<RolloutResult> {
+  const result: RolloutResult = { done: [], failed: [], untouched: [] };
+  const plan = waves(targets, maxUnavailable);
+  for (let w = 0; w < plan.length; w++) {
+    const wave = plan[w]!;
+    const settled = await Promise.all(
+      wave.map(async (target) => {
+        try {
+          await port.push(target);
+        } catch (error) {
+          return { target, pushed: false, error: asError(error) };
+        }
+        try {
+          await port.waitReady(target);
+          return { target, pushed: true, error: undefined };
+        } catch (error) {
+          return { target, pushed: true, error: asError(error) };
+        }
+      }),
+    );
+    for (const s of settled) {
+      if (!s.error) result.done.push(s.target.cvm);
+      else if (s.pushed) result.failed.push({ cvm: s.target.cvm, error: s.error });
+      else result.untouched.push(s.target.cvm);
+      if (s.error && !result.error) result.error = s.error;
+    }
+    if (result.error) {
+      for (const later of plan.slice(w + 1)) result.untouched.push(...later.map((t) => t.cvm));
+      break;
+    }
+  }
+  return result;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,54 @@
+/**
+ * Process-wide provider settings. `configure` receives the whole stack config (research/pulumi.md
+ * §1.7); environment variables are the fallback. Read only inside provider methods, never at
+ * module scope of anything that is serialized.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Default API base, as in the official SDK (research/phala.md §3.1). */
+export const DEFAULT_API_URL = "https://cloud-api.phala.com/api/v1";
+
+export interface ProviderSettings {
+  /** Phala Cloud API key (`cvm-secrets:apiKey`, else `PHALA_CLOUD_API_KEY`). */
+  apiKey?: string;
+  /** API base URL (`cvm-secrets:apiUrl`, else `PHALA_CLOUD_API_PREFIX`, else the public API). */
+  apiUrl: string;
+  /** Stack-wide default registry credential (`cvm-secrets:defaultRegistry*`), if configured. */
+  defaultRegistry?: { registry: string; username: string; password: string };
+}
+
+let configured: Partial<ProviderSettings> = {};
+
+/** Called by the provider stub's `configure`. */
+export function configure(req: pulumi.dynamic.ConfigureRequest): void {
+  const get = (key: string): string | undefined => {
+    const value = req.config.get(`cvm-secrets:${key}`);
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const registry = get("defaultRegistry");
+  const username = get("defaultRegistryUsername");
+  const password = get("defaultRegistryPassword");
+  configured = {
+    apiKey: get("apiKey"),
+    apiUrl: get("apiUrl"),
+    defaultRegistry: registry && username && password ? { registry, username, password } : undefined,
+  };
+}
+
+/** The settings in force: stack config first, then the environment. */
+export function settings(): ProviderSettings {
+  return {
+    apiKey: configured.apiKey ?? nonEmpty(process.env.PHALA_CLOUD_API_KEY),
+    apiUrl: configured.apiUrl ?? nonEmpty(process.env.PHALA_CLOUD_API_PREFIX) ?? DEFAULT_API_URL,
+    defaultRegistry: configured.defaultRegistry,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** For tests: forget what `configure` set. */
+export function resetSettings(): void {
+  configured = {};
+}

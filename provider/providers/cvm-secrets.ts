@@ -1,0 +1,33 @@
+/**
+ * The dynamic provider object that Pulumi serializes into state (`__provider`, twice per
+ * resource). It is a stub on purpose (DESIGN.md §4, research/pulumi.md §1.6): every method
+ * `require()`s the installed implementation at run time, so
+ *   - `__provider` stays about 2 KB and captures no value (no credential can leak into it),
+ *   - upgrading the package reaches existing resources, including their delete and refresh.
+ * Do not import anything here at module scope and do not reference module-level values.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export const cvmSecretsProvider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    require("pulumi-cvm-secrets/internal/provider/impl/settings").configure(req);
+  },
+  async check(olds, news) {
+    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").check(olds, news);
+  },
+  async diff(id, olds, news) {
+    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").diff(id, olds, news);
+  },
+  async create(inputs) {
+    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").create(inputs);
+  },
+  async update(id, olds, news) {
+    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").update(id, olds, news);
+  },
+  async delete(id, props) {
+    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").remove(id, props);
+  },
+  async read(id, props) {
+    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").read(id, props);
+  },
+};

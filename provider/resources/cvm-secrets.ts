@@ -1,0 +1,157 @@
+/**
+ * `CvmSecrets`: the encrypted environment of one CVM or of a set of replicas, on Phala Cloud.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { cvmSecretsProvider } from "../providers/cvm-secrets";
+
+/** How replicas are restarted when what they see changes (DESIGN.md §2.2). */
+export interface RolloutArgs {
+  /** How many CVMs may restart at the same time. Default 1. */
+  maxUnavailable?: pulumi.Input<number>;
+  /** How long one CVM may take to be `running` again after its env is pushed. Default 600 s. */
+  readyTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Trust in the app's env-encryption key (DESIGN.md §2.4). */
+export interface KmsArgs {
+  /**
+   * For on-chain KMS apps: the secp256k1 public key (hex) that must have signed the app's
+   * encryption key. Defaults to the KMS `k256_pubkey` reported by the API.
+   */
+  trustedSigner?: pulumi.Input<string>;
+  /**
+   * Accept a change of the app's encryption key on the server. Off by default: the first key
+   * seen is pinned in state and a different key is refused with both fingerprints, because an
+   * API that swaps the key could otherwise obtain a ciphertext it can read.
+   */
+  allowKeyChange?: pulumi.Input<boolean>;
+}
+
+/** The parts of a registry credential a CVM needs (a `RegistryCredential` provides them). */
+export interface RegistryRef {
+  /** Normalised registry host, e.g. `ghcr.io`. */
+  registry: pulumi.Input<string>;
+  /** The `DSTACK_DOCKER_*` or `DSTACK_AWS_*` variables for the pre-launch script (secret). */
+  cvmEnv: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export interface CvmSecretsArgs {
+  /**
+   * The CVMs that carry this env, in any id form the API accepts: `cvm_…`, `app_<40 hex>`,
+   * the VM UUID, or the CVM name. Replicas of one app share its encryption key. Adding a CVM
+   * restarts only that CVM; removing one clears its env (see `retainOnRemove`).
+   */
+  cvms: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The variables the CVM sees, as plaintext. Every value is wrapped with `pulumi.secret`,
+   * encrypted on this machine to the app's KMS key and never stored or shown in plaintext.
+   * Keys: `^[A-Za-z_][A-Za-z0-9_]*$`, at most 255 bytes; values at most 128 KiB; at most 1024.
+   */
+  env: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * Pull credentials for the CVM's private images: a `RegistryCredential` (or its `registry`
+   * and `cvmEnv` outputs). Its variables are merged into the encrypted env. Without it, the
+   * stack-wide default (`cvm-secrets:defaultRegistry*` config) applies, if set.
+   */
+  registry?: pulumi.Input<RegistryRef>;
+  /** Rolling restarts. Changing only this never restarts anything. */
+  rollout?: pulumi.Input<RolloutArgs>;
+  /** Trust in the app's encryption key. */
+  kms?: pulumi.Input<KmsArgs>;
+  /**
+   * Check the env against the CVM's live compose file before pushing: a `${KEY}` the compose
+   * needs but `env` lacks is an error with `"error"` (default), a warning with `"warn"`.
+   */
+  composeCheck?: pulumi.Input<"error" | "warn" | "off">;
+  /**
+   * Take over CVMs whose env was set elsewhere (e.g. in the dashboard). Without it, creating
+   * this resource on a CVM that already has encrypted env is refused, so nothing is overwritten
+   * by accident. (Pulumi cannot `import` dynamic resources.)
+   */
+  adopt?: pulumi.Input<boolean>;
+  /** Keep the env of a CVM removed from `cvms` (and on destroy) instead of clearing it. */
+  retainOnRemove?: pulumi.Input<boolean>;
+  /**
+   * For on-chain KMS apps whose key set changed: the transaction that registered the compose
+   * hash named by the previous `pulumi up` error. Finishes the update (phase 2).
+   */
+  transactionHash?: pulumi.Input<string>;
+}
+
+/** What the last rollout did (names only). */
+export interface LastRollout {
+  /** ISO-8601 time the rollout finished or stopped. */
+  at: string;
+  /** CVMs that restarted, in the order they did. */
+  restarted: string[];
+  /** Why: keys added/changed/removed, registry rotation, new replica, key change. */
+  reason: string;
+}
+
+/**
+ * The encrypted environment of a CVM or a set of replicas.
+ *
+ * `pulumi preview` shows which keys change and how many CVMs restart, never a value. A second
+ * `pulumi up` with nothing changed makes no write and restarts nothing.
+ */
+export class CvmSecrets extends pulumi.dynamic.Resource {
+  /** The CVMs this resource manages. */
+  declare public readonly cvms: pulumi.Output<string[]>;
+  /** Names of the variables the CVMs receive (registry variables included), sorted. Not secret. */
+  declare public readonly envKeys: pulumi.Output<string[]>;
+  /** The app id of each CVM. */
+  declare public readonly appIds: pulumi.Output<Record<string, string>>;
+  /** The pinned env-encryption public key of each app (hex). */
+  declare public readonly encryptionPublicKeys: pulumi.Output<Record<string, string>>;
+  /** The compose hash of each CVM after the last push. */
+  declare public readonly composeHashes: pulumi.Output<Record<string, string>>;
+  /** What the last rollout restarted and why. */
+  declare public readonly lastRollout: pulumi.Output<LastRollout | undefined>;
+  /**
+   * A short fingerprint per key: HMAC-SHA256 of the value under a random per-resource key that
+   * is kept secret in state. It changes exactly when the value changes, so a reviewer sees which
+   * secret changed; without the secret key it reveals nothing about the value.
+   */
+  declare public readonly fingerprints: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
+    const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
+    const props = {
+      cvms: args.cvms,
+      env: secretValues(args.env),
+      registryHost: registry?.registry,
+      registryEnv: registry === undefined ? undefined : pulumi.secret(registry.cvmEnv),
+      rollout: args.rollout,
+      kms: args.kms,
+      composeCheck: args.composeCheck,
+      adopt: args.adopt,
+      retainOnRemove: args.retainOnRemove,
+      transactionHash: args.transactionHash,
+      // Filled by the provider's check from the previous state, or randomly for a new resource;
+      // passed as a secret so the engine keeps the checked value secret (research/pulumi.md §1.5).
+      fingerprintSalt: pulumi.secret(""),
+      // Output-only properties must be named here to become Output properties (§1.4).
+      envKeys: undefined,
+      appIds: undefined,
+      encryptionPublicKeys: undefined,
+      composeHashes: undefined,
+      lastRollout: undefined,
+      fingerprints: undefined,
+    };
+    super(cvmSecretsProvider, name, props, opts, "cvm-secrets", "CvmSecrets");
+  }
+}
+
+/** Wraps each value as a secret when the keys are known now, else the whole map. */
+function secretValues(
+  env: pulumi.Input<Record<string, pulumi.Input<string>>>,
+): pulumi.Input<Record<string, pulumi.Input<string>>> {
+  if (env !== null && typeof env === "object" && !pulumi.Output.isInstance(env) && !isPromise(env)) {
+    return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, pulumi.secret(value)]));
+  }
+  return pulumi.secret(env) as pulumi.Output<Record<string, string>>;
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | undefined)?.then === "function";
+}
