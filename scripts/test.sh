@@ -13,6 +13,8 @@ echo "[test] lint and format (biome)"
 biome ci .
 echo "[test] types (tsc)"
 tsc -p tsconfig.json --noEmit
+echo "[test] build (tsc)"
+tsc -p tsconfig.build.json
 echo "[test] jest: unit, emulator, registry, e2e"
 report="$(mktemp)"
 status=0

@@ -1,0 +1,66 @@
+/**
+ * The provider objects that land in `__provider` (twice per resource) must stay tiny, capture
+ * nothing, and still work after Pulumi's round trip through require-from-string
+ * (research/pulumi.md §1.6, §4.1).
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const NODE = path.join(ROOT, "node_modules", ".bin", "node");
+const SECRET_API_KEY = "phak_serialization-test-secret-0123456789";
+
+interface Serialized {
+  bytes: number;
+  containsSecrets: boolean;
+  text: string;
+}
+
+function serialize(moduleName: string, exportName: string): Serialized {
+  const run = spawnSync(
+    NODE,
+    [path.join(__dirname, "../support/serialize-provider.js"), moduleName, exportName],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      // A credential in the environment must not end up in the text.
+      env: { ...process.env, PHALA_CLOUD_API_KEY: SECRET_API_KEY, NODE_OPTIONS: "" },
+    },
+  );
+  if (run.status !== 0) throw new Error(`serialization failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as Serialized;
+}
+
+const PROVIDERS = [
+  ["pulumi-cvm-secrets/internal/provider/providers/cvm-secrets", "cvmSecretsProvider"],
+  ["pulumi-cvm-secrets/internal/provider/providers/registry-credential", "registryCredentialProvider"],
+] as const;
+
+describe.each(PROVIDERS)("%s", (moduleName, exportName) => {
+  let serialized: Serialized;
+  beforeAll(() => {
+    serialized = serialize(moduleName, exportName);
+  });
+
+  test("stays under 4 KB and captures no secret", () => {
+    expect(serialized.bytes).toBeLessThan(4096);
+    expect(serialized.containsSecrets).toBe(false);
+    expect(serialized.text).not.toContain(SECRET_API_KEY);
+  });
+
+  test("captures no machine path and no module-level value", () => {
+    expect(serialized.text).not.toContain(ROOT);
+    // Only the package's own implementation is loaded, by package name, at run time.
+    const requires = [...serialized.text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    expect(requires.length).toBeGreaterThan(0);
+    for (const r of requires) expect(r).toMatch(/^pulumi-cvm-secrets\/internal\/provider\/impl\//);
+  });
+
+  test("survives the require-from-string round trip and exposes every method", () => {
+    const requireFromString = require("require-from-string") as (code: string) => { handler(): unknown };
+    const provider = requireFromString(serialized.text).handler() as Record<string, unknown>;
+    for (const method of ["configure", "check", "diff", "create", "update", "delete", "read"]) {
+      expect(typeof provider[method]).toBe("function");
+    }
+  });
+});
