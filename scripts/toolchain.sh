@@ -19,7 +19,7 @@ say() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] error: %s\n' "$*" >&2; exit 1; }
 
 # --- Node -----------------------------------------------------------------------------------
-[ -x node_modules/.bin/node ] || die "node_modules is missing: run 'npm ci' first (it also installs Node 24)."
+[ -x node_modules/.bin/node ] || die "node_modules is missing: run 'npm install' first (it also installs Node 24)."
 NODE_MAJOR="$(node_modules/.bin/node -p 'process.versions.node.split(".")[0]')"
 [ "$NODE_MAJOR" -ge 22 ] || die "node_modules/.bin/node is Node $NODE_MAJOR; Node >= 22 is required."
 export PATH="$ROOT/node_modules/.bin:$PATH"
