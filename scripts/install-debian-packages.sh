@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the registry test tier needs (research/registry.md §6):
+#   docker-registry  (CNCF distribution, binary /usr/bin/docker-registry)
+#   apache2-utils    (htpasswd, for bcrypt entries)
+# Idempotent: does nothing when both binaries are present. Set CVM_SECRETS_SKIP_APT=1 to skip.
+# The packaged docker-registry service is not used (tests start their own instance on a free
+# loopback port); on hosts without systemd the package does not start it.
+set -euo pipefail
+
+if [[ "${CVM_SECRETS_SKIP_APT:-}" == "1" ]]; then
+  echo "install-debian-packages: CVM_SECRETS_SKIP_APT=1, skipping" >&2
+  exit 0
+fi
+
+have() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/bin/$1" || -x "/usr/sbin/$1" ]]; }
+
+if have docker-registry && have htpasswd; then
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-debian-packages: apt-get not found; install docker-registry and apache2-utils by hand" >&2
+  exit 1
+fi
+
+SUDO=()
+if [[ "$(id -u)" != "0" ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo -n)
+  else
+    echo "install-debian-packages: not root and sudo is unavailable; install docker-registry and apache2-utils by hand" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update
+"${SUDO[@]}" apt-get install -y --no-install-recommends docker-registry apache2-utils
+
+if ! have docker-registry || ! have htpasswd; then
+  echo "install-debian-packages: docker-registry or htpasswd still missing after apt-get install" >&2
+  exit 1
+fi
