@@ -1,0 +1,110 @@
+/**
+ * Registry credential types, their accepted spellings, and the normalised credential shape
+ * every renderer and the verifier consume (DESIGN.md §3, research/registry.md §2.3).
+ */
+
+/** The canonical registry types. */
+export const REGISTRY_TYPES = [
+  "dockerhub",
+  "ghcr",
+  "ecr",
+  "acr",
+  "gcr",
+  "gar",
+  "quay",
+  "gitlab",
+  "custom",
+  "public",
+] as const;
+
+/** One canonical registry type. */
+export type RegistryType = (typeof REGISTRY_TYPES)[number];
+
+// Spellings of common platforms, compared after lower-casing and dropping everything that is
+// not a letter or digit (so `Docker Hub`, `docker.io`, `docker-hub` all fold to one key).
+const ALIASES: Readonly<Record<string, RegistryType>> = {
+  dockerhub: "dockerhub",
+  docker: "dockerhub",
+  dockerio: "dockerhub",
+  hub: "dockerhub",
+  ghcr: "ghcr",
+  ghcrio: "ghcr",
+  github: "ghcr",
+  ecr: "ecr",
+  awsecr: "ecr",
+  amazonecr: "ecr",
+  acr: "acr",
+  azurecr: "acr",
+  azure: "acr",
+  gcr: "gcr",
+  gcrio: "gcr",
+  gar: "gar",
+  artifactregistry: "gar",
+  quay: "quay",
+  quayio: "quay",
+  gitlab: "gitlab",
+  custom: "custom",
+  public: "public",
+};
+
+/**
+ * Folds a user-supplied type name to its canonical {@link RegistryType}, case-insensitively and
+ * accepting common platform spellings (`Docker`, `docker.io`, `GHCR`, `ECR`, `Quay`, …).
+ * Returns `undefined` for an unknown name.
+ */
+export function normaliseRegistryType(input: unknown): RegistryType | undefined {
+  if (typeof input !== "string") return undefined;
+  return ALIASES[input.toLowerCase().replace(/[^a-z0-9]/g, "")];
+}
+
+/** Username/password credentials (every type except ECR and public). */
+export interface BasicCredential {
+  type: Exclude<RegistryType, "ecr" | "public">;
+  /** Normalised registry host, lower-case, `docker.io` for Docker Hub, port kept. */
+  registry: string;
+  username: string;
+  password: string;
+  /** The registry was given as `http://…` (an insecure registry). */
+  insecure: boolean;
+}
+
+/** AWS IAM credentials for a private ECR registry (research/registry.md §2.3 "Amazon ECR"). */
+export interface EcrCredential {
+  type: "ecr";
+  /** `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (or another AWS partition suffix). */
+  registry: string;
+  accountId: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  insecure: false;
+}
+
+/** No credentials: anonymous pulls. */
+export interface PublicCredential {
+  type: "public";
+  /** The registry host when one was given; `docker.io` otherwise. */
+  registry: string;
+  insecure: boolean;
+}
+
+/** A validated, normalised registry credential. */
+export type Credential = BasicCredential | EcrCredential | PublicCredential;
+
+/** A short-lived username/password pair, e.g. from ECR `GetAuthorizationToken`. */
+export interface RegistryToken {
+  username: string;
+  password: string;
+}
+
+/** One validation failure: the resource input it concerns and the rule it broke (no values). */
+export interface ValidationFailure {
+  property: string;
+  reason: string;
+}
+
+/** Result of {@link validateCredential}. */
+export type ValidationResult =
+  | { ok: true; credential: Credential }
+  | { ok: false; failures: ValidationFailure[] };
