@@ -1,0 +1,152 @@
+/**
+ * The update plan: the pure function that decides, from the old state and the new inputs,
+ * which CVMs get an env write and therefore restart (DESIGN.md §2.1). It never looks at
+ * ciphertext (a fresh ephemeral key and IV every time): it compares per-key fingerprints and the
+ * per-CVM record of what each CVM already runs with.
+ *
+ * | what changed                                   | writes                       | restart           |
+ * |------------------------------------------------|------------------------------|-------------------|
+ * | nothing; key order; same values; ciphertext    | none                         | none              |
+ * | only rollout / timeouts / composeCheck / adopt | none                         | none              |
+ * | a value changed, a key added or removed        | every target (env_keys when  | every target,     |
+ * |                                                | the key set changed)         | rolling           |
+ * | registry credential rotated                    | every target                 | every target      |
+ * | a CVM added                                    | only the new CVM             | only the new CVM  |
+ * | a CVM removed                                  | clear its env (unless kept)  | only that CVM     |
+ * | the app's key changed on the server            | every target of that app     | (refused if pinned)|
+ * | an input unknown during preview                | reported as a change         | —                 |
+ * | a CVM not running the current env (a rollout   | that CVM                     | that CVM          |
+ * | stopped, or drift found by refresh)            |                              |                   |
+ */
+import { compareFingerprints, envDigest, type KeyChanges } from "./fingerprint";
+
+export interface PlanState {
+  /** Target CVMs, as the user lists them. */
+  cvms: readonly string[];
+  /** Per-key fingerprints of the env the CVMs should see (registry variables included). */
+  fingerprints: Readonly<Record<string, string>>;
+  /** True when an input is not known yet (preview of a program with unresolved outputs). */
+  unknown?: boolean;
+  /** Per CVM: the env digest it carries and runs with (old state only). */
+  applied: Readonly<Record<string, string>>;
+  /** Per CVM: its app id (old state only). */
+  appIds?: Readonly<Record<string, string>>;
+  /** Per app: the pinned encryption key (old state only). */
+  encryptionKeys: Readonly<Record<string, string>>;
+  /** Per app: a different key seen on the server by `refresh` (old state only). */
+  observedKeys: Readonly<Record<string, string>>;
+  allowKeyChange: boolean;
+  retainOnRemove: boolean;
+  rollout?: { maxUnavailable?: number; readyTimeoutSeconds?: number };
+  composeCheck?: string;
+}
+
+/** One env write (and so one restart). */
+export interface PlanWrite {
+  cvm: string;
+  action: "push-env" | "clear-env";
+  /** Send `env_keys` (rewrites `allowed_envs`): the key set changed or the CVM is new to us. */
+  sendEnvKeys: boolean;
+  /** Why, in names only. */
+  reason: string;
+}
+
+export interface Plan {
+  /** Whether Pulumi should record an update at all. */
+  changed: boolean;
+  /** The writes, pushes in target order first, then clears. */
+  writes: PlanWrite[];
+  /** Key-level changes between the old and the new env. */
+  keys: KeyChanges;
+  /** Apps whose key changed on the server. */
+  rekeyedApps: string[];
+  /** One line for preview and the PR summary: how many CVMs restart and why. */
+  summary: string;
+}
+
+/** Decides what an update does. Pure and total: same inputs, same plan. */
+export function planUpdate(old: PlanState, next: PlanState): Plan {
+  const keys = compareFingerprints(old.fingerprints, next.fingerprints);
+  if (next.unknown) {
+    return {
+      changed: true,
+      writes: [],
+      keys,
+      rekeyedApps: [],
+      summary: "some inputs are not known until apply; CVMs restart only if the env they see changes",
+    };
+  }
+
+  const digest = envDigest(next.fingerprints);
+  const keySetChanged = keys.added.length > 0 || keys.removed.length > 0;
+  const rekeyedApps = Object.keys(old.observedKeys)
+    .filter((app) => old.observedKeys[app] !== old.encryptionKeys[app])
+    .sort();
+  const rekeyed = new Set(rekeyedApps);
+  const envReason = describeKeys(keys);
+  const oldCvms = new Set(old.cvms);
+  const writes: PlanWrite[] = [];
+
+  const oldDigest = envDigest(old.fingerprints);
+  const envChanged = oldDigest !== digest;
+  for (const cvm of next.cvms) {
+    const app = old.appIds?.[cvm];
+    const carried = old.applied[cvm];
+    // In sync: the CVM runs exactly the env the old state describes (so its allow-list too).
+    const inSync = oldCvms.has(cvm) && carried === oldDigest;
+    let reason: string | undefined;
+    if (!oldCvms.has(cvm)) reason = "new replica";
+    else if (app !== undefined && rekeyed.has(app)) reason = "the app's encryption key changed on the server";
+    else if (carried === "drift") reason = "allowed_envs changed outside this stack";
+    else if (carried === digest) reason = undefined;
+    else if (inSync && envChanged) reason = envReason;
+    else reason = "the last rollout did not finish here";
+    if (reason === undefined) continue;
+    writes.push({ cvm, action: "push-env", sendEnvKeys: keySetChanged || !inSync, reason });
+  }
+  if (!next.retainOnRemove) {
+    for (const cvm of old.cvms) {
+      if (!next.cvms.includes(cvm))
+        writes.push({ cvm, action: "clear-env", sendEnvKeys: true, reason: "removed from cvms" });
+    }
+  }
+
+  return {
+    changed: writes.length > 0 || (next.retainOnRemove && old.cvms.some((c) => !next.cvms.includes(c))),
+    writes,
+    keys,
+    rekeyedApps,
+    summary: summarize(writes, next, rekeyedApps),
+  };
+}
+
+/** "keys added: A; changed: B; removed: C", registry variables called out as a rotation. */
+export function describeKeys(keys: KeyChanges): string {
+  const registry = (k: string): boolean => k.startsWith("DSTACK_DOCKER_") || k.startsWith("DSTACK_AWS_");
+  const parts: string[] = [];
+  const app = {
+    added: keys.added.filter((k) => !registry(k)),
+    changed: keys.changed.filter((k) => !registry(k)),
+    removed: keys.removed.filter((k) => !registry(k)),
+  };
+  if (app.added.length > 0) parts.push(`keys added: ${app.added.join(", ")}`);
+  if (app.changed.length > 0) parts.push(`keys changed: ${app.changed.join(", ")}`);
+  if (app.removed.length > 0) parts.push(`keys removed: ${app.removed.join(", ")}`);
+  const reg = [...keys.added, ...keys.changed, ...keys.removed].filter(registry).sort();
+  if (reg.length > 0) parts.push(`registry credential rotated (${reg.join(", ")})`);
+  return parts.length > 0 ? parts.join("; ") : "env changed";
+}
+
+function summarize(writes: readonly PlanWrite[], next: PlanState, rekeyedApps: readonly string[]): string {
+  if (writes.length === 0) return "no CVM restarts";
+  const width = Math.max(1, next.rollout?.maxUnavailable ?? 1);
+  const byReason = new Map<string, string[]>();
+  for (const w of writes) byReason.set(w.reason, [...(byReason.get(w.reason) ?? []), w.cvm]);
+  const reasons = [...byReason].map(([reason, cvms]) => `${reason} (${cvms.join(", ")})`);
+  const refused =
+    rekeyedApps.length > 0
+      ? `; refused at apply unless kms.allowKeyChange is set (key pinned for ${rekeyedApps.join(", ")})`
+      : "";
+  const count = writes.length === 1 ? "1 CVM restarts" : `${writes.length} CVMs restart, ${width} at a time`;
+  return `${count}: ${reasons.join("; ")}${refused}`;
+}

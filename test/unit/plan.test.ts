@@ -1,0 +1,244 @@
+import fc from "fast-check";
+import { envDigest, fingerprintEnv } from "../../provider/core/fingerprint";
+import { type PlanState, planUpdate } from "../../provider/core/plan";
+
+const SALT = "11".repeat(32);
+const fp = (env: Record<string, string>) => fingerprintEnv(env, SALT);
+
+/** The state after a successful apply of `env` to `cvms`. */
+function applied(env: Record<string, string>, cvms: string[], extra: Partial<PlanState> = {}): PlanState {
+  const fingerprints = fp(env);
+  const digest = envDigest(fingerprints);
+  return {
+    cvms,
+    fingerprints,
+    applied: Object.fromEntries(cvms.map((c) => [c, digest])),
+    appIds: Object.fromEntries(cvms.map((c) => [c, "app1"])),
+    encryptionKeys: { app1: "k1" },
+    observedKeys: {},
+    allowKeyChange: false,
+    retainOnRemove: false,
+    ...extra,
+  };
+}
+
+function desired(env: Record<string, string>, cvms: string[], extra: Partial<PlanState> = {}): PlanState {
+  return {
+    cvms,
+    fingerprints: fp(env),
+    applied: {},
+    encryptionKeys: {},
+    observedKeys: {},
+    allowKeyChange: false,
+    retainOnRemove: false,
+    ...extra,
+  };
+}
+
+const ENV = { A: "1", B: "2" };
+const CVMS = ["c1", "c2", "c3"];
+
+describe("planUpdate: the table of DESIGN.md §2.1", () => {
+  test.each([
+    ["nothing changed", desired(ENV, CVMS)],
+    ["key order changed", desired({ B: "2", A: "1" }, CVMS)],
+    ["only rollout changed", desired(ENV, CVMS, { rollout: { maxUnavailable: 3, readyTimeoutSeconds: 60 } })],
+    ["only composeCheck changed", desired(ENV, CVMS, { composeCheck: "off" })],
+  ])("%s: no writes, no restart", (_name, next) => {
+    const plan = planUpdate(applied(ENV, CVMS), next);
+    expect(plan.changed).toBe(false);
+    expect(plan.writes).toEqual([]);
+    expect(plan.summary).toBe("no CVM restarts");
+  });
+
+  test("a value changed: every target, key set unchanged so no env_keys", () => {
+    const plan = planUpdate(applied(ENV, CVMS), desired({ ...ENV, B: "3" }, CVMS));
+    expect(plan.changed).toBe(true);
+    expect(plan.writes.map((w) => [w.cvm, w.action, w.sendEnvKeys])).toEqual([
+      ["c1", "push-env", false],
+      ["c2", "push-env", false],
+      ["c3", "push-env", false],
+    ]);
+    expect(plan.keys).toEqual({ added: [], changed: ["B"], removed: [] });
+    expect(plan.summary).toBe("3 CVMs restart, 1 at a time: keys changed: B (c1, c2, c3)");
+  });
+
+  test("a key added or removed: every target with env_keys", () => {
+    const added = planUpdate(applied(ENV, CVMS), desired({ ...ENV, C: "x" }, CVMS));
+    expect(added.writes.every((w) => w.action === "push-env" && w.sendEnvKeys)).toBe(true);
+    expect(added.writes).toHaveLength(3);
+    expect(added.summary).toContain("keys added: C");
+    const removed = planUpdate(applied(ENV, CVMS), desired({ A: "1" }, CVMS));
+    expect(removed.writes.every((w) => w.sendEnvKeys)).toBe(true);
+    expect(removed.summary).toContain("keys removed: B");
+  });
+
+  test("registry credential rotated: every target, reason names the registry", () => {
+    const before = { ...ENV, DSTACK_DOCKER_USERNAME: "u", DSTACK_DOCKER_PASSWORD: "p1" };
+    const plan = planUpdate(
+      applied(before, CVMS),
+      desired({ ...before, DSTACK_DOCKER_PASSWORD: "p2" }, CVMS),
+    );
+    expect(plan.writes).toHaveLength(3);
+    expect(plan.summary).toContain("registry credential rotated (DSTACK_DOCKER_PASSWORD)");
+    expect(plan.summary).not.toContain("keys changed");
+  });
+
+  test("a CVM added: only the new CVM, with env_keys", () => {
+    const plan = planUpdate(applied(ENV, CVMS), desired(ENV, [...CVMS, "c4"]));
+    expect(plan.writes).toEqual([
+      { cvm: "c4", action: "push-env", sendEnvKeys: true, reason: "new replica" },
+    ]);
+    expect(plan.summary).toBe("1 CVM restarts: new replica (c4)");
+  });
+
+  test("a CVM removed: only that CVM, cleared", () => {
+    const plan = planUpdate(applied(ENV, CVMS), desired(ENV, ["c1", "c3"]));
+    expect(plan.writes).toEqual([
+      { cvm: "c2", action: "clear-env", sendEnvKeys: true, reason: "removed from cvms" },
+    ]);
+  });
+
+  test("a CVM removed with retainOnRemove: no write, but state changes", () => {
+    const plan = planUpdate(applied(ENV, CVMS), desired(ENV, ["c1", "c3"], { retainOnRemove: true }));
+    expect(plan.writes).toEqual([]);
+    expect(plan.changed).toBe(true);
+  });
+
+  test("a CVM added and another removed in one update", () => {
+    const plan = planUpdate(applied(ENV, CVMS), desired(ENV, ["c1", "c2", "c9"]));
+    expect(plan.writes.map((w) => `${w.action}:${w.cvm}`)).toEqual(["push-env:c9", "clear-env:c3"]);
+  });
+
+  test("value change plus new replica: every target once", () => {
+    const plan = planUpdate(applied(ENV, CVMS), desired({ A: "9", B: "2" }, [...CVMS, "c4"]));
+    expect(plan.writes.map((w) => w.cvm)).toEqual(["c1", "c2", "c3", "c4"]);
+    expect(new Set(plan.writes.map((w) => w.cvm)).size).toBe(4);
+  });
+
+  test("the app's key changed on the server: every CVM of that app, flagged as refused when pinned", () => {
+    const old = applied(ENV, CVMS, { observedKeys: { app1: "k2" } });
+    const plan = planUpdate(old, desired(ENV, CVMS));
+    expect(plan.writes).toHaveLength(3);
+    expect(plan.rekeyedApps).toEqual(["app1"]);
+    expect(plan.summary).toContain("encryption key changed");
+    expect(plan.summary).toContain("refused at apply");
+    const allowed = planUpdate(old, desired(ENV, CVMS, { allowKeyChange: true }));
+    expect(allowed.writes).toHaveLength(3);
+  });
+
+  test("an unknown input during preview is reported as a change, without guessing writes", () => {
+    const plan = planUpdate(applied(ENV, CVMS), desired(ENV, CVMS, { unknown: true }));
+    expect(plan.changed).toBe(true);
+    expect(plan.writes).toEqual([]);
+    expect(plan.summary).toContain("not known until apply");
+  });
+
+  test("a rollout that stopped half-way: only the CVMs not done", () => {
+    const next = { ...ENV, B: "new" };
+    const state = applied(ENV, CVMS);
+    const half: PlanState = {
+      ...state,
+      fingerprints: fp(next),
+      // c1 done, c2 pushed but not ready (unknown), c3 untouched (still the older env and allow-list)
+      applied: { c1: envDigest(fp(next)), c3: envDigest(fp(ENV)) },
+    };
+    const plan = planUpdate(half, desired(next, CVMS));
+    expect(plan.writes.map((w) => w.cvm)).toEqual(["c2", "c3"]);
+    expect(plan.writes.every((w) => w.reason === "the last rollout did not finish here")).toBe(true);
+    expect(plan.writes.every((w) => w.sendEnvKeys)).toBe(true);
+  });
+
+  test("a rollout that stopped while adding a key: the untouched CVM still gets env_keys", () => {
+    const next = { ...ENV, C: "new" };
+    const half: PlanState = {
+      ...applied(ENV, CVMS),
+      fingerprints: fp(next),
+      applied: { c1: envDigest(fp(next)), c2: envDigest(fp(ENV)), c3: envDigest(fp(ENV)) },
+    };
+    const plan = planUpdate(half, desired(next, CVMS));
+    expect(plan.writes.map((w) => [w.cvm, w.sendEnvKeys])).toEqual([
+      ["c2", true],
+      ["c3", true],
+    ]);
+  });
+
+  test("drift found by refresh: that CVM only", () => {
+    const state = applied(ENV, CVMS);
+    const plan = planUpdate({ ...state, applied: { ...state.applied, c2: "drift" } }, desired(ENV, CVMS));
+    expect(plan.writes.map((w) => [w.cvm, w.reason])).toEqual([
+      ["c2", "allowed_envs changed outside this stack"],
+    ]);
+  });
+
+  test("first create: every target with env_keys", () => {
+    const empty: PlanState = desired({}, []);
+    const plan = planUpdate(empty, desired(ENV, CVMS));
+    expect(plan.writes.map((w) => [w.cvm, w.sendEnvKeys])).toEqual([
+      ["c1", true],
+      ["c2", true],
+      ["c3", true],
+    ]);
+  });
+
+  test("summary says how many at a time", () => {
+    const plan = planUpdate(
+      applied(ENV, CVMS),
+      desired({ A: "x", B: "2" }, CVMS, { rollout: { maxUnavailable: 2 } }),
+    );
+    expect(plan.summary.startsWith("3 CVMs restart, 2 at a time:")).toBe(true);
+  });
+});
+
+describe("planUpdate: properties", () => {
+  const envArb = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), fc.string(), { maxKeys: 12 });
+  const cvmsArb = fc.uniqueArray(fc.stringMatching(/^cvm_[a-z0-9]{1,6}$/), { minLength: 1, maxLength: 5 });
+
+  test("plan(a, a) is a no-op for any env", () => {
+    fc.assert(
+      fc.property(envArb, cvmsArb, (env, cvms) => {
+        const plan = planUpdate(applied(env, cvms), desired(env, cvms));
+        return !plan.changed && plan.writes.length === 0;
+      }),
+    );
+  });
+
+  test("order never matters", () => {
+    fc.assert(
+      fc.property(envArb, cvmsArb, (env, cvms) => {
+        const reversed = Object.fromEntries(Object.entries(env).reverse());
+        return planUpdate(applied(env, cvms), desired(reversed, cvms)).writes.length === 0;
+      }),
+    );
+  });
+
+  test("any value change restarts every target", () => {
+    fc.assert(
+      fc.property(envArb, cvmsArb, fc.string(), (env, cvms, suffix) => {
+        const keys = Object.keys(env);
+        fc.pre(keys.length > 0);
+        const key = keys[0] as string;
+        const changed = { ...env, [key]: `${env[key]}${suffix}!` };
+        const plan = planUpdate(applied(env, cvms), desired(changed, cvms));
+        return (
+          plan.changed &&
+          plan.writes.length === cvms.length &&
+          plan.writes.every((w) => w.action === "push-env")
+        );
+      }),
+    );
+  });
+
+  test("the summary never contains a value", () => {
+    fc.assert(
+      fc.property(envArb, cvmsArb, fc.string({ minLength: 6 }), (env, cvms, secret) => {
+        const keys = Object.keys(env);
+        fc.pre(
+          keys.length > 0 && !keys.some((k) => k.includes(secret)) && !cvms.some((c) => c.includes(secret)),
+        );
+        const plan = planUpdate(applied(env, cvms), desired({ ...env, [keys[0] as string]: secret }, cvms));
+        return !plan.summary.includes(secret);
+      }),
+    );
+  });
+});
