@@ -1,0 +1,191 @@
+/**
+ * What the dstack guest does with `.encrypted-env` at boot, on node:crypto only (independent of
+ * the @noble code that encrypts). Mirrors research/phala.md §1.3 (repo Dstack-TEE/dstack,
+ * dstack-util crypto.rs / system_setup.rs / parse_env_file.rs), the allow-list of §3.9 and the
+ * limits of §4.2. Error messages name keys and sizes, never values or plaintext.
+ */
+import {
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+} from "node:crypto";
+
+const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
+const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
+
+/** §4.2: `.encrypted-env` ≤ 256 KiB. */
+export const MAX_ENCRYPTED_ENV_BYTES = 262_144;
+/** §4.2: ≤ 1024 entries, counted before the allow-list filter. */
+export const MAX_ENV_ENTRIES = 1024;
+/** §4.2: key ≤ 255 bytes (allowed keys only). */
+export const MAX_KEY_BYTES = 255;
+/** §4.2: value ≤ 128 KiB (allowed keys only). */
+export const MAX_VALUE_BYTES = 131_072;
+/** §4.2: cumulative key+value bytes ≤ 1 MiB (allowed keys only). */
+export const MAX_TOTAL_BYTES = 1_048_576;
+/** §4.2: key name rule. */
+export const KEY_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** An X25519 key pair as raw 32-byte buffers. */
+export interface X25519KeyPair {
+  secretKey: Buffer;
+  publicKey: Buffer;
+}
+
+/** A fresh X25519 key pair (node:crypto). */
+export function generateX25519(): X25519KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync("x25519");
+  const pkcs8 = privateKey.export({ format: "der", type: "pkcs8" });
+  const spki = publicKey.export({ format: "der", type: "spki" });
+  return { secretKey: pkcs8.subarray(pkcs8.length - 32), publicKey: spki.subarray(spki.length - 32) };
+}
+
+/** The public key of a raw X25519 secret. */
+export function x25519PublicKey(secret: Uint8Array): Buffer {
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_X25519, secret]),
+    format: "der",
+    type: "pkcs8",
+  });
+  const der = createPublicKey(privateKey).export({ format: "der", type: "spki" });
+  return der.subarray(der.length - 32);
+}
+
+/** X25519(secret, peer); returns undefined where OpenSSL refuses (all-zero result). */
+function x25519Shared(secret: Uint8Array, peer: Uint8Array): Buffer | undefined {
+  try {
+    const privateKey = createPrivateKey({
+      key: Buffer.concat([PKCS8_X25519, secret]),
+      format: "der",
+      type: "pkcs8",
+    });
+    const publicKey = createPublicKey({
+      key: Buffer.concat([SPKI_X25519, peer]),
+      format: "der",
+      type: "spki",
+    });
+    return diffieHellman({ privateKey, publicKey });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The outcome of one boot: the guest's env (`.decrypted-env.json`) or the reason boot failed. */
+export type BootOutcome =
+  | {
+      ok: true;
+      /** The variables the app sees, keys sorted (BTreeMap in the guest). */
+      env: Record<string, string>;
+      /** Keys present in the blob but not in `allowed_envs` (§3.9: skipped with a warning). */
+      skipped: string[];
+    }
+  | { ok: false; error: string };
+
+function fail(error: string): BootOutcome {
+  return { ok: false, error };
+}
+
+/** Decrypts the raw blob; returns the plaintext or a boot error (§1.3 steps 1-3). */
+function decryptBlob(data: Buffer, secret: Uint8Array): Buffer | string {
+  if (data.length < 44) return "Failed to decrypt env file: the encrypted env is shorter than 44 bytes";
+  const shared = x25519Shared(secret, data.subarray(0, 32));
+  if (!shared || shared.every((b) => b === 0)) {
+    return "Failed to decrypt env file: the X25519 shared secret is all zero (low-order ephemeral key)";
+  }
+  if (data.length < 44 + 16) return "Failed to decrypt env file";
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", shared, data.subarray(32, 44));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    return Buffer.concat([decipher.update(data.subarray(44, data.length - 16)), decipher.final()]);
+  } catch {
+    return "Failed to decrypt env file";
+  }
+}
+
+/** Parses `{"env":[{"key":K,"value":V}]}`; any other shape (or a non-string value) fails. */
+function parsePlaintext(plaintext: Buffer): Array<{ key: string; value: string }> | string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plaintext));
+  } catch {
+    // Never include the parser's message: it quotes the plaintext.
+    return "Failed to parse the decrypted env file: not UTF-8 JSON";
+  }
+  const list = (parsed as { env?: unknown } | null)?.env;
+  if (parsed === null || typeof parsed !== "object" || !Array.isArray(list)) {
+    return 'Failed to parse the decrypted env file: expected {"env":[{"key":…,"value":…}]}';
+  }
+  const pairs: Array<{ key: string; value: string }> = [];
+  for (const [index, item] of list.entries()) {
+    const pair = item as { key?: unknown; value?: unknown } | null;
+    if (pair === null || typeof pair !== "object" || typeof pair.key !== "string") {
+      return `Failed to parse the decrypted env file: env[${index}] has no string key`;
+    }
+    if (typeof pair.value !== "string") {
+      return `Failed to parse the decrypted env file: the value of env[${index}] is not a string`;
+    }
+    pairs.push({ key: pair.key, value: pair.value });
+  }
+  return pairs;
+}
+
+/**
+ * Boots a CVM's env exactly as the guest does.
+ *
+ * @param encryptedEnvHex - the stored blob (lowercase hex; empty = no env, which is legal).
+ * @param appSecret - the app's X25519 env-encryption secret (`env_crypt_key`).
+ * @param allowedEnvs - `compose_file.allowed_envs`; empty drops every variable (§3.9).
+ */
+export function bootEnv(
+  encryptedEnvHex: string,
+  appSecret: Uint8Array,
+  allowedEnvs: readonly string[],
+): BootOutcome {
+  // §1.3 step 5: an empty file means "No encrypted env, using default".
+  if (encryptedEnvHex.length === 0) return { ok: true, env: {}, skipped: [] };
+  const data = Buffer.from(encryptedEnvHex, "hex");
+  if (data.length > MAX_ENCRYPTED_ENV_BYTES) {
+    return fail(
+      `Source file /dstack/.host-shared/.encrypted-env is too large (${data.length} > ${MAX_ENCRYPTED_ENV_BYTES} bytes)`,
+    );
+  }
+  const plaintext = decryptBlob(data, appSecret);
+  if (typeof plaintext === "string") return fail(plaintext);
+  const pairs = parsePlaintext(plaintext);
+  if (typeof pairs === "string") return fail(pairs);
+  if (pairs.length > MAX_ENV_ENTRIES) {
+    return fail(`Too many environment variables (${pairs.length} > ${MAX_ENV_ENTRIES})`);
+  }
+
+  const allowed = new Set(allowedEnvs);
+  const env = new Map<string, string>();
+  const skipped: string[] = [];
+  let total = 0;
+  for (const { key, value } of pairs) {
+    if (!allowed.has(key)) {
+      skipped.push(key);
+      continue;
+    }
+    const keyBytes = Buffer.byteLength(key, "utf8");
+    const valueBytes = Buffer.byteLength(value, "utf8");
+    if (keyBytes > MAX_KEY_BYTES) {
+      return fail(`Environment variable name is too long (${keyBytes} > ${MAX_KEY_BYTES} bytes)`);
+    }
+    if (!KEY_PATTERN.test(key)) {
+      return fail(`Invalid environment variable name: ${JSON.stringify(key)}`);
+    }
+    if (valueBytes > MAX_VALUE_BYTES) {
+      return fail(`Value of ${key} is too long (${valueBytes} > ${MAX_VALUE_BYTES} bytes)`);
+    }
+    total += keyBytes + valueBytes;
+    if (total > MAX_TOTAL_BYTES) {
+      return fail(`Environment variables exceed ${MAX_TOTAL_BYTES} bytes in total`);
+    }
+    env.set(key, value);
+  }
+  const sorted: Record<string, string> = {};
+  for (const key of [...env.keys()].sort()) sorted[key] = env.get(key)!;
+  return { ok: true, env: sorted, skipped };
+}

@@ -1,0 +1,73 @@
+/**
+ * `GET /cvms/{id}/state?target=…` as a Server-Sent Events stream (research/phala.md §3.7,
+ * npm @phala/cloud `watchCvmState`): `event: state` on every change, `event: complete` once
+ * `status == target && !in_progress`, `event: timeout` after `timeout` seconds, `event: error`
+ * when the CVM is deleted or settles elsewhere with a `boot_error`. Each event carries
+ * `data: <json>`.
+ */
+import type { ServerResponse } from "node:http";
+import type { ApiVersion } from "./shapes";
+import { cvmState } from "./shapes";
+import type { CvmRecord, EmulatorState } from "./state";
+
+/** Parameters of one stream. */
+export interface StreamOptions {
+  target: string;
+  /** Seconds until `event: timeout`. */
+  timeoutSeconds: number;
+  version: ApiVersion;
+  requestId: string;
+}
+
+/** Streams state events for `cvm` into `res` until complete, timeout, error or disconnect. */
+export function streamState(
+  res: ServerResponse,
+  state: EmulatorState,
+  cvm: CvmRecord,
+  options: StreamOptions,
+): void {
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache",
+    Connection: "keep-alive",
+    "X-Request-Id": options.requestId,
+  });
+  let done = false;
+  const send = (event: string, data: unknown) => {
+    if (!done) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    unsubscribe();
+    res.end();
+  };
+  const evaluate = () => {
+    const snapshot = cvmState(cvm, options.version);
+    send("state", snapshot);
+    if (cvm.status === options.target && !cvm.inProgress) {
+      send("complete", snapshot);
+      finish();
+    } else if (!cvm.inProgress && cvm.bootError !== null && options.target === "running") {
+      // Emulator choice: a boot failure will not reach the target; say so instead of waiting.
+      send("error", { detail: "The CVM failed to boot", boot_error: cvm.bootError, state: snapshot });
+      finish();
+    }
+  };
+  const unsubscribe = state.subscribe((changed, deleted) => {
+    if (changed !== cvm) return;
+    if (deleted) {
+      send("error", { detail: "CVM not found" });
+      finish();
+      return;
+    }
+    evaluate();
+  });
+  const timer = setTimeout(() => {
+    send("timeout", cvmState(cvm, options.version));
+    finish();
+  }, options.timeoutSeconds * 1000);
+  res.on("close", finish);
+  evaluate();
+}
