@@ -117,6 +117,8 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
     const props = {
+      // Names the resource in the provider's preview line (provider stderr carries no URN).
+      resourceName: name,
       cvms: args.cvms,
       env: secretValues(args.env),
       registryHost: registry?.registry,

@@ -1,0 +1,99 @@
+/**
+ * The shapes CvmSecrets keeps in Pulumi state, and pure helpers over them.
+ *
+ * Inputs (after `check`) carry the plaintext env (secret), the per-resource fingerprint key
+ * (secret) and the per-key fingerprints (not secret: keyed HMACs, see core/fingerprint.ts) —
+ * the fingerprints are what `pulumi preview --diff` and the PR summary show, because a changed
+ * secret inside a map is displayed as `[secret]` without any change marker.
+ *
+ * Outputs add what the provider learned: per-CVM truth (`applied`: the digest of the env each
+ * CVM carries and runs with), app ids, pinned keys, compose hashes, the last rollout.
+ */
+/** The engine's placeholder for a value not known during preview (research/pulumi.md §1.2). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type ComposeCheckMode = "error" | "warn" | "off";
+
+/** Inputs as the provider receives them after `check`. */
+export interface CvmSecretsInputs {
+  resourceName?: string;
+  cvms: string[];
+  env: Record<string, string>;
+  registryHost?: string;
+  registryEnv?: Record<string, string>;
+  rollout?: { maxUnavailable?: number; readyTimeoutSeconds?: number };
+  kms?: { trustedSigner?: string; allowKeyChange?: boolean };
+  composeCheck?: ComposeCheckMode;
+  adopt?: boolean;
+  retainOnRemove?: boolean;
+  transactionHash?: string;
+  fingerprintSalt: string;
+  fingerprints?: Record<string, string>;
+}
+
+/** What a CVM's last rollout did. */
+export interface LastRolloutState {
+  at: string;
+  restarted: string[];
+  reason: string;
+}
+
+/** Outputs (state) of a CvmSecrets resource. */
+export interface CvmSecretsOutputs extends CvmSecretsInputs {
+  envKeys: string[];
+  /** Per CVM: the digest of the env it carries and runs with. Absent = unknown / not yet pushed. */
+  applied: Record<string, string>;
+  appIds: Record<string, string>;
+  encryptionPublicKeys: Record<string, string>;
+  /** Keys seen on the server by the last refresh that differ from the pinned ones. */
+  observedEncryptionPublicKeys?: Record<string, string>;
+  composeHashes: Record<string, string>;
+  /** Per app: the compose hash an on-chain KMS must allow (from HTTP 465), until phase 2 is done. */
+  pendingComposeHashes?: Record<string, string>;
+  lastRollout?: LastRolloutState;
+}
+
+export const INPUT_KEYS = [
+  "resourceName",
+  "cvms",
+  "env",
+  "registryHost",
+  "registryEnv",
+  "rollout",
+  "kms",
+  "composeCheck",
+  "adopt",
+  "retainOnRemove",
+  "transactionHash",
+  "fingerprintSalt",
+  "fingerprints",
+] as const;
+
+/** Default rollout settings (DESIGN.md §2.2). */
+export const DEFAULT_MAX_UNAVAILABLE = 1;
+export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
+
+/** True when the value (or anything inside it) is the unknown placeholder. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+export { envDigest } from "../core/fingerprint";
+
+/** The inputs view of a state object (for `read`, which must return inputs). */
+export function inputsOf(outputs: Record<string, unknown>): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const key of INPUT_KEYS) if (outputs[key] !== undefined) inputs[key] = outputs[key];
+  return inputs;
+}
+
+/** Maps a record's values, keeping keys. */
+export function mapValues<T, U>(
+  record: Readonly<Record<string, T>>,
+  fn: (value: T, key: string) => U,
+): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v, k)]));
+}
