@@ -4,8 +4,9 @@
  * state, key pinning, on-chain KMS (signed key, wrong signer, 465 and phase 2), delete, refresh.
  * Every error message is scanned for the secret values used.
  */
-import { type Emulator, startEmulator } from "../../emulator";
+
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { type Emulator, startEmulator } from "../../emulator";
 import { ErrorCodes } from "../../provider/errors";
 import * as impl from "../../provider/impl/cvm-secrets";
 import {
@@ -314,15 +315,23 @@ describe("CvmSecrets provider on the emulator", () => {
 describe("on-chain KMS", () => {
   test("the signed key is verified; a wrong trusted signer is refused with zero writes", async () => {
     const [cvm] = await cvms(1, undefined, "base");
-    const wrongSigner = Buffer.from(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)).toString("hex");
+    const wrongSigner = Buffer.from(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)).toString(
+      "hex",
+    );
     const mark = await counts();
     const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS, kms: { trustedSigner: wrongSigner } });
     scan(err.message);
     expect(err.code).toBe(ErrorCodes.UNTRUSTED_KEY);
     expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
-    const app = (await emu.admin.guest(cvm as string)) && (await fetch(`${emu.url}/cvms/${cvm}`, { headers: { "x-api-key": emu.apiKey } }).then((r) => r.json()));
+    const app =
+      (await emu.admin.guest(cvm as string)) &&
+      (await fetch(`${emu.url}/cvms/${cvm}`, { headers: { "x-api-key": emu.apiKey } }).then((r) => r.json()));
     const rightSigner = (app as { kms_info: { k256_pubkey: string } }).kms_info.k256_pubkey;
-    const err2 = await failedUp(undefined, { cvms: [cvm], env: SECRETS, kms: { trustedSigner: rightSigner } });
+    const err2 = await failedUp(undefined, {
+      cvms: [cvm],
+      env: SECRETS,
+      kms: { trustedSigner: rightSigner },
+    });
     // The signature verified; what stops it now is the on-chain allow-list of the new key set.
     expect(err2.code).toBe(ErrorCodes.HASH_REGISTRATION_REQUIRED);
   });
