@@ -1,0 +1,167 @@
+/**
+ * verifyPull against Debian's real docker-registry (research/registry.md §6), started here on
+ * free loopback ports: once with htpasswd (bcrypt) auth, once with token auth through our token
+ * server. If docker-registry is missing and cannot be installed, this fails with a clear message.
+ */
+import { type VerifyResult, verifyPull } from "../../provider/api/registry-verify";
+import { type Credential, validateCredential } from "../../provider/core/registry";
+import {
+  closedPort,
+  type RunningRegistry,
+  type SeededImage,
+  seedImage,
+  startNotARegistry,
+  startRegistry,
+} from "../support/registry-server";
+
+jest.setTimeout(60_000);
+
+const ALICE_PW = "alice-Pa55word-XYZ";
+const BOB_PW = "bob-Pa55word-QRS";
+const WRONG_PW = "definitely-Wrong-pw-123";
+const SECRETS = [ALICE_PW, BOB_PW, WRONG_PW];
+
+function cred(host: string, username: string, password: string): Credential {
+  const r = validateCredential({ type: "custom", registry: `http://${host}`, username, password });
+  if (!r.ok) throw new Error(JSON.stringify(r.failures));
+  return r.credential;
+}
+
+async function check(image: string, credential: Credential): Promise<VerifyResult> {
+  const r = await verifyPull({ image, credential, allowInsecureLoopback: true, timeoutMs: 10_000 });
+  if (!r.ok) for (const s of SECRETS) expect(r.message).not.toContain(s);
+  return r;
+}
+
+function expectKind(r: VerifyResult, kind: string): void {
+  if (r.ok) throw new Error(`expected ${kind}, got ok`);
+  expect({ kind: r.kind, message: r.message }).toEqual({ kind, message: expect.any(String) });
+}
+
+describe("htpasswd registry (Basic auth)", () => {
+  let reg: RunningRegistry;
+  let seeded: SeededImage;
+  beforeAll(async () => {
+    reg = await startRegistry({ auth: "htpasswd", users: { alice: ALICE_PW } });
+    seeded = await seedImage(reg.base, "demo/hello", "1", { username: "alice", password: ALICE_PW });
+  });
+  afterAll(async () => {
+    await reg?.stop();
+  });
+
+  it("OK: returns the manifest digest", async () => {
+    const r = await check(`${reg.host}/demo/hello:1`, cred(reg.host, "alice", ALICE_PW));
+    expect(r).toEqual({
+      ok: true,
+      digest: seeded.digest,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+    });
+  });
+
+  it("OK by digest", async () => {
+    const r = await check(`${reg.host}/demo/hello@${seeded.digest}`, cred(reg.host, "alice", ALICE_PW));
+    expect(r.ok).toBe(true);
+  });
+
+  it("bad password → bad-credentials", async () => {
+    expectKind(await check(`${reg.host}/demo/hello:1`, cred(reg.host, "alice", WRONG_PW)), "bad-credentials");
+  });
+
+  it("repository missing → repository-missing", async () => {
+    expectKind(
+      await check(`${reg.host}/demo/nothere:1`, cred(reg.host, "alice", ALICE_PW)),
+      "repository-missing",
+    );
+  });
+
+  it("tag missing → tag-missing", async () => {
+    expectKind(await check(`${reg.host}/demo/hello:2`, cred(reg.host, "alice", ALICE_PW)), "tag-missing");
+  });
+
+  it("anonymous (public credential) → no-permission", async () => {
+    const r = validateCredential({ type: "public" });
+    if (!r.ok) throw new Error("public must validate");
+    expectKind(await check(`${reg.host}/demo/hello:1`, r.credential), "no-permission");
+  });
+});
+
+describe("token-auth registry (Bearer, per-repository grants)", () => {
+  let reg: RunningRegistry;
+  beforeAll(async () => {
+    reg = await startRegistry({
+      auth: "token",
+      users: { alice: ALICE_PW, bob: BOB_PW, seeder: ALICE_PW },
+      grants: {
+        seeder: { "*": ["pull", "push"] },
+        alice: { "demo/*": ["pull"] },
+        bob: { "other/*": ["pull"] },
+      },
+    });
+    await seedImage(reg.base, "demo/hello", "1", {
+      username: "seeder",
+      password: ALICE_PW,
+      tokenRealm: reg.tokenServer?.realm,
+    });
+  });
+  afterAll(async () => {
+    await reg?.stop();
+  });
+
+  it("OK through the token flow", async () => {
+    const r = await check(`${reg.host}/demo/hello:1`, cred(reg.host, "alice", ALICE_PW));
+    expect(r.ok).toBe(true);
+    // Only pull was requested, and the password went only to the token server and the registry.
+    expect(reg.tokenServer?.requests.at(-1)).toEqual({
+      user: "alice",
+      scope: "repository:demo/hello:pull",
+      status: 200,
+    });
+  });
+
+  it("bad password → bad-credentials (401 from the token server)", async () => {
+    expectKind(await check(`${reg.host}/demo/hello:1`, cred(reg.host, "alice", WRONG_PW)), "bad-credentials");
+  });
+
+  it("no permission on that repository → no-permission (insufficient_scope)", async () => {
+    expectKind(await check(`${reg.host}/demo/hello:1`, cred(reg.host, "bob", BOB_PW)), "no-permission");
+  });
+
+  it("repository missing → repository-missing", async () => {
+    expectKind(
+      await check(`${reg.host}/demo/nothere:1`, cred(reg.host, "alice", ALICE_PW)),
+      "repository-missing",
+    );
+  });
+
+  it("tag missing → tag-missing", async () => {
+    expectKind(await check(`${reg.host}/demo/hello:9`, cred(reg.host, "alice", ALICE_PW)), "tag-missing");
+  });
+});
+
+describe("hosts that are not a working registry", () => {
+  it("not a registry (404 JSON for /v2/) → not-a-registry", async () => {
+    const srv = await startNotARegistry();
+    try {
+      expectKind(
+        await check(`${srv.host}/demo/hello:1`, cred(srv.host, "alice", ALICE_PW)),
+        "not-a-registry",
+      );
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it("connection refused → unreachable", async () => {
+    const host = `127.0.0.1:${await closedPort()}`;
+    const r = await check(`${host}/demo/hello:1`, cred(host, "alice", ALICE_PW));
+    expectKind(r, "unreachable");
+    if (!r.ok) expect(r.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it("image on another registry → registry-mismatch, nothing sent", async () => {
+    expectKind(
+      await check("ghcr.io/org/app:1", cred("127.0.0.1:5000", "alice", ALICE_PW)),
+      "registry-mismatch",
+    );
+  });
+});
