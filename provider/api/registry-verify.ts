@@ -170,8 +170,9 @@ async function http(
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text =
-      method === "HEAD" ? (await res.body.dump(), "") : (await res.body.text()).slice(0, 64 * 1024);
+    let text = "";
+    if (method === "HEAD") await res.body.dump();
+    else text = (await res.body.text()).slice(0, 64 * 1024);
     return { status: res.statusCode, headers: res.headers, text };
   } catch (error) {
     const e = error as { code?: string; name?: string; cause?: { code?: string } };
@@ -219,6 +220,41 @@ function conflates(credential: Credential, host: string): boolean {
   return (
     isDockerHub(host) || credential.type === "gar" || credential.type === "gcr" || credential.type === "acr"
   );
+}
+
+/** What {@link classifyManifestFailure} looks at. */
+export interface ManifestFailure {
+  status: number;
+  /** Registry error codes from the GET body (`MANIFEST_UNKNOWN`, `DENIED`, …). */
+  codes: readonly string[];
+  messages: readonly string[];
+  wwwAuthenticate?: string | undefined;
+  /** The registry answers the same for "missing" and "denied" (Docker Hub, GAR/GCR, ACR). */
+  conflates: boolean;
+  /** No credentials were presented. */
+  anonymous: boolean;
+}
+
+/**
+ * Classifies a failed manifest request (research/registry.md §2.2, §7 step 5). Returns
+ * `"check-tags"` for a 404 that needs `tags/list` to tell a missing repository from a missing tag.
+ */
+export function classifyManifestFailure(f: ManifestFailure): VerifyKind | "check-tags" {
+  if (f.status === 429 || f.codes.includes("TOOMANYREQUESTS")) return "rate-limited";
+  if (f.status === 401) {
+    const error = parseChallenges(f.wwwAuthenticate).find(
+      (c) => c.scheme === "bearer" || c.scheme === "basic",
+    )?.params.error;
+    if (f.conflates) return "not-found-or-denied";
+    if (error === "insufficient_scope" || f.anonymous) return "no-permission";
+    return "bad-credentials";
+  }
+  if (f.status === 403) {
+    if (f.messages.some((m) => /expired/i.test(m))) return "token-expired";
+    return f.conflates ? "not-found-or-denied" : "no-permission";
+  }
+  if (f.status === 404) return f.codes.includes("NAME_UNKNOWN") ? "repository-missing" : "check-tags";
+  return "unexpected";
 }
 
 /**
@@ -389,36 +425,41 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
         : "";
     const what = `${name}:${reference} on ${apiHost}`;
     const status = got.status;
-    if (status === 429 || codes.includes("TOOMANYREQUESTS")) {
-      const remaining = first(got.headers["ratelimit-remaining"]);
-      return fail(
-        "rate-limited",
-        `${apiHost} is rate-limiting pulls${remaining ? ` (remaining ${remaining})` : ""}.`,
-      );
+    const kind = classifyManifestFailure({
+      status,
+      codes,
+      messages: errors.map((e) => e.message),
+      wwwAuthenticate: first(got.headers["www-authenticate"]),
+      conflates: conflates(cred, imageHost),
+      anonymous: user === undefined,
+    });
+    switch (kind) {
+      case "rate-limited": {
+        const remaining = first(got.headers["ratelimit-remaining"]);
+        return fail(
+          kind,
+          `${apiHost} is rate-limiting pulls${remaining ? ` (remaining ${remaining})` : ""}.`,
+        );
+      }
+      case "not-found-or-denied":
+        return fail(kind, `${what} is missing or not readable${said}.`);
+      case "no-permission":
+        return fail(
+          kind,
+          user === undefined
+            ? `${apiHost} requires credentials to pull ${name}${said}.`
+            : `The credentials may not pull ${name}${said}.`,
+        );
+      case "bad-credentials":
+        return fail(kind, `${apiHost} rejected the credentials for ${name}${said}.`);
+      case "token-expired":
+        return fail(kind, `${apiHost} says the authorization token has expired${said}.`);
+      case "repository-missing":
+        return fail(kind, `Repository ${name} does not exist on ${apiHost}${said}.`);
+      default:
+        break;
     }
-    if (status === 401) {
-      const challenge = parseChallenges(first(got.headers["www-authenticate"])).find(
-        (c) => c.scheme === "bearer" || c.scheme === "basic",
-      );
-      const error = challenge?.params.error;
-      if (conflates(cred, imageHost))
-        return fail("not-found-or-denied", `${what} is missing or not readable${said}.`);
-      if (error === "insufficient_scope")
-        return fail("no-permission", `The credentials may not pull ${name}${said}.`);
-      if (user === undefined)
-        return fail("no-permission", `${apiHost} requires credentials to pull ${name}${said}.`);
-      return fail("bad-credentials", `${apiHost} rejected the credentials for ${name}${said}.`);
-    }
-    if (status === 403) {
-      if (/expired/i.test(said))
-        return fail("token-expired", `${apiHost} says the authorization token has expired${said}.`);
-      if (conflates(cred, imageHost))
-        return fail("not-found-or-denied", `${what} is missing or not readable${said}.`);
-      return fail("no-permission", `The credentials may not pull ${name}${said}.`);
-    }
-    if (status === 404) {
-      if (codes.includes("NAME_UNKNOWN"))
-        return fail("repository-missing", `Repository ${name} does not exist on ${apiHost}${said}.`);
+    if (kind === "check-tags") {
       // distribution answers MANIFEST_UNKNOWN even for a missing repository: ask tags/list (§2.1 step 5).
       const tags = await http("GET", `${base}/v2/${name}/tags/list?n=1`, headers, timeoutMs);
       const tagCodes = (registryErrors(tags.text) ?? []).map((e) => e.code);

@@ -3,11 +3,18 @@
  * free loopback ports: once with htpasswd (bcrypt) auth, once with token auth through our token
  * server. If docker-registry is missing and cannot be installed, this fails with a clear message.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type VerifyResult, verifyPull } from "../../provider/api/registry-verify";
 import { type Credential, validateCredential } from "../../provider/core/registry";
 import {
   closedPort,
   type RunningRegistry,
+  registryBinaries,
   type SeededImage,
   seedImage,
   startNotARegistry,
@@ -156,6 +163,51 @@ describe("hosts that are not a working registry", () => {
     const r = await check(`${host}/demo/hello:1`, cred(host, "alice", ALICE_PW));
     expectKind(r, "unreachable");
     if (!r.ok) expect(r.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it("self-signed TLS → tls", async () => {
+    const { openssl } = registryBinaries();
+    const dir = mkdtempSync(join(tmpdir(), "cvms-tls-"));
+    execFileSync(
+      openssl,
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        join(dir, "k.pem"),
+        "-out",
+        join(dir, "c.pem"),
+      ],
+      { stdio: "pipe" },
+    );
+    const srv = createHttpsServer(
+      { key: readFileSync(join(dir, "k.pem")), cert: readFileSync(join(dir, "c.pem")) },
+      (_q, r) => r.end("{}"),
+    );
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const host = `127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const c = validateCredential({ type: "custom", registry: host, username: "alice", password: ALICE_PW });
+      if (!c.ok) throw new Error("invalid");
+      const r = await verifyPull({
+        image: `${host}/demo/hello:1`,
+        credential: c.credential,
+        timeoutMs: 10_000,
+      });
+      expectKind(r, "tls");
+      if (!r.ok) expect(r.message).toMatch(/SELF_SIGNED|CERT/);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("image on another registry → registry-mismatch, nothing sent", async () => {
