@@ -2,6 +2,7 @@
 # Installs the Debian packages the registry test tier needs (research/registry.md §6):
 #   docker-registry  (CNCF distribution, binary /usr/bin/docker-registry)
 #   apache2-utils    (htpasswd, for bcrypt entries)
+#   openssl          (only if missing: the token-auth and TLS tests make self-signed certificates)
 # Idempotent: does nothing when both binaries are present. Set CVM_SECRETS_SKIP_APT=1 to skip.
 # The packaged docker-registry service is not used (tests start their own instance on a free
 # loopback port); on hosts without systemd the package does not start it.
@@ -14,9 +15,12 @@ fi
 
 have() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/bin/$1" || -x "/usr/sbin/$1" ]]; }
 
-if have docker-registry && have htpasswd; then
+if have docker-registry && have htpasswd && have openssl; then
   exit 0
 fi
+
+PACKAGES=(docker-registry apache2-utils)
+have openssl || PACKAGES+=(openssl)
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-debian-packages: apt-get not found; install docker-registry and apache2-utils by hand" >&2
@@ -35,9 +39,9 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update
-"${SUDO[@]}" apt-get install -y --no-install-recommends docker-registry apache2-utils
+"${SUDO[@]}" apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
-if ! have docker-registry || ! have htpasswd; then
-  echo "install-debian-packages: docker-registry or htpasswd still missing after apt-get install" >&2
+if ! have docker-registry || ! have htpasswd || ! have openssl; then
+  echo "install-debian-packages: docker-registry, htpasswd or openssl still missing after apt-get install" >&2
   exit 1
 fi
