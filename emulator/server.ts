@@ -19,6 +19,8 @@ import type { EmulatorState } from "./state";
 export const API_PREFIX = "/api/v1";
 /** Path prefix of the admin endpoints. */
 export const ADMIN_PREFIX = "/_emulator";
+/** §3.4: SSE state streams are limited to 5 concurrent connections per user. */
+export const MAX_STATE_STREAMS = 5;
 /** Largest accepted request body (the real limit is not published, §4.2). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -115,6 +117,7 @@ function authenticate(req: IncomingMessage, apiKey: string): ReplyError | undefi
 /** Creates the node:http server (not yet listening). */
 export function createEmulatorServer(ctx: ServerContext): Server {
   const admin: AdminContext = { state: ctx.state, faults: ctx.faults };
+  let openStreams = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<string> {
     const method = (req.method ?? "GET").toUpperCase();
@@ -189,6 +192,13 @@ export function createEmulatorServer(ctx: ServerContext): Server {
           type: "value_error",
         });
       }
+      if (openStreams >= MAX_STATE_STREAMS) {
+        throw detail(429, "Too many concurrent state streams (at most 5 per user)", { "Retry-After": "1" });
+      }
+      openStreams++;
+      res.once("close", () => {
+        openStreams--;
+      });
       streamState(res, ctx.state, cvm, {
         target: url.searchParams.get("target") ?? "running",
         timeoutSeconds: timeout,

@@ -290,3 +290,65 @@ describe("on-chain KMS: the 465 flow", () => {
       await waitFor(async () => !(await http.get(`/cvms/${cvm.id}`)).body.in_progress);
     }));
 });
+
+describe("SSE limits", () => {
+  it("refuses a sixth concurrent state stream with 429, and frees the slot when one ends", () =>
+    withEmulator(
+      async (http, emu) => {
+        const cvm = await newCvm(http, { name: "many-watch" });
+        await http.post(`/cvms/${cvm.id}/restart`, {});
+        const headers = { "X-API-Key": emu.apiKey };
+        const open = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            fetch(`${emu.url}/cvms/${cvm.id}/state?target=running`, { headers }),
+          ),
+        );
+        expect(open.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+        const sixth = await http.get(`/cvms/${cvm.id}/state?target=running`);
+        expect(sixth.status).toBe(429);
+        expect(sixth.headers.get("retry-after")).toBe("1");
+        for (const res of open) expect((await readSse(res)).at(-1)?.event).toBe("complete");
+        await waitFor(async () => (await http.get(`/cvms/${cvm.id}/state?target=running`)).status === 200);
+      },
+      { restartMs: 200 },
+    ));
+});
+
+describe("on-chain provision and commit", () => {
+  it("provision answers no app id or key; commit with the contract address creates the app", () =>
+    withEmulator(async (http) => {
+      const prov = await http.post("/cvms/provision", {
+        name: "chain-app",
+        kms_type: "BASE",
+        compose_file: { docker_compose_file: "services: {}\n", allowed_envs: ["A"] },
+        env_keys: ["A"],
+      });
+      expect(prov.status).toBe(200);
+      expect(prov.body).toMatchObject({ app_id: null, app_env_encrypt_pubkey: null });
+      expect(prov.body.kms_info.slug).toBe("base");
+      const contract = `0x${"c0".repeat(20)}`;
+      const key = await http.get(`/kms/base/pubkey/${contract}`);
+      expect(key.status).toBe(200);
+      const blob = encryptEnv({ A: "on-chain" }, key.body.public_key);
+      const commit = await http.post("/cvms", {
+        app_id: contract,
+        compose_hash: prov.body.compose_hash,
+        encrypted_env: blob,
+        env_keys: ["A"],
+        contract_address: contract,
+      });
+      expect(commit.status).toBe(200);
+      expect(commit.body.app_id).toBe("c0".repeat(20));
+      expect(await settled(http, commit.body.id)).toMatchObject({
+        status: "running",
+        env: { A: "on-chain" },
+      });
+      const bad = await http.post("/cvms/provision", {
+        name: "chain-app2",
+        kms: "BASE",
+        compose_file: { docker_compose_file: "x", allowed_envs: ["A"] },
+        env_keys: ["B"],
+      });
+      expect(bad.status).toBe(422);
+    }));
+});
