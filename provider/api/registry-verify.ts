@@ -290,7 +290,7 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
         secretAccessKey: cred.secretAccessKey,
         sessionToken: cred.sessionToken,
         region: cred.region,
-        endpoint: opts.ecrEndpoint,
+        endpoint: opts.ecrEndpoint ?? cred.endpoint,
         timeoutMs,
       });
       user = t.username;

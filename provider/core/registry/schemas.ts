@@ -98,6 +98,12 @@ export const ecrSchema = z.strictObject({
       }),
       secretAccessKey: secret,
       sessionToken: secret.optional(),
+      endpoint: z
+        .string()
+        .regex(/^https?:\/\/[^\s/]+\/?$/, {
+          message: "must be an http(s) URL with no path, e.g. a VPC endpoint",
+        })
+        .optional(),
       region: z.string().regex(AWS_REGION, { message: "must be an AWS region such as us-east-1" }).optional(),
       registry: registryField((h) =>
         parseEcrHost(h) ? undefined : "must be a private ECR host ACCOUNT.dkr.ecr.REGION.amazonaws.com",

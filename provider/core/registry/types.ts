@@ -78,6 +78,8 @@ export interface EcrCredential {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
+  /** ECR API endpoint override (VPC endpoint, tests); default `https://api.ecr.REGION.…`. */
+  endpoint?: string;
   insecure: false;
 }
 

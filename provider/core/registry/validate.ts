@@ -128,6 +128,7 @@ function build(type: RegistryType, v: Record<string, unknown>): Credential {
       insecure: false,
     };
     if (e.sessionToken !== undefined) out.sessionToken = e.sessionToken;
+    if (e.endpoint !== undefined) out.endpoint = e.endpoint;
     return out;
   }
   let registry = parsedHost?.key ?? DEFAULT_HOSTS[type] ?? "";

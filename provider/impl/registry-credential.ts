@@ -1,0 +1,301 @@
+/**
+ * The RegistryCredential dynamic provider, loaded at run time by the stub in
+ * providers/registry-credential.ts (DESIGN.md §3).
+ *
+ * - `check` (preview too): validates the credential per type and `verify.image`; every failure
+ *   names the input and the rule, never a value. No network.
+ * - `diff` (preview too): pure; changes when the credential renders differently, `verify`
+ *   changes, or an ECR token is expired or within an hour of expiry.
+ * - `create` / `update`: ECR `GetAuthorizationToken`, then `verify` against the registry
+ *   (never in preview), then the outputs.
+ * - `delete`: nothing remote to remove. `read`: state as is.
+ */
+import { randomBytes } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { getAuthorizationToken, needsRefresh } from "../api/ecr";
+import { verifyPull } from "../api/registry-verify";
+import { imageMatchesRegistry, parseImageRef } from "../core/image-ref";
+import {
+  type AkashCredentials,
+  akashCredentials,
+  type Credential,
+  cvmEnv,
+  dockerConfigJson,
+  normaliseRegistryType,
+  type RegistryToken,
+  type ValidationFailure,
+  validateCredential,
+} from "../core/registry";
+import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
+
+/** Pulumi's marker for an unknown value during preview (research/pulumi.md §1.5). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** `verify` input. */
+export interface VerifyInput {
+  /** Image to HEAD at create/update, e.g. `ghcr.io/org/app:1`. */
+  image?: string;
+  /** Skip the live check. */
+  skip?: boolean;
+  /** Plain http for loopback registries (tests, local mirrors). */
+  allowInsecureLoopback?: boolean;
+  /** Per-request timeout, default 15. */
+  timeoutSeconds?: number;
+}
+
+/** State of a RegistryCredential: its inputs plus these outputs. */
+export interface RegistryCredentialOutputs {
+  resourceName?: string;
+  type: string;
+  verify?: VerifyInput;
+  /** Normalised registry host (`docker.io` for Docker Hub). */
+  registry: string;
+  cvmEnv: Record<string, string>;
+  dockerConfigJson: string;
+  akashCredentials?: AkashCredentials;
+  verifiedAt?: string;
+  verifiedDigest?: string;
+  expiresAt?: string;
+  [key: string]: unknown;
+}
+
+// Inputs of the resource that are not credential fields.
+const RESOURCE_KEYS = ["resourceName", "verify"] as const;
+// Outputs only: never fed back into validation.
+const OUTPUT_KEYS = [
+  "cvmEnv",
+  "dockerConfigJson",
+  "akashCredentials",
+  "verifiedAt",
+  "verifiedDigest",
+  "expiresAt",
+  "insecureRegistry",
+] as const;
+
+function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+function credentialInputs(props: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (k.startsWith("__")) continue;
+    if ((RESOURCE_KEYS as readonly string[]).includes(k) || (OUTPUT_KEYS as readonly string[]).includes(k))
+      continue;
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function verifyFailures(verify: unknown, credential: Credential | undefined): ValidationFailure[] {
+  if (verify === undefined || verify === UNKNOWN) return [];
+  if (verify === null || typeof verify !== "object" || Array.isArray(verify)) {
+    return [
+      {
+        property: "verify",
+        reason: "must be an object {image?, skip?, allowInsecureLoopback?, timeoutSeconds?}",
+      },
+    ];
+  }
+  const failures: ValidationFailure[] = [];
+  const v = verify as Record<string, unknown>;
+  for (const key of Object.keys(v)) {
+    if (!["image", "skip", "allowInsecureLoopback", "timeoutSeconds"].includes(key)) {
+      failures.push({ property: `verify.${key}`, reason: "is not an input of verify" });
+    }
+  }
+  for (const key of ["skip", "allowInsecureLoopback"]) {
+    if (v[key] !== undefined && v[key] !== UNKNOWN && typeof v[key] !== "boolean") {
+      failures.push({ property: `verify.${key}`, reason: "must be a boolean" });
+    }
+  }
+  const t = v.timeoutSeconds;
+  if (
+    t !== undefined &&
+    t !== UNKNOWN &&
+    (typeof t !== "number" || !Number.isInteger(t) || t < 1 || t > 300)
+  ) {
+    failures.push({ property: "verify.timeoutSeconds", reason: "must be an integer from 1 to 300" });
+  }
+  const image = v.image;
+  if (image !== undefined && image !== UNKNOWN) {
+    if (typeof image !== "string") {
+      failures.push({ property: "verify.image", reason: "must be an image reference string" });
+    } else {
+      try {
+        const ref = parseImageRef(image, "verify.image");
+        if (credential && credential.type !== "public" && !imageMatchesRegistry(ref, credential.registry)) {
+          failures.push({
+            property: "verify.image",
+            reason: `is on ${ref.registry} but the credential is for ${credential.registry}: the credential would not be used to pull it`,
+          });
+        }
+      } catch (error) {
+        if (!isCvmSecretsError(error)) throw error;
+        failures.push({ property: "verify.image", reason: error.message.replace(/^verify\.image: /, "") });
+      }
+    }
+  }
+  return failures;
+}
+
+/** Validates the inputs at preview: per-type schema and `verify`. No network. */
+export async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
+  const inputs: Record<string, unknown> = { ...news };
+  for (const key of OUTPUT_KEYS) delete inputs[key];
+  const cred = credentialInputs(news);
+  let credential: Credential | undefined;
+  const failures: ValidationFailure[] = [];
+  if (containsUnknown(cred)) {
+    // Preview with values not known yet: check only the type name.
+    if (cred.type !== UNKNOWN && normaliseRegistryType(cred.type) === undefined) {
+      failures.push({
+        property: "type",
+        reason: "must be one of dockerhub, ghcr, ecr, acr, gcr, gar, quay, gitlab, custom, public",
+      });
+    }
+  } else {
+    const r = validateCredential(cred);
+    if (r.ok) credential = r.credential;
+    else failures.push(...r.failures);
+  }
+  failures.push(...verifyFailures(news.verify, credential));
+  return failures.length > 0 ? { inputs, failures } : { inputs };
+}
+
+function mustValidate(props: Record<string, unknown>): Credential {
+  const r = validateCredential(credentialInputs(props));
+  if (!r.ok) {
+    const text = r.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+    throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `RegistryCredential: ${text}`, {
+      properties: r.failures.map((f) => f.property),
+    });
+  }
+  return r.credential;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * Decides whether to update (preview too, no network): the rendered credential, `verify` or
+ * the registry changed, or an ECR token must be refreshed (expired or within an hour).
+ */
+export async function diff(
+  id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.DiffResult> {
+  const old = olds as RegistryCredentialOutputs;
+  const name = typeof news.resourceName === "string" ? news.resourceName : id;
+  const cred = credentialInputs(news);
+  const changed: string[] = [];
+  if (containsUnknown(cred) || containsUnknown(news.verify)) {
+    return { changes: true };
+  }
+  const r = validateCredential(cred);
+  if (!r.ok) return { changes: true };
+  const c = r.credential;
+  if (normaliseRegistryType(old.type) !== c.type) changed.push("type");
+  if (old.registry !== c.registry || Boolean(old.insecureRegistry) !== c.insecure) changed.push("registry");
+  if (!sameJson(old.cvmEnv, cvmEnv(c))) changed.push("credential");
+  if (!sameJson(old.verify, news.verify)) changed.push("verify");
+  if (c.type === "ecr" && needsRefresh(old.expiresAt)) {
+    changed.push("ecr token");
+    // Provider stderr is shown by the CLI as an info line (research/pulumi.md §1.10).
+    console.error(
+      `RegistryCredential ${name}: the ECR token ${old.expiresAt ? `expires at ${old.expiresAt}` : "is missing"}; it will be refreshed`,
+    );
+  }
+  if (changed.length > 0 && !changed.includes("ecr token")) {
+    console.error(`RegistryCredential ${name}: ${changed.join(", ")} changed`);
+  }
+  return { changes: changed.length > 0 };
+}
+
+async function build(props: Record<string, unknown>): Promise<RegistryCredentialOutputs> {
+  const credential = mustValidate(props);
+  const verify = (props.verify ?? {}) as VerifyInput;
+  let token: RegistryToken | undefined;
+  let expiresAt: string | undefined;
+  if (credential.type === "ecr") {
+    const t = await getAuthorizationToken({
+      accessKeyId: credential.accessKeyId,
+      secretAccessKey: credential.secretAccessKey,
+      sessionToken: credential.sessionToken,
+      region: credential.region,
+      endpoint: credential.endpoint,
+      timeoutMs: (verify.timeoutSeconds ?? 15) * 1000,
+    });
+    token = { username: t.username, password: t.password };
+    expiresAt = t.expiresAt;
+  }
+  const outs: RegistryCredentialOutputs = {
+    ...(props as Record<string, unknown>),
+    type: String(props.type),
+    registry: credential.registry,
+    insecureRegistry: credential.insecure,
+    cvmEnv: cvmEnv(credential),
+    dockerConfigJson: dockerConfigJson(credential, token),
+  };
+  const akash = akashCredentials(credential, token);
+  if (akash) outs.akashCredentials = akash;
+  else delete outs.akashCredentials;
+  if (expiresAt) outs.expiresAt = expiresAt;
+  else delete outs.expiresAt;
+  delete outs.verifiedAt;
+  delete outs.verifiedDigest;
+  if (verify.image && !verify.skip) {
+    const result = await verifyPull({
+      image: verify.image,
+      credential,
+      timeoutMs: (verify.timeoutSeconds ?? 15) * 1000,
+      allowInsecureLoopback: verify.allowInsecureLoopback === true,
+    });
+    if (!result.ok) {
+      throw new CvmSecretsError(
+        ErrorCodes.REGISTRY_CHECK_FAILED,
+        `RegistryCredential verify (${result.kind}) for ${verify.image}: ${result.message}`,
+        { kind: result.kind, image: verify.image, registry: credential.registry },
+      );
+    }
+    outs.verifiedAt = new Date().toISOString();
+    if (result.digest) outs.verifiedDigest = result.digest;
+  }
+  for (const k of Object.keys(outs)) if (k.startsWith("__")) delete outs[k];
+  return outs;
+}
+
+/** Creates: ECR token, verify, outputs. */
+export async function create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  const outs = await build(inputs);
+  return { id: `registrycredential-${randomBytes(8).toString("hex")}`, outs };
+}
+
+/** Updates: same as create, keeping the id. */
+export async function update(
+  _id: string,
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: await build(news) };
+}
+
+/** Nothing to remove remotely: a registry credential lives only in state. */
+export async function remove(_id: string, _props: Record<string, unknown>): Promise<void> {}
+
+/** Refresh keeps the state as is (a registry cannot be asked for a credential). */
+export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
+  const inputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (!(OUTPUT_KEYS as readonly string[]).includes(k) && v !== undefined) inputs[k] = v;
+  }
+  return { id, props, inputs };
+}

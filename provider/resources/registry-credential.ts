@@ -1,0 +1,146 @@
+/**
+ * `RegistryCredential`: pull credentials for one container registry, validated at preview,
+ * verified against the registry at create/update, rendered for Phala CVMs, Kubernetes and Akash
+ * (DESIGN.md §3, research/registry.md).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { registryCredentialProvider } from "../providers/registry-credential";
+
+/** IAM credentials for a private Amazon ECR registry. */
+export interface EcrArgs {
+  /** IAM access key id (`AKIA…`, or `ASIA…` with `sessionToken`). */
+  accessKeyId: pulumi.Input<string>;
+  /** IAM secret access key. Secret. */
+  secretAccessKey: pulumi.Input<string>;
+  /** STS session token for temporary keys. Secret. */
+  sessionToken?: pulumi.Input<string>;
+  /** AWS region, e.g. `us-east-1`; must equal the region in `registry` when both are given. */
+  region?: pulumi.Input<string>;
+  /** Registry host `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (or give `accountId` and `region`). */
+  registry?: pulumi.Input<string>;
+  /** 12-digit AWS account id (with `region`, instead of `registry`). */
+  accountId?: pulumi.Input<string>;
+  /** ECR API endpoint override (a VPC endpoint); default `https://api.ecr.REGION.amazonaws.com`. */
+  endpoint?: pulumi.Input<string>;
+}
+
+/** The live check run at create/update (never during preview). */
+export interface RegistryVerifyArgs {
+  /** An image on this registry to check pull access for, e.g. `ghcr.io/org/app:1`. */
+  image?: pulumi.Input<string>;
+  /** Skip the live check. */
+  skip?: pulumi.Input<boolean>;
+  /** Allow plain http to a loopback registry (local mirrors, tests). */
+  allowInsecureLoopback?: pulumi.Input<boolean>;
+  /** Per-request timeout in seconds (1-300, default 15). */
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+export interface RegistryCredentialArgs {
+  /**
+   * Registry type, case-insensitive: `dockerhub` (also `Docker`, `docker.io`), `ghcr`, `ecr`,
+   * `acr`, `gcr`, `gar`, `quay`, `gitlab`, `custom`, `public`.
+   */
+  type: pulumi.Input<string>;
+  /**
+   * Registry host, `host[:port]`, with or without `https://`. Required for `acr`
+   * (`NAME.azurecr.io`), `custom` and `gar` (`LOCATION-docker.pkg.dev`, or give `region`);
+   * defaults to the platform's host for `dockerhub`, `ghcr`, `gcr`, `quay`, `gitlab`.
+   */
+  registry?: pulumi.Input<string>;
+  /**
+   * Username: the Docker ID (not the e-mail) for Docker Hub, the GitHub user for GHCR, the robot
+   * `namespace+robot` for Quay, `_json_key`/`_json_key_base64`/`oauth2accesstoken` for Google.
+   * Must not contain `:`.
+   */
+  username?: pulumi.Input<string>;
+  /** Password. Secret. Give either `password` or `token`. */
+  password?: pulumi.Input<string>;
+  /** Token (GHCR PAT, Quay robot token, GitLab deploy token, Docker Hub PAT). Secret. */
+  token?: pulumi.Input<string>;
+  /** Google service-account JSON key, or its base64 (`gcr`, `gar`). Secret. */
+  serviceAccountKey?: pulumi.Input<string>;
+  /** Artifact Registry location for `gar` when `registry` is not given, e.g. `us-central1`. */
+  region?: pulumi.Input<string>;
+  /** IAM credentials, for `ecr` only. Secret. */
+  ecr?: pulumi.Input<EcrArgs>;
+  /** Live pull check at create/update. */
+  verify?: pulumi.Input<RegistryVerifyArgs>;
+}
+
+/** An Akash SDL `credentials:` block. */
+export interface AkashCredentialsOutput {
+  host: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * Pull credentials for one registry. Pass it to `CvmSecrets` as `registry`, or use
+ * `dockerConfigJson` for a Kubernetes `kubernetes.io/dockerconfigjson` secret and
+ * `akashCredentials` for an Akash SDL.
+ */
+export class RegistryCredential extends pulumi.dynamic.Resource {
+  /** Normalised registry host, e.g. `ghcr.io`; `docker.io` for Docker Hub. Not secret. */
+  declare public readonly registry: pulumi.Output<string>;
+  /**
+   * The Phala pre-launch variables: `DSTACK_DOCKER_REGISTRY`/`USERNAME`/`PASSWORD`, or for ECR
+   * `DSTACK_AWS_ACCESS_KEY_ID`/`SECRET_ACCESS_KEY`/`REGION`/`ECR_REGISTRY` (+ `SESSION_TOKEN`);
+   * empty for `public`. Secret.
+   */
+  declare public readonly cvmEnv: pulumi.Output<Record<string, string>>;
+  /**
+   * `.dockerconfigjson` content for Kubernetes (Docker Hub under `https://index.docker.io/v1/`).
+   * For ECR it holds a 12-hour token, refreshed by `pulumi up` within an hour of expiry. Secret.
+   */
+  declare public readonly dockerConfigJson: pulumi.Output<string>;
+  /** Akash SDL `credentials` (`host`, `username`, `password`); absent for `public`. Secret. */
+  declare public readonly akashCredentials: pulumi.Output<AkashCredentialsOutput | undefined>;
+  /** When `verify` last succeeded (ISO 8601); absent when not verified. */
+  declare public readonly verifiedAt: pulumi.Output<string | undefined>;
+  /** Manifest digest seen by the last successful `verify`. */
+  declare public readonly verifiedDigest: pulumi.Output<string | undefined>;
+  /** ECR only: when the token in `dockerConfigJson`/`akashCredentials` expires (ISO 8601). */
+  declare public readonly expiresAt: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: RegistryCredentialArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      // Names the resource in the provider's diff line (provider stderr carries no URN).
+      resourceName: name,
+      type: args.type,
+      registry: args.registry,
+      username: args.username,
+      password: args.password === undefined ? undefined : pulumi.secret(args.password),
+      token: args.token === undefined ? undefined : pulumi.secret(args.token),
+      serviceAccountKey:
+        args.serviceAccountKey === undefined ? undefined : pulumi.secret(args.serviceAccountKey),
+      region: args.region,
+      ecr: args.ecr === undefined ? undefined : pulumi.secret(args.ecr),
+      verify: args.verify,
+      // Output-only properties must be named here to become Output properties.
+      cvmEnv: undefined,
+      dockerConfigJson: undefined,
+      akashCredentials: undefined,
+      verifiedAt: undefined,
+      verifiedDigest: undefined,
+      expiresAt: undefined,
+    };
+    const secretOutputs = [
+      "cvmEnv",
+      "dockerConfigJson",
+      "akashCredentials",
+      "password",
+      "token",
+      "serviceAccountKey",
+      "ecr",
+    ];
+    super(
+      registryCredentialProvider,
+      name,
+      props,
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOutputs] },
+      "cvm-secrets",
+      "RegistryCredential",
+    );
+  }
+}

@@ -1,0 +1,198 @@
+import { type CvmSecretsError, ErrorCodes } from "../../provider/errors";
+import { check, create, diff, read, remove, update } from "../../provider/impl/registry-credential";
+import { type EcrStandIn, startEcrStandIn } from "../support/registry-server";
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SECRET = "ghp_unitTESTtoken0123456789";
+const AWS_SECRET = "unit/Secret+Access+Key/0123456789abcdefgh";
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+// diff prints one info line on stderr (shown by the Pulumi CLI); keep test output quiet.
+let stderr: jest.SpyInstance;
+beforeEach(() => {
+  stderr = jest.spyOn(console, "error").mockImplementation(() => undefined);
+});
+afterEach(() => stderr.mockRestore());
+
+const ghcr = {
+  resourceName: "pull",
+  type: "GHCR",
+  username: "octo",
+  token: SECRET,
+  __provider: "serialized",
+};
+
+describe("check", () => {
+  it("accepts valid inputs and drops stale outputs", async () => {
+    const r = await check({}, { ...ghcr, cvmEnv: { X: "y" } });
+    expect(r.failures).toBeUndefined();
+    expect(r.inputs).toEqual(ghcr);
+  });
+
+  it("reports each failure by property and rule, never a value", async () => {
+    const r = await check(
+      {},
+      { type: "ghcr", username: "a:b", token: ` ${SECRET}`, verify: { image: "quay.io/x/y:1", bogus: 1 } },
+    );
+    expect(r.failures).toEqual(
+      expect.arrayContaining([
+        { property: "username", reason: expect.stringMatching(/':'/) },
+        { property: "token", reason: expect.stringMatching(/whitespace/) },
+        { property: "verify.bogus", reason: "is not an input of verify" },
+      ]),
+    );
+    expect(JSON.stringify(r.failures)).not.toContain(SECRET);
+  });
+
+  it("verify.image must be on the credential's registry", async () => {
+    const r = await check({}, { ...ghcr, verify: { image: "quay.io/org/app:1" } });
+    expect(r.failures).toEqual([
+      {
+        property: "verify.image",
+        reason: expect.stringMatching(/is on quay\.io but the credential is for ghcr\.io/),
+      },
+    ]);
+    expect((await check({}, { ...ghcr, verify: { image: "GHCR.io/org/app:1" } })).failures).toBeUndefined();
+    const bad = await check({}, { ...ghcr, verify: { image: "ghcr.io/Org/App" } });
+    expect(bad.failures).toEqual([{ property: "verify.image", reason: expect.stringMatching(/lowercase/) }]);
+    const t = await check({}, { ...ghcr, verify: { timeoutSeconds: 0, skip: "yes" } });
+    expect(t.failures?.map((f) => f.property).sort()).toEqual(["verify.skip", "verify.timeoutSeconds"]);
+  });
+
+  it("with unknown values in preview only the type is checked", async () => {
+    expect((await check({}, { ...ghcr, token: UNKNOWN, username: UNKNOWN })).failures).toBeUndefined();
+    expect((await check({}, { type: "harbor", token: UNKNOWN })).failures).toEqual([
+      { property: "type", reason: expect.any(String) },
+    ]);
+  });
+});
+
+describe("create / diff / update / read / remove (no verify)", () => {
+  it("renders the outputs", async () => {
+    const { id, outs } = await create(ghcr);
+    expect(id).toMatch(/^registrycredential-[0-9a-f]{16}$/);
+    expect(outs.registry).toBe("ghcr.io");
+    expect(outs.cvmEnv).toEqual({
+      DSTACK_DOCKER_REGISTRY: "ghcr.io",
+      DSTACK_DOCKER_USERNAME: "octo",
+      DSTACK_DOCKER_PASSWORD: SECRET,
+    });
+    expect(JSON.parse(outs.dockerConfigJson)).toEqual({
+      auths: { "ghcr.io": { username: "octo", password: SECRET, auth: b64(`octo:${SECRET}`) } },
+    });
+    expect(outs.akashCredentials).toEqual({ host: "ghcr.io", username: "octo", password: SECRET });
+    expect(outs.verifiedAt).toBeUndefined();
+    expect(outs.expiresAt).toBeUndefined();
+    expect(outs.__provider).toBeUndefined();
+  });
+
+  it("diff: no change, then a new token, a new verify, a new registry spelling that normalises the same", async () => {
+    const { outs } = await create(ghcr);
+    expect(await diff("id", outs, ghcr)).toEqual({ changes: false });
+    expect(await diff("id", outs, { ...ghcr, registry: "https://ghcr.io/" })).toEqual({ changes: false });
+    expect(await diff("id", outs, { ...ghcr, type: "ghcr" })).toEqual({ changes: false });
+    expect(await diff("id", outs, { ...ghcr, token: "ghp_other" })).toEqual({ changes: true });
+    expect(await diff("id", outs, { ...ghcr, verify: { skip: true } })).toEqual({ changes: true });
+    expect(await diff("id", outs, { ...ghcr, type: "custom", registry: "ghcr.io" })).toEqual({
+      changes: true,
+    });
+    expect(await diff("id", outs, { ...ghcr, token: UNKNOWN })).toEqual({ changes: true });
+  });
+
+  it("public: no credential outputs", async () => {
+    const { outs } = await create({ type: "Public" });
+    expect(outs.cvmEnv).toEqual({});
+    expect(outs.dockerConfigJson).toBe('{"auths":{}}');
+    expect(outs.akashCredentials).toBeUndefined();
+  });
+
+  it("update keeps rendering; read returns state and inputs; remove is a no-op", async () => {
+    const { outs } = await update("id", {}, { ...ghcr, username: "hubot" });
+    expect(outs.cvmEnv.DSTACK_DOCKER_USERNAME).toBe("hubot");
+    const r = await read("id", outs);
+    expect(r.props).toBe(outs);
+    expect(r.inputs?.cvmEnv).toBeUndefined();
+    expect(r.inputs?.token).toBe(SECRET);
+    await expect(remove("id", outs)).resolves.toBeUndefined();
+  });
+
+  it("create refuses invalid inputs with INVALID_INPUT and no value", async () => {
+    await expect(create({ type: "ghcr", username: "octo" })).rejects.toThrow(/token: is required/);
+    try {
+      await create({ type: "custom", registry: "bad_host", username: "u", password: SECRET });
+    } catch (e) {
+      expect((e as CvmSecretsError).code).toBe(ErrorCodes.INVALID_INPUT);
+      expect((e as CvmSecretsError).message).not.toContain(SECRET);
+    }
+  });
+});
+
+describe("ECR", () => {
+  let ecr: EcrStandIn;
+  let short: EcrStandIn;
+  const key = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: AWS_SECRET };
+  beforeAll(async () => {
+    ecr = await startEcrStandIn({ ...key, region: "eu-central-1", accountId: "123456789012" });
+    short = await startEcrStandIn({
+      ...key,
+      region: "eu-central-1",
+      accountId: "123456789012",
+      lifetimeSeconds: 1200,
+    });
+  });
+  afterAll(async () => {
+    await ecr.stop();
+    await short.stop();
+  });
+  const inputs = (endpoint: string) => ({
+    resourceName: "ecr",
+    type: "ECR",
+    ecr: { ...key, registry: "123456789012.dkr.ecr.eu-central-1.amazonaws.com", endpoint },
+  });
+
+  it("create: IAM variables for the CVM, a token for Kubernetes and Akash, and its expiry", async () => {
+    const { outs } = await create(inputs(ecr.endpoint));
+    expect(outs.cvmEnv).toEqual({
+      DSTACK_AWS_ACCESS_KEY_ID: key.accessKeyId,
+      DSTACK_AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+      DSTACK_AWS_REGION: "eu-central-1",
+      DSTACK_AWS_ECR_REGISTRY: "123456789012.dkr.ecr.eu-central-1.amazonaws.com",
+    });
+    expect(
+      JSON.parse(outs.dockerConfigJson).auths["123456789012.dkr.ecr.eu-central-1.amazonaws.com"].password,
+    ).toBe(ecr.password);
+    expect(outs.akashCredentials).toEqual({
+      host: "123456789012.dkr.ecr.eu-central-1.amazonaws.com",
+      username: "AWS",
+      password: ecr.password,
+    });
+    expect(new Date(outs.expiresAt).getTime()).toBeGreaterThan(Date.now() + 11 * 3600_000);
+    expect(await diff("id", outs, inputs(ecr.endpoint))).toEqual({ changes: false });
+  });
+
+  it("diff refreshes a token that expires within the hour, or has expired", async () => {
+    const { outs } = await create(inputs(short.endpoint));
+    expect(await diff("id", outs, inputs(short.endpoint))).toEqual({ changes: true });
+    expect(stderr).toHaveBeenLastCalledWith(
+      expect.stringMatching(/^RegistryCredential ecr: the ECR token expires at .*; it will be refreshed$/),
+    );
+    expect(await diff("id", { ...outs, expiresAt: "2000-01-01T00:00:00Z" }, inputs(short.endpoint))).toEqual({
+      changes: true,
+    });
+    const { outs: fresh } = await update("id", outs, inputs(ecr.endpoint));
+    expect(await diff("id", fresh, inputs(ecr.endpoint))).toEqual({ changes: false });
+  });
+
+  it("a wrong secret fails create with REGISTRY_CHECK_FAILED and no secret in the message", async () => {
+    const bad = inputs(ecr.endpoint);
+    bad.ecr.secretAccessKey = "WRONG/secret/WRONG/secret/WRONG/secret00";
+    try {
+      await create(bad);
+      throw new Error("expected failure");
+    } catch (e) {
+      expect((e as CvmSecretsError).code).toBe(ErrorCodes.REGISTRY_CHECK_FAILED);
+      expect((e as Error).message).toMatch(/InvalidSignatureException/);
+      expect((e as Error).message).not.toContain("WRONG/secret");
+    }
+  });
+});
