@@ -147,14 +147,67 @@ export function cvmDetailLegacy(state: EmulatorState, cvm: CvmRecord): Record<st
   };
 }
 
-/** `GET /cvms/{id}` / list item for the given version. */
+/** CvmInfo v2025-10-28 (list item of that version: `hosted` VM info plus flat fields). */
+export function cvmInfoLegacy(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
+  const appUrl = `https://${cvm.appId}.${GATEWAY_DOMAIN}`;
+  return {
+    hosted: {
+      id: cvm.vmUuid,
+      name: cvm.name,
+      status: cvm.status,
+      uptime: uptime(cvm) ?? "",
+      app_url: appUrl,
+      app_id: cvm.appId,
+      instance_id: cvm.instanceId,
+      exited_at: cvm.exitedAt,
+      boot_progress: bootProgress(cvm),
+      boot_error: cvm.bootError,
+      shutdown_progress: shutdownProgress(cvm),
+      image_version: "0.5.7",
+    },
+    name: cvm.name,
+    managed_user: { id: 1, username: "emulator" },
+    node: { id: NODE.id, name: NODE.name, region_identifier: NODE.region },
+    listed: false,
+    status: cvm.status,
+    in_progress: cvm.inProgress,
+    dapp_dashboard_url: null,
+    syslog_endpoint: null,
+    allow_upgrade: false,
+    project_id: null,
+    project_type: null,
+    billing_period: "hourly",
+    kms_info: kmsInfo(state.kmsOf(cvm.kms)),
+    vcpu: RESOURCE.vcpu,
+    memory: RESOURCE.memory_in_gb * 1024,
+    disk_size: RESOURCE.disk_in_gb,
+    gateway_domain: GATEWAY_DOMAIN,
+    public_urls: [{ app: appUrl, instance: `https://${cvm.instanceId}.${GATEWAY_DOMAIN}` }],
+  };
+}
+
+/** `GET /cvms/{id}` (detail) or a list item, in the shape of the given version. */
 export function cvmForVersion(
   state: EmulatorState,
   cvm: CvmRecord,
   version: ApiVersion,
   detail: boolean,
 ): Record<string, unknown> {
-  return version === "2025-10-28" ? cvmDetailLegacy(state, cvm) : cvmInfo(state, cvm, detail);
+  if (version === "2025-10-28") return detail ? cvmDetailLegacy(state, cvm) : cvmInfoLegacy(state, cvm);
+  return cvmInfo(state, cvm, detail);
+}
+
+function bootProgress(cvm: CvmRecord): string | null {
+  return cvm.inProgress && cvm.progress?.target === "running" ? "booting" : null;
+}
+
+function shutdownProgress(cvm: CvmRecord): string | null {
+  return cvm.inProgress && cvm.progress?.target === "stopped" ? "shutting down" : null;
+}
+
+/** Drops null-valued keys (for schemas whose fields are optional but not nullable). */
+function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
 }
 
 /** VM (§3.3): returned by commit, start, stop, restart. String id only from 2026-05-22. */
@@ -165,7 +218,8 @@ export function vm(state: EmulatorState, cvm: CvmRecord, version: ApiVersion): R
     status: cvm.status,
     teepod_id: NODE.id,
     teepod: { id: NODE.id, name: NODE.name, region_identifier: NODE.region },
-    user_id: 1,
+    // VMV20260121: numeric user_id; VMV20260522: string.
+    user_id: version === "2026-05-22" ? "usr_emulator" : 1,
     app_id: cvm.appId,
     vm_uuid: cvm.vmUuid,
     instance_id: cvm.instanceId,
@@ -186,10 +240,14 @@ export function vm(state: EmulatorState, cvm: CvmRecord, version: ApiVersion): R
   };
 }
 
-/** `GET /cvms/{id}/state` body (§3.7), plus `in_progress`/`progress` so watchers can decide. */
+/**
+ * `GET /cvms/{id}/state` body (§3.7). The SDK's CvmStateSchema has optional, non-nullable
+ * strings, so empty fields are omitted rather than null. `in_progress` and `progress` are
+ * extra keys so watchers can tell a settled state from a transient one.
+ */
 export function cvmState(cvm: CvmRecord, version: ApiVersion): Record<string, unknown> {
-  return {
-    id: version === "2025-10-28" ? cvm.dbId : cvm.id,
+  return withoutNulls({
+    id: version === "2025-10-28" ? null : cvm.id,
     instance_id: cvm.instanceId,
     name: cvm.name,
     status: cvm.status,
@@ -197,10 +255,10 @@ export function cvmState(cvm: CvmRecord, version: ApiVersion): Record<string, un
     progress: cvm.progress,
     uptime: uptime(cvm),
     exited_at: cvm.exitedAt,
-    boot_progress: cvm.inProgress && cvm.progress?.target === "running" ? "booting" : null,
+    boot_progress: bootProgress(cvm),
     boot_error: cvm.bootError,
-    shutdown_progress: cvm.inProgress && cvm.progress?.target === "stopped" ? "shutting down" : null,
-  };
+    shutdown_progress: shutdownProgress(cvm),
+  });
 }
 
 /** CvmStatus of `POST /status/batch` (§3.7). */
@@ -211,9 +269,19 @@ export function cvmStatus(cvm: CvmRecord): Record<string, unknown> {
     status: cvm.status,
     uptime: uptime(cvm),
     in_progress: cvm.inProgress,
-    boot_progress: cvm.inProgress && cvm.progress?.target === "running" ? "booting" : null,
+    boot_progress: bootProgress(cvm),
     boot_error: cvm.bootError,
-    shutdown_progress: cvm.inProgress && cvm.progress?.target === "stopped" ? "shutting down" : null,
+    shutdown_progress: shutdownProgress(cvm),
+    // Current SDK schema: an `operation` object; the older flat keys are kept as well (§3.7).
+    operation:
+      cvm.inProgress && op
+        ? {
+            type: op.operation_type,
+            phase: cvm.status,
+            started_at: op.started_at,
+            correlation_id: op.correlation_id,
+          }
+        : null,
     events: op ? op.events : [],
     operation_type: cvm.inProgress && op ? op.operation_type : null,
     operation_started_at: cvm.inProgress && op ? op.started_at : null,
@@ -268,6 +336,7 @@ export function currentUser(version: ApiVersion): Record<string, unknown> {
       role: "owner",
       avatar: null,
     },
-    credits: { balance: "0", granted_balance: "0", is_post_paid: false, outstanding_amount: null },
+    credits: { balance: 0, granted_balance: 0, is_post_paid: false, outstanding_amount: null },
+    features: [],
   };
 }

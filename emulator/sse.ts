@@ -3,7 +3,10 @@
  * npm @phala/cloud `watchCvmState`): `event: state` on every change, `event: complete` once
  * `status == target && !in_progress`, `event: timeout` after `timeout` seconds, `event: error`
  * when the CVM is deleted or settles elsewhere with a `boot_error`. Each event carries
- * `data: <json>`.
+ * `data: <json>`: `state` a CvmState, `complete` `{status, elapsed, target}`, `timeout`
+ * `{error, elapsed, target}`, `error` `{error, elapsed, message}` (repo Phala-Network/phala-cloud,
+ * js/src/actions/cvms/watch_cvm_state.ts). The SDK returns the last `state` it saw on `complete`,
+ * so a `state` event always precedes `complete`.
  */
 import type { ServerResponse } from "node:http";
 import type { ApiVersion } from "./shapes";
@@ -33,6 +36,8 @@ export function streamState(
     "X-Request-Id": options.requestId,
   });
   let done = false;
+  const started = Date.now();
+  const elapsed = () => Math.round((Date.now() - started) / 100) / 10;
   const send = (event: string, data: unknown) => {
     if (!done) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
@@ -47,25 +52,30 @@ export function streamState(
     const snapshot = cvmState(cvm, options.version);
     send("state", snapshot);
     if (cvm.status === options.target && !cvm.inProgress) {
-      send("complete", snapshot);
+      send("complete", { status: cvm.status, elapsed: elapsed(), target: options.target });
       finish();
     } else if (!cvm.inProgress && cvm.bootError !== null && options.target === "running") {
       // Emulator choice: a boot failure will not reach the target; say so instead of waiting.
-      send("error", { detail: "The CVM failed to boot", boot_error: cvm.bootError, state: snapshot });
+      send("error", {
+        error: "boot_failed",
+        elapsed: elapsed(),
+        message: `The CVM failed to boot: ${cvm.bootError}`,
+        boot_error: cvm.bootError,
+      });
       finish();
     }
   };
   const unsubscribe = state.subscribe((changed, deleted) => {
     if (changed !== cvm) return;
     if (deleted) {
-      send("error", { detail: "CVM not found" });
+      send("error", { error: "not_found", elapsed: elapsed(), message: "CVM not found" });
       finish();
       return;
     }
     evaluate();
   });
   const timer = setTimeout(() => {
-    send("timeout", cvmState(cvm, options.version));
+    send("timeout", { error: "timeout", elapsed: elapsed(), target: options.target });
     finish();
   }, options.timeoutSeconds * 1000);
   res.on("close", finish);

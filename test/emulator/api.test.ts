@@ -24,7 +24,8 @@ describe("auth and transport", () => {
     withEmulator(async (http) => {
       const me = await http.get("/auth/me");
       expect(me.status).toBe(200);
-      expect(keysOf(me.body)).toEqual(["credits", "user", "workspace"]);
+      expect(keysOf(me.body)).toEqual(["credits", "features", "user", "workspace"]);
+      expect(typeof me.body.credits.balance).toBe("number");
       expect(me.headers.get("x-request-id")).toMatch(/^req_[0-9a-f]{24}$/);
       const old = await http.get("/auth/me", { "X-Phala-Version": "2025-10-28" });
       expect(old.body.username).toBe("emulator");
@@ -140,6 +141,23 @@ describe("CVM reads", () => {
       }
       // The legacy integer id works as a path id.
       expect((await http.get(`/cvms/${old.body.id}`)).body.id).toBe(cvm.id);
+      // The 2025-10-28 list items are CvmInfo with a `hosted` VM object.
+      const oldList = await http.get("/cvms/paginated", { "X-Phala-Version": "2025-10-28" });
+      expect(oldList.body.items[0].hosted).toMatchObject({
+        id: cvm.vm_uuid,
+        name: "old-app",
+        app_id: cvm.app_id,
+      });
+      for (const key of [
+        "managed_user",
+        "node",
+        "dapp_dashboard_url",
+        "kms_info",
+        "public_urls",
+        "gateway_domain",
+      ]) {
+        expect(oldList.body.items[0]).toHaveProperty(key);
+      }
       const v0121 = await http.get(`/cvms/${cvm.id}`, { "X-Phala-Version": "2026-01-21" });
       expect(v0121.body.id).toBe(cvm.id);
       // VM objects: integer id until 2026-01-21, string from 2026-05-22.
@@ -149,6 +167,7 @@ describe("CVM reads", () => {
         { "X-Phala-Version": "2026-01-21" },
       );
       expect(typeof r1.body.id).toBe("number");
+      expect(typeof r1.body.user_id).toBe("number");
       expect(r1.body.encrypted_env_pubkey).toMatch(/^[0-9a-f]{64}$/);
     }));
 
@@ -181,18 +200,15 @@ describe("CVM reads", () => {
       expect(compose.body.allowed_envs).toEqual(["A"]);
       expect(compose.body.runner).toBe("docker-compose");
       const st = await http.get(`/cvms/${cvm.id}/state`);
-      for (const key of [
-        "name",
-        "status",
-        "uptime",
-        "boot_error",
-        "boot_progress",
-        "exited_at",
-        "shutdown_progress",
-      ]) {
-        expect(st.body).toHaveProperty(key);
-      }
-      expect(st.body.status).toBe("running");
+      // CvmStateSchema: name and status required, the rest optional strings (never null).
+      expect(st.body).toMatchObject({
+        id: cvm.id,
+        name: "stateful",
+        status: "running",
+        instance_id: cvm.instance_id,
+      });
+      expect(st.body.uptime).toMatch(/^\d+s$/);
+      expect(Object.values(st.body)).not.toContain(null);
       const batch = await http.post("/status/batch", {
         vm_uuids: [cvm.vm_uuid, "00000000-0000-4000-8000-000000000000"],
       });
@@ -204,6 +220,7 @@ describe("CVM reads", () => {
           "correlation_id",
           "events",
           "in_progress",
+          "operation",
           "operation_started_at",
           "operation_type",
           "shutdown_progress",

@@ -97,6 +97,7 @@ describe("restart state machine", () => {
       const restart = await http.post(`/cvms/${cvm.id}/restart`, { force: false });
       expect(restart.body.status).toBe("restarting");
       expect(typeof restart.body.id).toBe("string");
+      expect(typeof restart.body.user_id).toBe("string");
       expect(await settled(http, cvm.id)).toMatchObject({ status: "running", boots: 3 });
       expect((await http.get("/_emulator/counts")).body.restarts[cvm.id]).toBe(2);
     }));
@@ -117,7 +118,8 @@ describe("SSE state stream", () => {
         expect(events.map((e) => e.event)).toEqual(["state", "state", "complete"]);
         expect(events[0]!.data).toMatchObject({ status: "restarting", in_progress: true });
         expect(events[1]!.data).toMatchObject({ status: "running", in_progress: false });
-        expect(events[2]!.data.status).toBe("running");
+        expect(events[2]!.data).toMatchObject({ status: "running", target: "running" });
+        expect(typeof events[2]!.data.elapsed).toBe("number");
       },
       { restartMs: 150 },
     ));
@@ -133,6 +135,7 @@ describe("SSE state stream", () => {
           await fetch(`${emu.url}/cvms/${cvm.id}/state?target=stopped&timeout=0.2`, { headers }),
         );
         expect(timeout.map((e) => e.event)).toEqual(["state", "timeout"]);
+        expect(timeout[1]!.data).toMatchObject({ error: "timeout", target: "stopped" });
         await http.post("/_emulator/faults", { cvm: cvm.id, bootError: "docker login failed" });
         await http.post(`/cvms/${cvm.id}/restart`, {});
         const failed = await readSse(
