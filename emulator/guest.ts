@@ -2,7 +2,9 @@
  * What the dstack guest does with `.encrypted-env` at boot, on node:crypto only (independent of
  * the @noble code that encrypts). Mirrors research/phala.md §1.3 (repo Dstack-TEE/dstack,
  * dstack-util crypto.rs / system_setup.rs / parse_env_file.rs), the allow-list of §3.9 and the
- * limits of §4.2. Error messages name keys and sizes, never values or plaintext.
+ * limits of §4.2. Boot errors use the guest's own messages (anyhow context chains of
+ * dstack-util `dh_decrypt` and `parse_env_file::parse_env`); they name keys and sizes, never
+ * values or plaintext (the serde detail of a parse error is replaced, as it can quote a value).
  */
 import {
   createDecipheriv,
@@ -87,20 +89,22 @@ function fail(error: string): BootOutcome {
   return { ok: false, error };
 }
 
-/** Decrypts the raw blob; returns the plaintext or a boot error (§1.3 steps 1-3). */
+const DECRYPT = "Failed to decrypt env file";
+
+/** Decrypts the raw blob; returns the plaintext or a boot error (§1.3 steps 1-3, `dh_decrypt`). */
 function decryptBlob(data: Buffer, secret: Uint8Array): Buffer | string {
-  if (data.length < 44) return "Failed to decrypt env file: the encrypted env is shorter than 44 bytes";
+  if (data.length < 32) return `${DECRYPT}: Invalid ephemeral public key length`;
+  if (data.length < 44) return `${DECRYPT}: Invalid IV length`;
   const shared = x25519Shared(secret, data.subarray(0, 32));
-  if (!shared || shared.every((b) => b === 0)) {
-    return "Failed to decrypt env file: the X25519 shared secret is all zero (low-order ephemeral key)";
-  }
-  if (data.length < 44 + 16) return "Failed to decrypt env file";
+  if (!shared || shared.every((b) => b === 0)) return `${DECRYPT}: invalid X25519 shared secret`;
+  const failed = `${DECRYPT}: Decryption failed: aead::Error`;
+  if (data.length < 44 + 16) return failed;
   try {
     const decipher = createDecipheriv("aes-256-gcm", shared, data.subarray(32, 44));
     decipher.setAuthTag(data.subarray(data.length - 16));
     return Buffer.concat([decipher.update(data.subarray(44, data.length - 16)), decipher.final()]);
   } catch {
-    return "Failed to decrypt env file";
+    return failed;
   }
 }
 
@@ -111,20 +115,20 @@ function parsePlaintext(plaintext: Buffer): Array<{ key: string; value: string }
     parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plaintext));
   } catch {
     // Never include the parser's message: it quotes the plaintext.
-    return "Failed to parse the decrypted env file: not UTF-8 JSON";
+    return "Failed to parse env: not UTF-8 JSON";
   }
   const list = (parsed as { env?: unknown } | null)?.env;
   if (parsed === null || typeof parsed !== "object" || !Array.isArray(list)) {
-    return 'Failed to parse the decrypted env file: expected {"env":[{"key":…,"value":…}]}';
+    return 'Failed to parse env: expected {"env":[{"key":…,"value":…}]}';
   }
   const pairs: Array<{ key: string; value: string }> = [];
   for (const [index, item] of list.entries()) {
     const pair = item as { key?: unknown; value?: unknown } | null;
     if (pair === null || typeof pair !== "object" || typeof pair.key !== "string") {
-      return `Failed to parse the decrypted env file: env[${index}] has no string key`;
+      return `Failed to parse env: env[${index}] has no string key`;
     }
     if (typeof pair.value !== "string") {
-      return `Failed to parse the decrypted env file: the value of env[${index}] is not a string`;
+      return `Failed to parse env: the value of env[${index}] is not a string`;
     }
     pairs.push({ key: pair.key, value: pair.value });
   }
@@ -156,7 +160,7 @@ export function bootEnv(
   const pairs = parsePlaintext(plaintext);
   if (typeof pairs === "string") return fail(pairs);
   if (pairs.length > MAX_ENV_ENTRIES) {
-    return fail(`Too many environment variables (${pairs.length} > ${MAX_ENV_ENTRIES})`);
+    return fail(`Too many environment variables: ${pairs.length}`);
   }
 
   const allowed = new Set(allowedEnvs);
@@ -170,19 +174,12 @@ export function bootEnv(
     }
     const keyBytes = Buffer.byteLength(key, "utf8");
     const valueBytes = Buffer.byteLength(value, "utf8");
-    if (keyBytes > MAX_KEY_BYTES) {
-      return fail(`Environment variable name is too long (${keyBytes} > ${MAX_KEY_BYTES} bytes)`);
-    }
-    if (!KEY_PATTERN.test(key)) {
-      return fail(`Invalid environment variable name: ${JSON.stringify(key)}`);
-    }
-    if (valueBytes > MAX_VALUE_BYTES) {
-      return fail(`Value of ${key} is too long (${valueBytes} > ${MAX_VALUE_BYTES} bytes)`);
-    }
+    // Same order and messages as parse_env: name length, value length, name rule, total.
+    if (keyBytes > MAX_KEY_BYTES) return fail(`Environment variable name too long: ${key}`);
+    if (valueBytes > MAX_VALUE_BYTES) return fail(`Environment variable value too long for key: ${key}`);
+    if (!KEY_PATTERN.test(key)) return fail(`Invalid env key: ${key}`);
     total += keyBytes + valueBytes;
-    if (total > MAX_TOTAL_BYTES) {
-      return fail(`Environment variables exceed ${MAX_TOTAL_BYTES} bytes in total`);
-    }
+    if (total > MAX_TOTAL_BYTES) return fail("Environment variables total size too large");
     env.set(key, value);
   }
   const sorted: Record<string, string> = {};
