@@ -197,6 +197,15 @@ function nextAppId(req: ApiRequest): Reply {
 }
 
 function provision(req: ApiRequest, state: EmulatorState): Reply {
+  return provisionWith(req, state, false);
+}
+
+/**
+ * Provision (§3.6.1). `withToken` = the same-path two-phase create of the current SDK
+ * (`POST /cvms` with the provision body answers with a one-time commit `token`; repo
+ * Phala-Network/phala-cloud, js/src/actions/cvms/provision_cvm.ts).
+ */
+function provisionWith(req: ApiRequest, state: EmulatorState, withToken: boolean): Reply {
   const body = bodyObject(req.body);
   const name = requiredString(body, "name");
   if (!isValidCvmName(name)) {
@@ -234,7 +243,9 @@ function provision(req: ApiRequest, state: EmulatorState): Reply {
     pubkey = app.publicKey;
   }
   const hash = composeHash(compose);
+  const token = withToken ? `ctk_${randomHex(16)}` : null;
   state.provisions.set(hash, {
+    token,
     name,
     compose,
     kms: kind,
@@ -256,11 +267,16 @@ function provision(req: ApiRequest, state: EmulatorState): Reply {
     instance_type: instanceType,
     node_id: NODE.id,
     kms_id: kms.id,
+    ...(token ? { token } : {}),
   });
 }
 
 function commit(req: ApiRequest, state: EmulatorState): Reply {
   const body = bodyObject(req.body);
+  // Same-path two-phase create: a provision body on POST /cvms is the prepare step.
+  if (body["compose_file"] !== undefined && body["compose_hash"] === undefined) {
+    return provisionWith(req, state, true);
+  }
   const rawAppId = requiredString(body, "app_id");
   const hash = requiredString(body, "compose_hash");
   const appId = normalizeAppId(rawAppId);
@@ -282,6 +298,12 @@ function commit(req: ApiRequest, state: EmulatorState): Reply {
       msg: "Value error, app_id does not match the provisioned app",
       type: "value_error",
     });
+  }
+  const token = optionalString(body, "token");
+  if (token !== undefined && token !== provisioned.token) {
+    throw structured(req.ctx, 466, "ERR-01-006", "Commit token is invalid, expired or superseded", [
+      { field: "token", value: null, message: null },
+    ]);
   }
   envKeysCheck(envKeys, allowedEnvsOf(provisioned.compose));
   // Idempotent on (app_id, compose_hash); another compose for the same app → 409 ERR-03-007 (§3.6.1).

@@ -95,6 +95,8 @@ export interface CvmRecord {
 
 /** A provision cached by compose hash (§3.6.1). */
 export interface ProvisionRecord {
+  /** One-time commit token of the same-path create (`POST /cvms` prepare), else null. */
+  token: string | null;
   name: string;
   compose: Record<string, unknown>;
   kms: KmsKind;

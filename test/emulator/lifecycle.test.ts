@@ -355,3 +355,24 @@ describe("on-chain provision and commit", () => {
       expect(bad.status).toBe(422);
     }));
 });
+
+describe("same-path two-phase create (current SDK)", () => {
+  it("POST /cvms with a provision body answers with a token; POST /cvms with the hash and token commits", () =>
+    withEmulator(async (http) => {
+      const prep = await http.post("/cvms", {
+        name: "same-path",
+        instance_type: "tdx.small",
+        compose_file: { docker_compose_file: "services: {}\n", allowed_envs: ["A"] },
+      });
+      expect(prep.status).toBe(200);
+      expect(prep.body.token).toMatch(/^ctk_/);
+      expect(prep.body.app_env_encrypt_pubkey).toMatch(/^[0-9a-f]{64}$/);
+      const base = { app_id: prep.body.app_id, compose_hash: prep.body.compose_hash };
+      const wrong = await http.post("/cvms", { ...base, token: "ctk_wrong" });
+      expect(wrong.status).toBe(466);
+      const blob = encryptEnv({ A: "x" }, prep.body.app_env_encrypt_pubkey);
+      const commit = await http.post("/cvms", { ...base, token: prep.body.token, encrypted_env: blob });
+      expect(commit.status).toBe(200);
+      expect(await settled(http, commit.body.id)).toMatchObject({ env: { A: "x" } });
+    }));
+});
