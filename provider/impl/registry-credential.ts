@@ -161,16 +161,24 @@ export async function check(
       });
     }
   } else {
-    const r = validateCredential(cred);
-    if (r.ok) credential = r.credential;
-    else failures.push(...r.failures);
+    const r = validate(news);
+    if (r.ok) {
+      credential = r.credential;
+      // Normalise the registry input to the output's bare host, so the engine's own diff of
+      // inputs and the preview show no change for a mere respelling (`https://ghcr.io/`).
+      if (credential.type !== "ecr") {
+        inputs.registry = credential.registry;
+        if (credential.insecure) inputs.insecureRegistry = true;
+        else delete inputs.insecureRegistry;
+      }
+    } else failures.push(...r.failures);
   }
   failures.push(...verifyFailures(news.verify, credential));
   return failures.length > 0 ? { inputs, failures } : { inputs };
 }
 
 function mustValidate(props: Record<string, unknown>): Credential {
-  const r = validateCredential(credentialInputs(props));
+  const r = validate(props);
   if (!r.ok) {
     const text = r.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
     throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `RegistryCredential: ${text}`, {
@@ -180,8 +188,32 @@ function mustValidate(props: Record<string, unknown>): Credential {
   return r.credential;
 }
 
+// The engine hands back state with sorted keys: compare canonically.
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return JSON.stringify(canonical(a ?? null)) === JSON.stringify(canonical(b ?? null));
+}
+
+/**
+ * Validates the credential inputs; `insecureRegistry` (set by `check` when the user wrote
+ * `http://`) survives the normalisation of `registry` to a bare host.
+ */
+function validate(props: Record<string, unknown>): ReturnType<typeof validateCredential> {
+  const r = validateCredential(credentialInputs(props));
+  if (r.ok && props.insecureRegistry === true && r.credential.type !== "ecr") r.credential.insecure = true;
+  return r;
 }
 
 /**
@@ -200,7 +232,7 @@ export async function diff(
   if (containsUnknown(cred) || containsUnknown(news.verify)) {
     return { changes: true };
   }
-  const r = validateCredential(cred);
+  const r = validate(news);
   if (!r.ok) return { changes: true };
   const c = r.credential;
   if (normaliseRegistryType(old.type) !== c.type) changed.push("type");

@@ -26,7 +26,28 @@ describe("check", () => {
   it("accepts valid inputs and drops stale outputs", async () => {
     const r = await check({}, { ...ghcr, cvmEnv: { X: "y" } });
     expect(r.failures).toBeUndefined();
-    expect(r.inputs).toEqual(ghcr);
+    expect(r.inputs).toEqual({ ...ghcr, registry: "ghcr.io" });
+  });
+
+  it("normalises the registry input to the bare host and remembers http://", async () => {
+    const r = await check(
+      {},
+      { type: "custom", registry: "http://127.0.0.1:5000/", username: "u", password: SECRET },
+    );
+    expect(r.inputs).toMatchObject({ registry: "127.0.0.1:5000", insecureRegistry: true });
+    const again = await check({}, { ...r.inputs, insecureRegistry: undefined });
+    expect(again.inputs.insecureRegistry).toBeUndefined();
+    const { outs } = await create(r.inputs);
+    expect(outs.insecureRegistry).toBe(true);
+    expect(await diff("id", outs, r.inputs)).toEqual({ changes: false });
+    expect(await diff("id", outs, { ...r.inputs, insecureRegistry: undefined })).toEqual({ changes: true });
+  });
+
+  it("diff compares state canonically (the engine sorts keys)", async () => {
+    const { outs } = await create(ghcr);
+    const sorted = JSON.parse(JSON.stringify(outs, Object.keys(outs).sort()));
+    const reversedEnv = Object.fromEntries(Object.entries(outs.cvmEnv as Record<string, string>).reverse());
+    expect(await diff("id", { ...sorted, cvmEnv: reversedEnv }, ghcr)).toEqual({ changes: false });
   });
 
   it("reports each failure by property and rule, never a value", async () => {
