@@ -217,7 +217,8 @@ export function createEmulatorServer(ctx: ServerContext): Server {
     const method = (req.method ?? "GET").toUpperCase();
     handle(req, res, requestId)
       .then((key) => {
-        ctx.log(`${key} -> ${res.statusCode} (${Date.now() - started} ms)`);
+        const outcome = res.headersSent ? String(res.statusCode) : "no response";
+        ctx.log(`${key} -> ${outcome} (${Date.now() - started} ms)`);
       })
       .catch((error: unknown) => {
         let reply: Reply;

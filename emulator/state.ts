@@ -309,7 +309,12 @@ export class EmulatorState {
    * names several CVMs (ERR-03-010).
    */
   resolveCvm(ref: string): CvmRecord | "ambiguous" | undefined {
-    const decoded = decodeURIComponent(ref);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(ref);
+    } catch {
+      return undefined;
+    }
     if (decoded.startsWith("cvm_")) return this.cvms.find((c) => c.id === decoded);
     if (decoded.startsWith("instance_")) {
       const hex = decoded.slice(9).toLowerCase();

@@ -296,3 +296,12 @@ describe("errors", () => {
       expect(ops.at(-1)).toMatchObject({ cvm: cvm.id, event: "deleted" });
     }));
 });
+
+describe("odd paths", () => {
+  it("a malformed percent-escape in an id is a 404, not a crash", () =>
+    withEmulator(async (http) => {
+      const res = await http.get("/cvms/%E0%A4%A");
+      expect(res.status).toBe(404);
+      expect(res.body.error_code).toBe("ERR-03-001");
+    }));
+});
