@@ -83,17 +83,43 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   return args;
 }
 
+/** Hooks for running {@link main} in-process (tests). */
+export interface MainHooks {
+  /** Resolves when the emulator should stop (default: SIGINT or SIGTERM). */
+  stop?: Promise<void>;
+  /** Standard output (default: process.stdout). */
+  out?: (text: string) => void;
+  /** Standard error (default: process.stderr). */
+  err?: (text: string) => void;
+  /** Environment (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
 /** Runs the CLI; resolves with the exit code once a signal stopped the server. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], hooks: MainHooks = {}): Promise<number> {
+  const out = hooks.out ?? ((text: string) => void process.stdout.write(text));
+  const err = hooks.err ?? ((text: string) => void process.stderr.write(text));
   let args: CliArgs;
   try {
-    args = parseArgs(argv);
+    args = parseArgs(argv, hooks.env ?? process.env);
   } catch (error) {
-    process.stderr.write(`cvm-secrets-emulator: ${(error as Error).message}\n\n${USAGE}`);
+    err(`cvm-secrets-emulator: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (args.help) {
-    process.stdout.write(USAGE);
+    out(USAGE);
     return 0;
   }
   const emu = await startEmulator({
@@ -102,21 +128,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...(args.apiKey !== undefined ? { apiKey: args.apiKey } : {}),
     ...(args.restartMs !== undefined ? { restartMs: args.restartMs } : {}),
     ...(args.stateFile !== undefined ? { stateFile: args.stateFile } : {}),
-    log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+    log: (line) => out(`${new Date().toISOString()} ${line}\n`),
   });
-  process.stdout.write(`Phala Cloud emulator listening on ${emu.url}\n`);
-  process.stdout.write(`API key: ${emu.apiKey}\n`);
-  for (const name of args.seedCvms) {
-    const cvm = await emu.admin.createCvm({ name, allowed_envs: ["API_KEY"] });
-    process.stdout.write(`Seeded CVM ${name}: ${cvm.id} (app_id ${cvm.app_id})\n`);
+  out(`Phala Cloud emulator listening on ${emu.url}\n`);
+  out(`API key: ${emu.apiKey}\n`);
+  try {
+    for (const name of args.seedCvms) {
+      const cvm = await emu.admin.createCvm({ name, allowed_envs: ["API_KEY"] });
+      out(`Seeded CVM ${name}: ${cvm.id} (app_id ${cvm.app_id})\n`);
+    }
+  } catch (error) {
+    await emu.close();
+    err(`cvm-secrets-emulator: could not seed a CVM: ${(error as Error).message}\n`);
+    return 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await (hooks.stop ?? untilSignal());
   await emu.close();
-  process.stdout.write("Phala Cloud emulator stopped\n");
+  out("Phala Cloud emulator stopped\n");
   return 0;
 }
 

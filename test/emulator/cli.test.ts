@@ -1,5 +1,6 @@
 /** Command-line parsing of cvm-secrets-emulator. */
-import { parseArgs } from "../../emulator/cli";
+import { main, parseArgs } from "../../emulator/cli";
+import { waitFor } from "./helpers";
 
 describe("parseArgs", () => {
   it("defaults to loopback and takes the API key from the environment", () => {
@@ -46,5 +47,41 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--nope"], {})).toThrow(/unknown option --nope/);
     expect(() => parseArgs(["--port", "-1"], {})).toThrow(/non-negative integer/);
     expect(() => parseArgs(["--port"], {})).toThrow(/needs a value/);
+  });
+});
+
+describe("main", () => {
+  it("prints the URL, the API key and seeded CVM ids, serves until stopped", async () => {
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    let output = "";
+    const running = main(["--port", "0", "--seed-cvm", "demo-app", "--restart-ms", "50"], {
+      stop: stopped,
+      out: (text) => {
+        output += text;
+      },
+      env: { CVM_SECRETS_EMULATOR_API_KEY: "phak_cli_test" },
+    });
+    await waitFor(async () => output.includes("Seeded CVM demo-app"));
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(output)?.[1];
+    expect(url).toBeDefined();
+    expect(output).toContain("API key: phak_cli_test");
+    const id = /Seeded CVM demo-app: (cvm_\w+)/.exec(output)?.[1];
+    const res = await fetch(`${url}/cvms/${id}`, { headers: { "X-API-Key": "phak_cli_test" } });
+    expect(res.status).toBe(200);
+    stop();
+    expect(await running).toBe(0);
+    expect(output).toContain("Phala Cloud emulator stopped");
+  });
+
+  it("exits 2 with usage on a bad flag, 1 when a seed name is invalid", async () => {
+    let err = "";
+    const hooks = { out: () => {}, err: (t: string) => void (err += t), env: {}, stop: Promise.resolve() };
+    expect(await main(["--bogus"], hooks)).toBe(2);
+    expect(err).toContain("Usage:");
+    expect(await main(["--port", "0", "--seed-cvm", "x"], hooks)).toBe(1);
+    expect(err).toContain("could not seed a CVM");
   });
 });
