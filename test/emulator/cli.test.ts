@@ -78,7 +78,14 @@ describe("main", () => {
 
   it("exits 2 with usage on a bad flag, 1 when a seed name is invalid", async () => {
     let err = "";
-    const hooks = { out: () => {}, err: (t: string) => void (err += t), env: {}, stop: Promise.resolve() };
+    const hooks = {
+      out: () => {},
+      err: (text: string) => {
+        err += text;
+      },
+      env: {},
+      stop: Promise.resolve(),
+    };
     expect(await main(["--bogus"], hooks)).toBe(2);
     expect(err).toContain("Usage:");
     expect(await main(["--port", "0", "--seed-cvm", "x"], hooks)).toBe(1);
