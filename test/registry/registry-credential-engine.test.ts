@@ -99,6 +99,10 @@ describe("RegistryCredential on the real engine", () => {
     await pulumi.ok(["preview", "--expect-no-changes", "--non-interactive", "--color", "never"]);
 
     await pulumi.ok(["config", "set", "--secret", "password", WRONG]);
+    const preview = await pulumi.ok(["preview", "--diff", "--non-interactive", "--color", "never"]);
+    expect(preview.stdout).toMatch(/~ 1 to update/);
+    expect(preview.stdout + preview.stderr).not.toContain(WRONG);
+    expect(preview.stdout + preview.stderr).not.toContain(PW);
     const bad = await pulumi.run(["up", "--yes", "--skip-preview", "--non-interactive", "--color", "never"]);
     expect(bad.code).not.toBe(0);
     const text = bad.stdout + bad.stderr;

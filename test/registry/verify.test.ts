@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startEmulator } from "../../emulator";
 import { type VerifyResult, verifyPull } from "../../provider/api/registry-verify";
 import { type Credential, validateCredential } from "../../provider/core/registry";
 import {
@@ -155,6 +156,16 @@ describe("hosts that are not a working registry", () => {
       );
     } finally {
       await srv.stop();
+    }
+  });
+
+  it("not a registry: the Phala API emulator → not-a-registry", async () => {
+    const emu = await startEmulator({ restartMs: 10 });
+    try {
+      const host = new URL(emu.url).host;
+      expectKind(await check(`${host}/demo/hello:1`, cred(host, "alice", ALICE_PW)), "not-a-registry");
+    } finally {
+      await emu.close();
     }
   });
 
