@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ADMIN_ROUTES, type AdminContext } from "./admin";
 import { API_ROUTES, type ApiRequest, matchTemplate, requireCvm } from "./api";
 import type { FaultPlan, FiredFault } from "./faults";
-import { detail, type Reply, ReplyError, validation } from "./http";
+import { detail, type Reply, ReplyError, structured, validation } from "./http";
 import { requestId as newRequestId } from "./ids";
 import { API_VERSIONS, type ApiVersion, DEFAULT_VERSION } from "./shapes";
 import { streamState } from "./sse";
@@ -86,9 +86,18 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Structured codes of the on-chain statuses (§3.4), for injected 466–468 answers. */
+const ONCHAIN_CODES: Record<number, [string, string]> = {
+  466: ["ERR-01-006", "Compose hash is invalid, expired or superseded"],
+  467: ["ERR-01-007", "Transaction verification failed"],
+  468: ["ERR-01-008", "Compose hash is not allowed by the app contract"],
+};
+
 /** The answer a status fault gives (§3.4 shapes). */
-function faultReply(fault: FiredFault & { status: number }): Reply {
+function faultReply(fault: FiredFault & { status: number }, requestId: string): Reply {
   const { status } = fault;
+  const onchain = ONCHAIN_CODES[status];
+  if (onchain) return structured({ requestId }, status, onchain[0], onchain[1]).reply;
   if (status === 429 || status === 503) {
     const body = { detail: status === 429 ? "Too Many Requests" : "Service Unavailable" };
     return { status, body, headers: { "Retry-After": String(fault.retryAfter ?? 1) } };
@@ -177,7 +186,7 @@ export function createEmulatorServer(ctx: ServerContext): Server {
       return `${key} (dropped)`;
     }
     if (fault?.status !== undefined) {
-      send(res, faultReply({ ...fault, status: fault.status }), requestId);
+      send(res, faultReply({ ...fault, status: fault.status }, requestId), requestId);
       return `${key} (fault ${fault.status})`;
     }
 

@@ -101,3 +101,17 @@ describe("faults", () => {
       expect(await settled(http, cvm.id)).toMatchObject({ status: "running", env: { A: "1" } });
     }));
 });
+
+describe("on-chain status faults", () => {
+  it("an injected 468 answers the structured ERR-01-008 with the request id", () =>
+    withEmulator(async (http) => {
+      const cvm = (await http.post("/_emulator/cvms", { name: "chain-468", kms: "base" })).body;
+      await http.post("/_emulator/faults", { route: "PATCH /cvms/{id}/envs", status: 468, times: 1 });
+      const res = await http.patch(`/cvms/${cvm.id}/envs`, { encrypted_env: "", env_keys: ["A"] });
+      expect(res.status).toBe(468);
+      expect(res.body).toMatchObject({
+        error_code: "ERR-01-008",
+        request_id: res.headers.get("x-request-id"),
+      });
+    }));
+});
