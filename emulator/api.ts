@@ -157,10 +157,9 @@ function envKeysCheck(envKeys: string[] | undefined, allowed: readonly string[])
 
 // ---- handlers --------------------------------------------------------------------------------
 
-function kmsList(req: ApiRequest, state: EmulatorState): Reply {
+function kmsList(_req: ApiRequest, state: EmulatorState): Reply {
   // Strict: {items, total, page, page_size, pages} only (§3.3).
   const items = state.kms.map(kmsInfo);
-  void req;
   return ok({ items, total: items.length, page: 1, page_size: items.length, pages: 1 });
 }
 
