@@ -65,8 +65,11 @@ export const VERIFY_ADVICE: Readonly<Record<VerifyKind, string>> = {
 
 /** Inputs of {@link verifyPull}. */
 export interface VerifyOptions {
-  /** Image to check, e.g. `ghcr.io/org/app:1`. */
-  image: string;
+  /**
+   * Image to check, e.g. `ghcr.io/org/app:1`. Without it only the login is checked, the way
+   * `docker login` does (research/registry.md §2.1 step 6); that cannot prove pull access.
+   */
+  image?: string;
   /** Validated credential (from `validateCredential`). */
   credential: Credential;
   /** Per-request timeout, default 15 s. */
@@ -258,16 +261,26 @@ export function classifyManifestFailure(f: ManifestFailure): VerifyKind | "check
 }
 
 /**
- * Checks that `credential` can pull `image`: never throws for registry or network outcomes,
+ * Checks the login only (no image): ping, then the Basic `GET /v2/` or the Bearer token request
+ * without scope (research/registry.md §2.1 step 6). Same results as {@link verifyPull}.
+ */
+export function verifyLogin(opts: Omit<VerifyOptions, "image">): Promise<VerifyResult> {
+  return verifyPull(opts);
+}
+
+/**
+ * Checks that `credential` can pull `image` (or, without `image`, that it can log in): never throws for registry or network outcomes,
  * returns a classified result instead. Input errors (an unparsable image) throw
  * CvmSecretsError INVALID_INPUT.
  */
 export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const ref: ImageRef = parseImageRef(opts.image, "verify.image");
+  const ref: ImageRef | undefined =
+    opts.image === undefined ? undefined : parseImageRef(opts.image, "verify.image");
   const cred = opts.credential;
-  const imageHost = isDockerHub(ref.registry) ? "docker.io" : ref.registry.toLowerCase();
   const credHost = isDockerHub(cred.registry) ? "docker.io" : cred.registry.toLowerCase();
+  const imageHost =
+    ref === undefined ? credHost : isDockerHub(ref.registry) ? "docker.io" : ref.registry.toLowerCase();
   const fail = (kind: VerifyKind, what: string): VerifyResult => ({
     ok: false,
     kind,
@@ -308,13 +321,13 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
   }
   if (pass !== undefined) secrets.push(pass);
 
-  const apiHost = isDockerHub(imageHost) ? DOCKER_HUB_API_HOST : ref.registry;
+  const apiHost = isDockerHub(imageHost) ? DOCKER_HUB_API_HOST : (ref?.registry ?? cred.registry);
   const loopback = isLoopbackHost(apiHost);
   const plain =
     (loopback && opts.allowInsecureLoopback === true) || (cred.insecure && cred.type !== "public");
   const base = `${plain ? "http" : "https"}://${apiHost}`;
-  const name = ref.repository;
-  const reference = ref.digest ?? ref.tag ?? "latest";
+  const name = ref?.repository;
+  const reference = ref?.digest ?? ref?.tag ?? "latest";
 
   try {
     // 1. Ping.
@@ -363,7 +376,7 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
       }
       const q = new URLSearchParams();
       if (bearer.params.service) q.set("service", bearer.params.service);
-      q.set("scope", `repository:${name}:pull`);
+      if (name !== undefined) q.set("scope", `repository:${name}:pull`);
       if (user !== undefined) q.set("account", user);
       q.set("client_id", "pulumi-cvm-secrets");
       realmUrl.search = realmUrl.search ? `${realmUrl.search.slice(1)}&${q}` : q.toString();
@@ -397,6 +410,21 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
         "unsupported-auth",
         `The registry offered ${challenges.map((c) => c.scheme).join(", ") || "no"} challenge.`,
       );
+    }
+
+    // 3a. No image: the login alone (registry.md §2.1 step 6).
+    if (name === undefined) {
+      if (bearer) return { ok: true };
+      if (authorization === undefined) {
+        return ping.status === 200 ? { ok: true } : fail("no-permission", `${apiHost} requires credentials.`);
+      }
+      const login = await http("GET", `${base}/v2/`, { authorization }, timeoutMs);
+      if (login.status === 200) return { ok: true };
+      if (login.status === 429) return fail("rate-limited", `${apiHost} answered 429 to the login check.`);
+      if (login.status === 401 || login.status === 403) {
+        return fail("bad-credentials", `${apiHost} rejected the credentials (HTTP ${login.status}).`);
+      }
+      return fail("unexpected", `${apiHost} answered HTTP ${login.status} to the login check.`);
     }
 
     // 3. Probe the manifest: HEAD, then GET to read the error.

@@ -33,7 +33,7 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** `verify` input. */
 export interface VerifyInput {
-  /** Image to HEAD at create/update, e.g. `ghcr.io/org/app:1`. */
+  /** Image to HEAD at create/update, e.g. `ghcr.io/org/app:1`; without it, the login only. */
   image?: string;
   /** Skip the live check. */
   skip?: boolean;
@@ -284,9 +284,10 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
   else delete outs.expiresAt;
   delete outs.verifiedAt;
   delete outs.verifiedDigest;
-  if (verify.image && !verify.skip) {
+  if (props.verify !== undefined && props.verify !== null && !verify.skip) {
+    // With an image: pull access to it; without: the login alone (registry.md §2.1 step 6).
     const result = await verifyPull({
-      image: verify.image,
+      ...(verify.image ? { image: verify.image } : {}),
       credential,
       timeoutMs: (verify.timeoutSeconds ?? 15) * 1000,
       allowInsecureLoopback: verify.allowInsecureLoopback === true,
@@ -294,7 +295,7 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
     if (!result.ok) {
       throw new CvmSecretsError(
         ErrorCodes.REGISTRY_CHECK_FAILED,
-        `RegistryCredential verify (${result.kind}) for ${verify.image}: ${result.message}`,
+        `RegistryCredential verify (${result.kind}) for ${verify.image ?? credential.registry}: ${result.message}`,
         { kind: result.kind, image: verify.image, registry: credential.registry },
       );
     }

@@ -24,7 +24,12 @@ export interface EcrArgs {
   endpoint?: pulumi.Input<string>;
 }
 
-/** The live check run at create/update (never during preview). */
+/**
+ * The live check run at create/update (never during preview). With `image`: ping, token, HEAD
+ * of its manifest; without: the login alone (like `docker login`, which cannot prove pull access).
+ * Failures name the classification (bad-credentials, no-permission, repository-missing,
+ * tag-missing, rate-limited, not-a-registry, tls, unreachable, …) and what to do.
+ */
 export interface RegistryVerifyArgs {
   /** An image on this registry to check pull access for, e.g. `ghcr.io/org/app:1`. */
   image?: pulumi.Input<string>;
@@ -64,7 +69,7 @@ export interface RegistryCredentialArgs {
   region?: pulumi.Input<string>;
   /** IAM credentials, for `ecr` only. Secret. */
   ecr?: pulumi.Input<EcrArgs>;
-  /** Live pull check at create/update. */
+  /** Live check at create/update; absent means no network check at all. */
   verify?: pulumi.Input<RegistryVerifyArgs>;
 }
 

@@ -46,6 +46,18 @@ describe("RegistryCredential verify at create/update", () => {
     expect((e as Error).message).not.toContain(WRONG);
   });
 
+  it("verify without an image checks the login", async () => {
+    const login = { ...inputs(PW), verify: { allowInsecureLoopback: true } };
+    const { outs } = await create(login);
+    expect(typeof outs.verifiedAt).toBe("string");
+    expect(outs.verifiedDigest).toBeUndefined();
+    const e = await create({ ...login, password: WRONG }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect((e as CvmSecretsError).details.kind).toBe("bad-credentials");
+  });
+
   it("update re-verifies: a missing tag fails with tag-missing; skip bypasses the check", async () => {
     const e = await update("id", {}, inputs(PW, `${reg.host}/team/app:v2`)).then(
       () => undefined,

@@ -86,6 +86,16 @@ describe("htpasswd registry (Basic auth)", () => {
     expectKind(await check(`${reg.host}/demo/hello:2`, cred(reg.host, "alice", ALICE_PW)), "tag-missing");
   });
 
+  it("login only (no image): good password OK, bad password → bad-credentials", async () => {
+    const opts = { allowInsecureLoopback: true, timeoutMs: 10_000 };
+    expect(await verifyPull({ ...opts, credential: cred(reg.host, "alice", ALICE_PW) })).toEqual({
+      ok: true,
+    });
+    const bad = await verifyPull({ ...opts, credential: cred(reg.host, "alice", WRONG_PW) });
+    expectKind(bad, "bad-credentials");
+    if (!bad.ok) expect(bad.message).not.toContain(WRONG_PW);
+  });
+
   it("anonymous (public credential) → no-permission", async () => {
     const r = validateCredential({ type: "public" });
     if (!r.ok) throw new Error("public must validate");
@@ -124,6 +134,13 @@ describe("token-auth registry (Bearer, per-repository grants)", () => {
       scope: "repository:demo/hello:pull",
       status: 200,
     });
+  });
+
+  it("login only (no image): token without scope; bad password → bad-credentials", async () => {
+    const opts = { allowInsecureLoopback: true, timeoutMs: 10_000 };
+    expect(await verifyPull({ ...opts, credential: cred(reg.host, "bob", BOB_PW) })).toEqual({ ok: true });
+    expect(reg.tokenServer?.requests.at(-1)).toEqual({ user: "bob", scope: "", status: 200 });
+    expectKind(await verifyPull({ ...opts, credential: cred(reg.host, "bob", WRONG_PW) }), "bad-credentials");
   });
 
   it("bad password → bad-credentials (401 from the token server)", async () => {
