@@ -1,0 +1,371 @@
+/**
+ * The CvmSecrets provider against the emulator (issue 4): guest view equals the env, one PATCH
+ * per target, rolling waves, no-op means zero writes, replicas, faults with truthful partial
+ * state, key pinning, on-chain KMS (signed key, wrong signer, 465 and phase 2), delete, refresh.
+ * Every error message is scanned for the secret values used.
+ */
+
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { type Emulator, startEmulator } from "../../emulator";
+import { ErrorCodes } from "../../provider/errors";
+import * as impl from "../../provider/impl/cvm-secrets";
+import {
+  delta,
+  failedUp,
+  maxConcurrentRestarts,
+  type Resource,
+  up,
+  useEmulator,
+} from "../support/provider-harness";
+
+const SECRETS = { API_KEY: "sk_live_provider_test_1", DB_URL: "postgres://u:pw-provider-2@db/prod" };
+const ROTATED = "sk_live_rotated_value_3";
+const ALL_SECRETS = [...Object.values(SECRETS), ROTATED];
+const COMPOSE =
+  "services:\n  app:\n    image: ghcr.io/acme/api:1\n    environment:\n      - API_KEY=${API_KEY}\n      - DB_URL=${DB_URL}\n      - EXTRA=${EXTRA:-none}\n";
+
+let emu: Emulator;
+
+beforeEach(async () => {
+  emu = await startEmulator({ restartMs: 60 });
+  useEmulator(emu);
+});
+afterEach(async () => {
+  await emu.close();
+});
+
+function scan(text: string): void {
+  for (const s of ALL_SECRETS) expect(text).not.toContain(s);
+}
+
+async function cvms(n: number, app?: string, kms?: "phala" | "ethereum" | "base"): Promise<string[]> {
+  const ids: string[] = [];
+  let appId = app;
+  for (let i = 0; i < n; i++) {
+    const cvm = await emu.admin.createCvm({
+      name: `api-${i}-${Math.random().toString(36).slice(2, 7)}`,
+      app_id: appId,
+      kms,
+      docker_compose_file: COMPOSE,
+    });
+    appId = cvm.app_id;
+    ids.push(cvm.id);
+  }
+  return ids;
+}
+
+async function counts() {
+  return (await emu.admin.counts()).requests;
+}
+
+describe("CvmSecrets provider on the emulator", () => {
+  test("create: the guest sees exactly the env; outputs are right; then a no-op makes no request", async () => {
+    const [cvm] = await cvms(1);
+    const before = await counts();
+    const { resource } = await up(undefined, { cvms: [cvm], env: SECRETS });
+    const created = delta(before, await counts());
+    expect(created["PATCH /cvms/{id}/envs"]).toBe(1);
+    const guest = await emu.admin.guest(cvm as string);
+    expect(guest.env).toEqual(SECRETS);
+    expect(guest.allowed_envs.sort()).toEqual(["API_KEY", "DB_URL"]);
+    expect(resource.outputs.envKeys).toEqual(["API_KEY", "DB_URL"]);
+    expect(Object.keys(resource.outputs.encryptionPublicKeys as object)).toHaveLength(1);
+    expect((resource.outputs.composeHashes as Record<string, string>)[cvm as string]).toBe(
+      guest.compose_hash,
+    );
+    scan(JSON.stringify({ ...resource.outputs, env: undefined, inputs: undefined }));
+
+    const mark = await counts();
+    const again = await up(resource, {
+      cvms: [cvm],
+      env: { DB_URL: SECRETS.DB_URL, API_KEY: SECRETS.API_KEY },
+    });
+    expect(again.changed).toBe(false);
+    expect(delta(mark, await counts())).toEqual({});
+    console.log(`[counts] create 1 CVM: ${JSON.stringify(created)}; no-op: {}`);
+  });
+
+  test("rotate one value over 3 replicas: one PATCH each, never two restarting at once", async () => {
+    const ids = await cvms(3);
+    const first = await up(undefined, { cvms: ids, env: SECRETS });
+    const mark = await counts();
+    const opsBefore = (await emu.admin.ops()).length;
+    const { resource, changed } = await up(first.resource, {
+      cvms: ids,
+      env: { ...SECRETS, API_KEY: ROTATED },
+    });
+    expect(changed).toBe(true);
+    const rotation = delta(mark, await counts());
+    expect(rotation["PATCH /cvms/{id}/envs"]).toBe(3);
+    const ops = (await emu.admin.ops()).slice(opsBefore);
+    expect(ops.filter((o) => o.event === "restart-start")).toHaveLength(3);
+    expect(maxConcurrentRestarts(ops)).toBe(1);
+    for (const id of ids) expect((await emu.admin.guest(id)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
+    expect((resource.outputs.lastRollout as { restarted: string[] }).restarted).toEqual(ids);
+    console.log(`[counts] rotate 1 key over 3 replicas: ${JSON.stringify(rotation)}`);
+  });
+
+  test("maxUnavailable 2 restarts two at a time", async () => {
+    const ids = await cvms(4);
+    const first = await up(undefined, { cvms: ids, env: SECRETS, rollout: { maxUnavailable: 4 } });
+    const opsBefore = (await emu.admin.ops()).length;
+    await up(first.resource, {
+      cvms: ids,
+      env: { ...SECRETS, API_KEY: ROTATED },
+      rollout: { maxUnavailable: 2 },
+    });
+    expect(maxConcurrentRestarts((await emu.admin.ops()).slice(opsBefore))).toBe(2);
+  });
+
+  test("add and remove a key: allowed_envs follows, the guest sees exactly the new set", async () => {
+    const [cvm] = await cvms(1);
+    const first = await up(undefined, { cvms: [cvm], env: SECRETS });
+    const added = await up(first.resource, { cvms: [cvm], env: { ...SECRETS, EXTRA: "x" } });
+    let guest = await emu.admin.guest(cvm as string);
+    expect(guest.allowed_envs.sort()).toEqual(["API_KEY", "DB_URL", "EXTRA"]);
+    expect(guest.env).toEqual({ ...SECRETS, EXTRA: "x" });
+    await up(added.resource, { cvms: [cvm], env: { API_KEY: SECRETS.API_KEY, DB_URL: SECRETS.DB_URL } });
+    guest = await emu.admin.guest(cvm as string);
+    expect(guest.allowed_envs.sort()).toEqual(["API_KEY", "DB_URL"]);
+    expect(guest.env).toEqual(SECRETS);
+  });
+
+  test("add and remove a replica: only that CVM is touched", async () => {
+    const ids = await cvms(3);
+    const [a, b, c] = ids as [string, string, string];
+    const first = await up(undefined, { cvms: [a, b], env: SECRETS });
+    let before = (await emu.admin.counts()).restarts;
+    const grown = await up(first.resource, { cvms: [a, b, c], env: SECRETS });
+    expect(delta(before, (await emu.admin.counts()).restarts)).toEqual({ [c]: 1 });
+    expect((await emu.admin.guest(c)).env).toEqual(SECRETS);
+    before = (await emu.admin.counts()).restarts;
+    await up(grown.resource, { cvms: [a, c], env: SECRETS });
+    expect(delta(before, (await emu.admin.counts()).restarts)).toEqual({ [b]: 1 });
+    expect((await emu.admin.guest(b)).env).toEqual({});
+  });
+
+  test.each([
+    ["429 with Retry-After", { route: "PATCH /cvms/{id}/envs", status: 429, retryAfter: 0, times: 2 }],
+    ["503", { route: "PATCH /cvms/{id}/envs", status: 503, times: 2 }],
+    ["409 busy", { route: "PATCH /cvms/{id}/envs", status: 409, times: 2 }],
+    ["a dropped connection on GET", { route: "GET /cvms/{id}", drop: true, times: 1 }],
+  ])("transient fault (%s) is retried and the rollout succeeds", async (_name, fault) => {
+    const ids = await cvms(2);
+    await emu.admin.addFault(fault);
+    const { resource } = await up(undefined, { cvms: ids, env: SECRETS });
+    for (const id of ids) expect((await emu.admin.guest(id)).env).toEqual(SECRETS);
+    expect(Object.keys(resource.outputs.applied as object).sort()).toEqual([...ids].sort());
+  });
+
+  test("a boot error on the second replica stops the rollout with truthful state; the next up finishes only what is left", async () => {
+    const ids = await cvms(3);
+    const [a, b, c] = ids as [string, string, string];
+    const first = await up(undefined, { cvms: ids, env: SECRETS });
+    await emu.admin.addFault({ cvm: b, bootError: "simulated: container failed to start", times: 1 });
+    const err = await failedUp(first.resource, { cvms: ids, env: { ...SECRETS, API_KEY: ROTATED } });
+    scan(err.message);
+    expect(err.code).toBe(ErrorCodes.ROLLOUT_FAILED);
+    expect(err.message).toContain(`Done (running with the new env): ${a}`);
+    expect(err.message).toContain(`Not done: ${b}, ${c}`);
+    expect(err.id).toBe(first.resource.id);
+    const kept = err.properties as Record<string, unknown>;
+    expect(kept.__provider).toBeDefined();
+    const applied = kept.applied as Record<string, string>;
+    expect(applied[a]).toBeDefined();
+    expect(applied[b]).toBeUndefined(); // pushed, did not come up: unknown
+    expect(applied[c]).toBe((first.resource.outputs.applied as Record<string, string>)[c]); // untouched: old env
+    // The engine keeps `properties` as the new state; the next up restarts b and c only.
+    const partial: Resource = { id: first.resource.id, inputs: first.resource.inputs, outputs: kept };
+    const before = (await emu.admin.counts()).restarts;
+    await up(partial, { cvms: ids, env: { ...SECRETS, API_KEY: ROTATED } });
+    expect(delta(before, (await emu.admin.counts()).restarts)).toEqual({ [b]: 1, [c]: 1 });
+    for (const id of ids) expect((await emu.admin.guest(id)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
+  });
+
+  test("a PATCH that keeps failing (500) leaves the rest untouched and says so", async () => {
+    const ids = await cvms(2);
+    await emu.admin.addFault({ route: "PATCH /cvms/{id}/envs", status: 500, cvm: ids[0] });
+    const err = await failedUp(undefined, { cvms: ids, env: SECRETS });
+    scan(err.message);
+    expect(err.message).toContain("HTTP 500");
+    expect(err.message).toContain("Done (running with the new env): none");
+    expect((await emu.admin.counts()).restarts[ids[1] as string] ?? 0).toBe(0);
+  }, 30_000);
+
+  test("the pinned key changed on the server: refused with zero writes; allowKeyChange lets it through", async () => {
+    const [cvm] = await cvms(1);
+    const first = await up(undefined, { cvms: [cvm], env: SECRETS });
+    const app = (first.resource.outputs.appIds as Record<string, string>)[cvm as string] as string;
+    await emu.admin.rotateKey(app);
+    const mark = await counts();
+    const err = await failedUp(first.resource, { cvms: [cvm], env: { ...SECRETS, API_KEY: ROTATED } });
+    expect(err.code).toBe(ErrorCodes.KEY_CHANGED);
+    expect(err.message).toContain("allowKeyChange");
+    expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
+    scan(err.message);
+    const ok = await up(first.resource, {
+      cvms: [cvm],
+      env: { ...SECRETS, API_KEY: ROTATED },
+      kms: { allowKeyChange: true },
+    });
+    expect((await emu.admin.guest(cvm as string)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
+    expect((ok.resource.outputs.encryptionPublicKeys as Record<string, string>)[app]).not.toBe(
+      (first.resource.outputs.encryptionPublicKeys as Record<string, string>)[app],
+    );
+  });
+
+  test("refresh: a re-keyed app is seen, and the next preview reports the change", async () => {
+    const [cvm] = await cvms(1);
+    const first = await up(undefined, { cvms: [cvm], env: SECRETS });
+    const app = (first.resource.outputs.appIds as Record<string, string>)[cvm as string] as string;
+    await emu.admin.rotateKey(app);
+    const read = await impl.read(first.resource.id, first.resource.outputs);
+    const props = read.props as Record<string, unknown>;
+    expect(Object.keys(props.observedEncryptionPublicKeys as object)).toEqual([app]);
+    const diff = await impl.diff(
+      first.resource.id,
+      props,
+      (await impl.check(first.resource.inputs, first.resource.inputs)).inputs as Record<string, unknown>,
+    );
+    expect(diff.changes).toBe(true);
+  });
+
+  test("refresh: a deleted CVM drops out; when all are gone the resource is gone", async () => {
+    const ids = await cvms(2);
+    const first = await up(undefined, { cvms: ids, env: SECRETS });
+    await fetch(`${emu.url}/cvms/${ids[0]}`, { method: "DELETE", headers: { "x-api-key": emu.apiKey } });
+    const read = await impl.read(first.resource.id, first.resource.outputs);
+    expect(Object.keys((read.props as { applied: object }).applied)).toEqual([ids[1]]);
+    await fetch(`${emu.url}/cvms/${ids[1]}`, { method: "DELETE", headers: { "x-api-key": emu.apiKey } });
+    expect(await impl.read(first.resource.id, first.resource.outputs)).toEqual({});
+  });
+
+  test("refresh: allowed_envs changed elsewhere is drift, and the next up repairs that CVM", async () => {
+    const [cvm] = await cvms(1);
+    const first = await up(undefined, { cvms: [cvm], env: SECRETS });
+    await fetch(`${emu.url}/cvms/${cvm}/envs`, {
+      method: "PATCH",
+      headers: { "x-api-key": emu.apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ encrypted_env: "00".repeat(60), env_keys: ["OTHER"] }),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const read = await impl.read(first.resource.id, first.resource.outputs);
+    const drifted: Resource = { ...first.resource, outputs: read.props as Record<string, unknown> };
+    const { changed } = await up(drifted, { cvms: [cvm], env: SECRETS });
+    expect(changed).toBe(true);
+    expect((await emu.admin.guest(cvm as string)).env).toEqual(SECRETS);
+  });
+
+  test("delete clears the env on every CVM; a CVM already gone is fine", async () => {
+    const ids = await cvms(2);
+    const first = await up(undefined, { cvms: ids, env: SECRETS });
+    await fetch(`${emu.url}/cvms/${ids[1]}`, { method: "DELETE", headers: { "x-api-key": emu.apiKey } });
+    await impl.remove(first.resource.id, first.resource.outputs);
+    const guest = await emu.admin.guest(ids[0] as string);
+    expect(guest.env).toEqual({});
+    expect(guest.allowed_envs).toEqual([]);
+  });
+
+  test("adopt: a CVM with env set elsewhere is refused without adopt, zero writes", async () => {
+    const [cvm] = await cvms(1);
+    await fetch(`${emu.url}/cvms/${cvm}/envs`, {
+      method: "PATCH",
+      headers: { "x-api-key": emu.apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ encrypted_env: "00".repeat(60), env_keys: ["API_KEY"] }),
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const mark = await counts();
+    const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS });
+    expect(err.message).toContain("adopt: true");
+    expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
+    await up(undefined, { cvms: [cvm], env: SECRETS, adopt: true });
+    expect((await emu.admin.guest(cvm as string)).env).toEqual(SECRETS);
+  });
+
+  test("compose check: a key the compose needs but env lacks fails before any write", async () => {
+    const [cvm] = await cvms(1);
+    const mark = await counts();
+    const err = await failedUp(undefined, { cvms: [cvm], env: { API_KEY: SECRETS.API_KEY } });
+    expect(err.message).toContain("DB_URL");
+    expect(err.message).toContain('composeCheck: "warn"');
+    expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
+    scan(err.message);
+    await up(undefined, { cvms: [cvm], env: { API_KEY: SECRETS.API_KEY }, composeCheck: "warn" });
+  });
+
+  test("an unknown CVM fails before any write, naming it", async () => {
+    const [cvm] = await cvms(1);
+    const mark = await counts();
+    const err = await failedUp(undefined, { cvms: [cvm, "cvm_does_not_exist"], env: SECRETS });
+    expect(err.message).toContain("cvm_does_not_exist");
+    expect(err.message).toContain("HTTP 404");
+    expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
+  });
+
+  test("a wrong API key fails with a clear message and no key in it", async () => {
+    const [cvm] = await cvms(1);
+    process.env.PHALA_CLOUD_API_KEY = "phak_wrong_key_xyz";
+    const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS });
+    expect(err.message).toContain("HTTP 401");
+    expect(err.message).not.toContain("phak_wrong_key_xyz");
+    expect(err.message).not.toContain(emu.apiKey);
+  });
+});
+
+describe("on-chain KMS", () => {
+  test("the signed key is verified; a wrong trusted signer is refused with zero writes", async () => {
+    const [cvm] = await cvms(1, undefined, "base");
+    const wrongSigner = Buffer.from(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)).toString(
+      "hex",
+    );
+    const mark = await counts();
+    const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS, kms: { trustedSigner: wrongSigner } });
+    scan(err.message);
+    expect(err.code).toBe(ErrorCodes.UNTRUSTED_KEY);
+    expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
+    const app =
+      (await emu.admin.guest(cvm as string)) &&
+      (await fetch(`${emu.url}/cvms/${cvm}`, { headers: { "x-api-key": emu.apiKey } }).then((r) => r.json()));
+    const rightSigner = (app as { kms_info: { k256_pubkey: string } }).kms_info.k256_pubkey;
+    const err2 = await failedUp(undefined, {
+      cvms: [cvm],
+      env: SECRETS,
+      kms: { trustedSigner: rightSigner },
+    });
+    // The signature verified; what stops it now is the on-chain allow-list of the new key set.
+    expect(err2.code).toBe(ErrorCodes.HASH_REGISTRATION_REQUIRED);
+  });
+
+  test("a key-set change answers 465; the error names the compose hash; transactionHash finishes it", async () => {
+    const [cvm] = await cvms(1, undefined, "ethereum");
+    const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS });
+    expect(err.code).toBe(ErrorCodes.HASH_REGISTRATION_REQUIRED);
+    const kept = err.properties as Record<string, unknown>;
+    const pending = Object.values(kept.pendingComposeHashes as Record<string, string>)[0] as string;
+    expect(pending).toMatch(/^[0-9a-f]{64}$/);
+    expect(err.message).toContain(`0x${pending}`);
+    scan(err.message);
+    const partial: Resource = { id: err.id as string, inputs: {}, outputs: kept };
+    await up(partial, { cvms: [cvm], env: SECRETS, transactionHash: `0x${"ab".repeat(32)}` });
+    const guest = await emu.admin.guest(cvm as string);
+    expect(guest.env).toEqual(SECRETS);
+    expect(guest.compose_hash).toBe(pending);
+  });
+
+  test("a values-only change needs no on-chain step", async () => {
+    const [cvm] = await cvms(1, undefined, "ethereum");
+    const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS });
+    const partial: Resource = {
+      id: err.id as string,
+      inputs: {},
+      outputs: err.properties as Record<string, unknown>,
+    };
+    const done = await up(partial, { cvms: [cvm], env: SECRETS, transactionHash: `0x${"ab".repeat(32)}` });
+    await up(done.resource, {
+      cvms: [cvm],
+      env: { ...SECRETS, API_KEY: ROTATED },
+      transactionHash: `0x${"ab".repeat(32)}`,
+    });
+    expect((await emu.admin.guest(cvm as string)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
+  });
+});
