@@ -1,4 +1,10 @@
 /** Registry credentials: types, schemas, validation and renderers (DESIGN.md §3). */
+export {
+  type DefaultRegistryConfig,
+  defaultRegistryEnv,
+  type ImageMismatch,
+  imagesNotOnRegistry,
+} from "./cvm";
 
 export type { EcrHost } from "./hosts";
 export { ACR_HOST, AWS_REGION, ecrApiEndpoint, ecrHost, GAR_HOST, GCR_HOSTS, parseEcrHost } from "./hosts";
