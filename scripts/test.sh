@@ -20,7 +20,7 @@ report="$(mktemp)"
 status=0
 jest --ci --maxWorkers=2 --json --outputFile="$report" "$@" || status=$?
 node -e '
-  const r = require(process.argv[1]);
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
 ' "$report"
 rm -f "$report"
