@@ -16,3 +16,11 @@ export {
   verifyKeySignature,
 } from "./core/kms-signature";
 export { CvmSecretsError, type ErrorCode, ErrorCodes, isCvmSecretsError } from "./errors";
+export {
+  CvmSecrets,
+  type CvmSecretsArgs,
+  type KmsArgs,
+  type LastRollout,
+  type RegistryRef,
+  type RolloutArgs,
+} from "./resources/cvm-secrets";

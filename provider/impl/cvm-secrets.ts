@@ -187,7 +187,7 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
     composeHashes: {},
   };
   const outs = await apply(id, empty, inputs, raw.__provider, { creating: true });
-  return { id, outs };
+  return { id, outs: withoutUndefined(outs) };
 }
 
 export async function update(
@@ -204,7 +204,7 @@ export async function update(
       creating: false,
     },
   );
-  return { outs };
+  return { outs: withoutUndefined(outs) };
 }
 
 export async function remove(_id: string, props: Record<string, unknown>): Promise<void> {
@@ -216,7 +216,7 @@ export async function remove(_id: string, props: Record<string, unknown>): Promi
   for (const cvm of state.cvms ?? []) {
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) continue; // already gone
-    const key = pinnedOrLiveKey(state, info);
+    const key = clearingKey(state, info);
     blobs.set(cvm, encryptEnv({}, key));
     targets.push({ cvm, reason: "resource deleted: env cleared" });
   }
@@ -263,11 +263,8 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
     applied,
     observedEncryptionPublicKeys: Object.keys(observed).length > 0 ? observed : undefined,
   };
-  return {
-    id,
-    props: refreshed as unknown as Record<string, unknown>,
-    inputs: inputsOf(refreshed as unknown as Record<string, unknown>),
-  };
+  const cleaned = withoutUndefined(refreshed);
+  return { id, props: cleaned, inputs: inputsOf(cleaned) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,7 +442,7 @@ async function apply(
     ) as CvmSecretsError & { id?: string; properties?: Record<string, unknown> };
     // The engine keeps this state (ErrorResourceInitFailed), so it tells the truth next time.
     error.id = id;
-    error.properties = { ...(outs as unknown as Record<string, unknown>), __provider: providerText };
+    error.properties = { ...withoutUndefined(outs), __provider: providerText };
     throw error;
   }
   return outs;
@@ -564,8 +561,13 @@ function keyChangedError(appId: string, pinned: string, live: string): CvmSecret
   );
 }
 
-function pinnedOrLiveKey(state: CvmSecretsOutputs, info: CvmInfo): string {
-  return state.encryptionPublicKeys?.[info.appId] ?? info.encryptionPublicKey ?? "";
+/**
+ * The key to encrypt an empty env to when clearing: the live one. An empty env carries no
+ * secret, so a re-keyed (even untrusted) app can be cleared without risk, and the guest can
+ * only decrypt with its current key.
+ */
+function clearingKey(state: CvmSecretsOutputs, info: CvmInfo): string {
+  return info.encryptionPublicKey ?? state.encryptionPublicKeys?.[info.appId] ?? "";
 }
 
 async function waitReady(
@@ -607,4 +609,23 @@ function notFoundAsUndefined(err: unknown): undefined {
 
 function isHashRegistration(err: Error): boolean {
   return err instanceof CvmSecretsError && err.code === ErrorCodes.HASH_REGISTRATION_REQUIRED;
+}
+
+/**
+ * The engine's gRPC Struct cannot carry `undefined` ("Unexpected struct type"): drop such keys,
+ * recursively, from anything returned to it.
+ */
+function withoutUndefined(value: object): Record<string, unknown> {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([, x]) => x !== undefined)
+          .map(([k, x]) => [k, strip(x)]),
+      );
+    }
+    return v;
+  };
+  return strip(value) as Record<string, unknown>;
 }

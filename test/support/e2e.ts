@@ -1,0 +1,98 @@
+/**
+ * Shared pieces of the e2e tier: an emulator, an example program copied to a scratch directory,
+ * a Pulumi workspace pointed at both, and a transcript of everything the CLI printed so a
+ * leak scan can cover every run.
+ */
+import { cpSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { type Emulator, startEmulator } from "../../emulator";
+import {
+  type PulumiResult,
+  type PulumiWorkspace,
+  pulumiWorkspace,
+  REPO_ROOT,
+  scratchProgram,
+} from "./pulumi";
+
+export const QUIET = ["--non-interactive", "--color", "never"];
+
+export interface E2eStack {
+  emu: Emulator;
+  pulumi: PulumiWorkspace;
+  dir: string;
+  /** Every CLI output so far, and every emulator log line. */
+  transcript: string[];
+  /** Runs pulumi, records its output; throws on a non-zero exit unless `allowFail`. */
+  cli(args: string[], options?: { allowFail?: boolean; env?: NodeJS.ProcessEnv }): Promise<PulumiResult>;
+  dispose(): Promise<void>;
+}
+
+/** Starts an emulator and a workspace for `examples/<example>` with stack `stack` selected. */
+export async function e2eStack(example: string, stack = "dev", restartMs = 150): Promise<E2eStack> {
+  const transcript: string[] = [];
+  const emu = await startEmulator({ restartMs, log: (line) => transcript.push(`[emulator] ${line}`) });
+  const program = scratchProgram({});
+  cpSync(path.join(REPO_ROOT, "examples", example), program.dir, { recursive: true });
+  cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
+  const pulumi = pulumiWorkspace(program.dir);
+  const cli: E2eStack["cli"] = async (args, options = {}) => {
+    const result = await pulumi.run(args, { env: options.env, timeoutMs: 240_000 });
+    // Outputs only: the command line of `config set --secret` holds the value by design.
+    transcript.push(`$ pulumi ${args[0]} ${args[1] ?? ""}\n${result.stdout}\n${result.stderr}`);
+    if (result.code !== 0 && !options.allowFail) {
+      throw new Error(
+        `pulumi ${args[0]} ${args[1] ?? ""} exited ${result.code}\n${result.stdout}\n${result.stderr}`,
+      );
+    }
+    return result;
+  };
+  await cli(["stack", "init", stack, ...QUIET]);
+  await cli(["config", "set", "cvm-secrets:apiUrl", emu.url]);
+  await cli(["config", "set", "--secret", "cvm-secrets:apiKey", emu.apiKey]);
+  return {
+    emu,
+    pulumi,
+    dir: program.dir,
+    transcript,
+    cli,
+    async dispose() {
+      pulumi.dispose();
+      program.dispose();
+      await emu.close();
+    },
+  };
+}
+
+/** Sets stack config values as secrets (the way a user would). */
+export async function setSecrets(stack: E2eStack, values: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(values))
+    await stack.cli(["config", "set", "--secret", key, value]);
+}
+
+/** The state of the stack as `pulumi stack export` prints it (secrets stay encrypted). */
+export async function exportState(
+  stack: E2eStack,
+): Promise<{ text: string; resources: Array<Record<string, unknown>> }> {
+  const result = await stack.cli(["stack", "export"]);
+  const parsed = JSON.parse(result.stdout) as { deployment: { resources?: Array<Record<string, unknown>> } };
+  return { text: result.stdout, resources: parsed.deployment.resources ?? [] };
+}
+
+/** Asserts that no secret value appears anywhere in the given texts. */
+export function expectNoLeak(texts: readonly string[], secrets: readonly string[]): void {
+  for (const secret of secrets) {
+    for (const text of texts) {
+      if (text.includes(secret)) {
+        const at = text.indexOf(secret);
+        throw new Error(
+          `secret value leaked near: ${JSON.stringify(text.slice(Math.max(0, at - 80), at)).slice(0, 120)}…`,
+        );
+      }
+    }
+  }
+}
+
+/** The Pulumi config file of a stack in the workspace. */
+export function stackConfigFile(stack: E2eStack, name: string): string {
+  return readFileSync(path.join(stack.dir, `Pulumi.${name}.yaml`), "utf8");
+}
