@@ -2,6 +2,8 @@
  * pulumi-cvm-secrets: secrets for confidential VMs on Phala Cloud (dstack), as Pulumi resources.
  * @packageDocumentation
  */
+
+export { type VerifyKind, type VerifyResult, verifyPull } from "./api/registry-verify";
 export {
   ENVELOPE_OVERHEAD,
   type EncryptEnvOptions,
@@ -9,6 +11,7 @@ export {
   type EnvPair,
   encryptEnv,
 } from "./core/envelope";
+export { type ImageRef, parseImageRef } from "./core/image-ref";
 export {
   type KeySignatureFailure,
   type KeySignatureInput,
@@ -24,3 +27,10 @@ export {
   type RegistryRef,
   type RolloutArgs,
 } from "./resources/cvm-secrets";
+export {
+  type AkashCredentialsOutput,
+  type EcrArgs,
+  RegistryCredential,
+  type RegistryCredentialArgs,
+  type RegistryVerifyArgs,
+} from "./resources/registry-credential";

@@ -27,6 +27,8 @@ export interface PlanState {
   fingerprints: Readonly<Record<string, string>>;
   /** True when an input is not known yet (preview of a program with unresolved outputs). */
   unknown?: boolean;
+  /** Which input is unknown, in words, when that is known ("the registry credential"). */
+  unknownInput?: string;
   /** Per CVM: the env digest it carries and runs with (old state only). */
   applied: Readonly<Record<string, string>>;
   /** Per CVM: its app id (old state only). */
@@ -73,7 +75,9 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
       writes: [],
       keys,
       rekeyedApps: [],
-      summary: "some inputs are not known until apply; CVMs restart only if the env they see changes",
+      summary: next.unknownInput
+        ? `${next.unknownInput} is known only at apply; up to ${next.cvms.length} CVM${next.cvms.length === 1 ? "" : "s"} restart if what they see changes`
+        : "some inputs are not known until apply; CVMs restart only if the env they see changes",
     };
   }
 

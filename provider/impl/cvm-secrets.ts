@@ -12,6 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import { type CvmInfo, type PhalaClient, phalaClient } from "../api/phala-client";
 import { checkCompose } from "../core/compose-check";
 import { validateEnv } from "../core/env-rules";
@@ -19,6 +20,7 @@ import { encryptEnv } from "../core/envelope";
 import { fingerprintEnv } from "../core/fingerprint";
 import { normalizeSigner, verifyKeySignature } from "../core/kms-signature";
 import { type PlanState, planUpdate } from "../core/plan";
+import { defaultRegistryEnv, imagesNotOnRegistry } from "../core/registry";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import {
   type CvmSecretsInputs,
@@ -84,6 +86,8 @@ export async function check(
       }),
     );
   }
+
+  if (registryEnv === undefined) failures.push(...stackDefaultFailures());
 
   const rollout = news.rollout;
   if (rollout !== undefined && rollout !== UNKNOWN) {
@@ -343,6 +347,15 @@ async function apply(
       if (!info || w.action !== "push-env") continue;
       const compose = info.composeFile ?? (await client.getComposeFile(w.cvm));
       const findings = checkCompose(compose, Object.keys(fingerprints));
+      const host = inputs.registryHost ?? (inputs.registryEnv ? undefined : stackDefaultRegistry()?.registry);
+      if (host) {
+        for (const m of imagesNotOnRegistry(composeImages(compose), host)) {
+          console.error(
+            `CvmSecrets ${inputs.resourceName ?? id}: warning: ${w.cvm}: image ${m.image} is on ${m.registry}, ` +
+              `not on ${host}: the registry credential will not be used to pull it`,
+          );
+        }
+      }
       for (const f of findings.warnings)
         console.error(`CvmSecrets ${inputs.resourceName ?? id}: warning: ${w.cvm}: ${f.message}`);
       for (const f of findings.errors) {
@@ -439,10 +452,12 @@ async function apply(
       isHashRegistration(result.error) ? ErrorCodes.HASH_REGISTRATION_REQUIRED : ErrorCodes.ROLLOUT_FAILED,
       `${result.error.message}\nRollout stopped. Done (running with the new env): ${done}. Not done: ${notDone}. ` +
         "Fix the cause and run `pulumi up` again: it continues with the CVMs not done and does not restart the others.",
-    ) as CvmSecretsError & { id?: string; properties?: Record<string, unknown> };
+    ) as CvmSecretsError & { id?: string; properties?: Record<string, unknown>; reasons?: string[] };
     // The engine keeps this state (ErrorResourceInitFailed), so it tells the truth next time.
     error.id = id;
     error.properties = { ...withoutUndefined(outs), __provider: providerText };
+    // Without reasons the CLI prints only "resource init failed".
+    error.reasons = [error.message];
     throw error;
   }
   return outs;
@@ -453,18 +468,42 @@ async function apply(
 
 /** The env the CVM sees: the user's env plus the registry variables (or the stack default). */
 export function effectiveEnv(inputs: Pick<CvmSecretsInputs, "env" | "registryEnv">): Record<string, string> {
-  const registry = inputs.registryEnv ?? defaultRegistryEnv();
+  const registry = inputs.registryEnv ?? stackDefaultRegistry()?.env;
   return { ...(inputs.env ?? {}), ...(registry ?? {}) };
 }
 
-function defaultRegistryEnv(): Record<string, string> | undefined {
+/** The stack-wide default credential's variables (DESIGN.md §3), normalised; undefined if unset. */
+function stackDefaultRegistry(): { registry: string; env: Record<string, string> } | undefined {
   const fallback = settings().defaultRegistry;
   if (!fallback) return undefined;
-  return {
-    DSTACK_DOCKER_REGISTRY: fallback.registry,
-    DSTACK_DOCKER_USERNAME: fallback.username,
-    DSTACK_DOCKER_PASSWORD: fallback.password,
-  };
+  const result = defaultRegistryEnv(fallback);
+  if (!result.ok) {
+    // Reported by check with the config key and the rule; never used unvalidated.
+    return undefined;
+  }
+  return { registry: result.registry, env: result.env };
+}
+
+/** Failures of the stack-wide default credential, for `check`. */
+function stackDefaultFailures(): Failure[] {
+  const fallback = settings().defaultRegistry;
+  if (!fallback) return [];
+  const result = defaultRegistryEnv(fallback);
+  return result.ok ? [] : result.failures;
+}
+
+/** Image references of every service in an app-compose (for the registry host warning). */
+function composeImages(appCompose: unknown): string[] {
+  const yaml = (appCompose as { docker_compose_file?: unknown } | undefined)?.docker_compose_file;
+  if (typeof yaml !== "string") return [];
+  try {
+    const doc = parseYaml(yaml) as { services?: Record<string, { image?: unknown }> } | null;
+    return Object.values(doc?.services ?? {})
+      .map((service) => service?.image)
+      .filter((image): image is string => typeof image === "string" && !image.includes("$"));
+  } catch {
+    return [];
+  }
 }
 
 function planStateOf(old: CvmSecretsOutputs): PlanState {
@@ -487,6 +526,10 @@ function desiredOf(news: CvmSecretsInputs): PlanState {
     cvms: Array.isArray(news.cvms) ? news.cvms : [],
     fingerprints: news.fingerprints ?? {},
     unknown: news.fingerprints === undefined || containsUnknown(news.cvms),
+    unknownInput:
+      containsUnknown(news.registryEnv) && !containsUnknown(news.env) && !containsUnknown(news.cvms)
+        ? "the registry credential"
+        : undefined,
     applied: {},
     encryptionKeys: {},
     observedKeys: {},

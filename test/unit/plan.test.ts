@@ -132,6 +132,13 @@ describe("planUpdate: the table of DESIGN.md §2.1", () => {
     expect(plan.changed).toBe(true);
     expect(plan.writes).toEqual([]);
     expect(plan.summary).toContain("not known until apply");
+    const registry = planUpdate(
+      applied(ENV, CVMS),
+      desired(ENV, CVMS, { unknown: true, unknownInput: "the registry credential" }),
+    );
+    expect(registry.summary).toBe(
+      "the registry credential is known only at apply; up to 3 CVMs restart if what they see changes",
+    );
   });
 
   test("a rollout that stopped half-way: only the CVMs not done", () => {
