@@ -5,7 +5,6 @@
  * runs `pulumi up` again to show that nothing happens, and stops everything it started.
  * Run it with `npm run demo` (scripts/demo.sh sets up Node 24 and the Pulumi CLI first).
  */
-"use strict";
 const { spawn } = require("node:child_process");
 const { randomBytes } = require("node:crypto");
 const fs = require("node:fs");
@@ -38,7 +37,9 @@ function pulumi(args, env, cwd) {
     child.stdout.on("data", relay);
     child.stderr.on("data", relay);
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`pulumi ${args[0]} exited ${code}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`pulumi ${args[0]} exited ${code}`)),
+    );
   });
 }
 
@@ -70,8 +71,22 @@ async function main() {
     await pulumi(["config", "set", "cvmId", cvm.id], env, program);
     await pulumi(["config", "set", "cvm-secrets:apiUrl", emulator.url], env, program);
     await pulumi(["config", "set", "--secret", "cvm-secrets:apiKey", emulator.apiKey], env, program);
-    await pulumi(["config", "set", "--secret", "databaseUrl", `postgres://app:${randomBytes(12).toString("hex")}@db/prod`], env, program);
-    await pulumi(["config", "set", "--secret", "stripeKey", `sk_demo_${randomBytes(16).toString("hex")}`], env, program);
+    await pulumi(
+      [
+        "config",
+        "set",
+        "--secret",
+        "databaseUrl",
+        `postgres://app:${randomBytes(12).toString("hex")}@db/prod`,
+      ],
+      env,
+      program,
+    );
+    await pulumi(
+      ["config", "set", "--secret", "stripeKey", `sk_demo_${randomBytes(16).toString("hex")}`],
+      env,
+      program,
+    );
     console.log("    (values set with `pulumi config set --secret`; not printed)");
 
     step(3, "pulumi up: encrypt on this machine, push, restart, wait until running");
@@ -79,15 +94,20 @@ async function main() {
 
     step(4, "What the CVM decrypted at boot (names and lengths only)");
     const guest = await emulator.admin.guest(cvm.id);
-    console.log(`    status: ${guest.status}, boots: ${guest.boots}, allowed_envs: ${guest.allowed_envs.join(", ")}`);
-    for (const [key, value] of Object.entries(guest.env ?? {})) console.log(`    ${key} = <${value.length} chars>`);
+    console.log(
+      `    status: ${guest.status}, boots: ${guest.boots}, allowed_envs: ${guest.allowed_envs.join(", ")}`,
+    );
+    for (const [key, value] of Object.entries(guest.env ?? {}))
+      console.log(`    ${key} = <${value.length} chars>`);
 
     step(5, "pulumi up again: nothing changed, so no API write and no restart");
     const before = await emulator.admin.counts();
     await pulumi(["up", "--yes", "--color", "always", ...q], env, program);
     const after = await emulator.admin.counts();
     console.log(`    API writes during the second up: ${after.writes - before.writes}`);
-    console.log(`    restarts of ${cvm.id} during the second up: ${(after.restarts[cvm.id] ?? 0) - (before.restarts[cvm.id] ?? 0)}`);
+    console.log(
+      `    restarts of ${cvm.id} during the second up: ${(after.restarts[cvm.id] ?? 0) - (before.restarts[cvm.id] ?? 0)}`,
+    );
     if (after.writes !== before.writes) throw new Error("the second up wrote to the API");
     console.log("\nDemo finished: the emulator is stopped and the scratch stack removed.");
   } finally {

@@ -17,6 +17,8 @@
  * | an input unknown during preview                | reported as a change         | —                 |
  * | a CVM not running the current env (a rollout   | that CVM                     | that CVM          |
  * | stopped, or drift found by refresh)            |                              |                   |
+ * | a CVM refresh did not find                     | that CVM (fails: 404) until  | —                 |
+ * |                                                | removed from cvms, then none |                   |
  */
 import { compareFingerprints, envDigest, type KeyChanges } from "./fingerprint";
 
@@ -102,6 +104,7 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
     if (!oldCvms.has(cvm)) reason = "new replica";
     else if (app !== undefined && rekeyed.has(app)) reason = "the app's encryption key changed on the server";
     else if (carried === "drift") reason = "allowed_envs changed outside this stack";
+    else if (carried === "gone") reason = "the CVM was not found at the last refresh";
     else if (carried === digest) reason = undefined;
     else if (inSync && envChanged) reason = envReason;
     else reason = "the last rollout did not finish here";
@@ -110,13 +113,14 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
   }
   if (!next.retainOnRemove) {
     for (const cvm of old.cvms) {
-      if (!next.cvms.includes(cvm))
-        writes.push({ cvm, action: "clear-env", sendEnvKeys: true, reason: "removed from cvms" });
+      if (next.cvms.includes(cvm) || old.applied[cvm] === "gone") continue; // nothing left to clear
+      writes.push({ cvm, action: "clear-env", sendEnvKeys: true, reason: "removed from cvms" });
     }
   }
 
   return {
-    changed: writes.length > 0 || (next.retainOnRemove && old.cvms.some((c) => !next.cvms.includes(c))),
+    // A CVM dropped without a write (kept, or already gone) still changes what state records.
+    changed: writes.length > 0 || old.cvms.some((c) => !next.cvms.includes(c)),
     writes,
     keys,
     rekeyedApps,

@@ -37,6 +37,9 @@ import { settings } from "./settings";
 
 type Failure = { property: string; reason: string };
 
+/** `applied` marker for a CVM that refresh did not find. */
+const GONE = "gone";
+
 const SALT = /^[0-9a-f]{64}$/;
 
 // ---------------------------------------------------------------------------------------------
@@ -248,7 +251,7 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
   for (const cvm of state.cvms ?? []) {
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) {
-      delete applied[cvm];
+      applied[cvm] = GONE; // the next preview says so; removing it from `cvms` then needs no write
       continue;
     }
     cvms.push(cvm);

@@ -115,9 +115,26 @@ test("a boot error on the second replica fails clearly; the next up finishes onl
   await s.cli(["preview", "--expect-no-changes", ...QUIET]);
 }, 300_000);
 
+test("refresh after a CVM was deleted: preview says so; dropping it from cvms needs no write", async () => {
+  const gone = ids[2] as string;
+  const res = await fetch(`${s.emu.url}/cvms/${gone}`, {
+    method: "DELETE",
+    headers: { "x-api-key": s.emu.apiKey },
+  });
+  expect(res.status).toBe(204);
+  await s.cli(["refresh", "--yes", ...QUIET]);
+  const preview = await s.cli(["preview", ...QUIET]);
+  expect(preview.stdout).toContain(`the CVM was not found at the last refresh (${gone})`);
+  await setCvms(ids.slice(0, 2));
+  const before = (await s.emu.admin.counts()).writes;
+  await s.cli(["up", "--yes", ...QUIET]);
+  expect((await s.emu.admin.counts()).writes).toBe(before);
+  await s.cli(["preview", "--expect-no-changes", ...QUIET]);
+}, 300_000);
+
 test("destroy clears the env on every CVM", async () => {
   await s.cli(["destroy", "--yes", ...QUIET]);
-  expect(await envs(ids.slice(0, 3))).toEqual([{}, {}, {}]);
+  expect(await envs(ids.slice(0, 2))).toEqual([{}, {}]);
 }, 240_000);
 
 test("leak scan over every run", async () => {

@@ -9,6 +9,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { type Emulator, startEmulator } from "../../emulator";
 import { ErrorCodes } from "../../provider/errors";
 import * as impl from "../../provider/impl/cvm-secrets";
+import { configure } from "../../provider/impl/settings";
 import {
   delta,
   failedUp,
@@ -235,7 +236,15 @@ describe("CvmSecrets provider on the emulator", () => {
     const first = await up(undefined, { cvms: ids, env: SECRETS });
     await fetch(`${emu.url}/cvms/${ids[0]}`, { method: "DELETE", headers: { "x-api-key": emu.apiKey } });
     const read = await impl.read(first.resource.id, first.resource.outputs);
-    expect(Object.keys((read.props as { applied: object }).applied)).toEqual([ids[1]]);
+    const applied = (read.props as { applied: Record<string, string> }).applied;
+    expect(applied[ids[0] as string]).toBe("gone");
+    // Still listed: the next preview says why; removed from cvms: nothing to clear, state drops it.
+    const refreshed: Resource = { ...first.resource, outputs: read.props as Record<string, unknown> };
+    const mark = await counts();
+    const dropped = await up(refreshed, { cvms: [ids[1]], env: SECRETS });
+    expect(dropped.changed).toBe(true);
+    expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
+    expect(dropped.resource.outputs.cvms).toEqual([ids[1]]);
     await fetch(`${emu.url}/cvms/${ids[1]}`, { method: "DELETE", headers: { "x-api-key": emu.apiKey } });
     expect(await impl.read(first.resource.id, first.resource.outputs)).toEqual({});
   });
@@ -309,6 +318,53 @@ describe("CvmSecrets provider on the emulator", () => {
     expect(err.message).toContain("HTTP 401");
     expect(err.message).not.toContain("phak_wrong_key_xyz");
     expect(err.message).not.toContain(emu.apiKey);
+  });
+});
+
+describe("stack-wide default registry credential", () => {
+  test("applies to a CvmSecrets without registry, normalised, and never appears in an output", async () => {
+    const password = "default-registry-pw-31337";
+    configure({
+      config: new Map([
+        ["cvm-secrets:apiKey", emu.apiKey],
+        ["cvm-secrets:apiUrl", emu.url],
+        ["cvm-secrets:defaultRegistry", "https://index.docker.io/v1/"],
+        ["cvm-secrets:defaultRegistryUsername", "acme"],
+        ["cvm-secrets:defaultRegistryPassword", password],
+      ]),
+    } as never);
+    try {
+      const [cvm] = await cvms(1);
+      const { resource } = await up(undefined, { cvms: [cvm], env: SECRETS, composeCheck: "warn" });
+      expect((await emu.admin.guest(cvm as string)).env).toEqual({
+        ...SECRETS,
+        DSTACK_DOCKER_REGISTRY: "docker.io",
+        DSTACK_DOCKER_USERNAME: "acme",
+        DSTACK_DOCKER_PASSWORD: password,
+      });
+      expect(resource.outputs.envKeys).toContain("DSTACK_DOCKER_PASSWORD");
+      expect(JSON.stringify(resource.outputs)).not.toContain(password);
+    } finally {
+      useEmulator(emu);
+    }
+  });
+
+  test("an invalid default is a check failure naming the config key, not the value", async () => {
+    configure({
+      config: new Map([
+        ["cvm-secrets:defaultRegistry", "not a host!"],
+        ["cvm-secrets:defaultRegistryUsername", "acme"],
+        ["cvm-secrets:defaultRegistryPassword", "pw-never-shown-31338"],
+      ]),
+    } as never);
+    try {
+      const [cvm] = await cvms(1);
+      const result = await up(undefined, { cvms: [cvm], env: SECRETS });
+      expect(result.failures?.map((f) => f.property)).toContain("cvm-secrets:defaultRegistry");
+      expect(JSON.stringify(result.failures)).not.toContain("pw-never-shown-31338");
+    } finally {
+      useEmulator(emu);
+    }
   });
 });
 

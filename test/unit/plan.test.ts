@@ -178,6 +178,18 @@ describe("planUpdate: the table of DESIGN.md §2.1", () => {
     ]);
   });
 
+  test("a CVM refresh did not find: flagged while listed, nothing to clear once removed", () => {
+    const state = applied(ENV, CVMS);
+    const gone = { ...state, applied: { ...state.applied, c2: "gone" } };
+    const listed = planUpdate(gone, desired(ENV, CVMS));
+    expect(listed.writes.map((w) => [w.cvm, w.reason])).toEqual([
+      ["c2", "the CVM was not found at the last refresh"],
+    ]);
+    const removed = planUpdate(gone, desired(ENV, ["c1", "c3"]));
+    expect(removed.writes).toEqual([]);
+    expect(removed.changed).toBe(true); // state must drop it
+  });
+
   test("first create: every target with env_keys", () => {
     const empty: PlanState = desired({}, []);
     const plan = planUpdate(empty, desired(ENV, CVMS));
