@@ -29,7 +29,7 @@ const credentials = {
   }),
   acr: new RegistryCredential("acr", {
     type: "ACR",
-    registry: "acme.azurecr.io",
+    registry: "acmeprod.azurecr.io",
     username: "acme-pull",
     password: secret("acrPassword"),
   }),

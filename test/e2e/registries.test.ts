@@ -69,7 +69,7 @@ test("every type renders its host and CVM variables; the second preview is a no-
       ],
     },
     acr: {
-      registry: "acme.azurecr.io",
+      registry: "acmeprod.azurecr.io",
       cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
     },
     gcr: {
