@@ -56,7 +56,7 @@ export function x25519PublicKey(secret: Uint8Array): Buffer {
 }
 
 /** X25519(secret, peer); returns undefined where OpenSSL refuses (all-zero result). */
-function x25519Shared(secret: Uint8Array, peer: Uint8Array): Buffer | undefined {
+export function x25519Shared(secret: Uint8Array, peer: Uint8Array): Buffer | undefined {
   try {
     const privateKey = createPrivateKey({
       key: Buffer.concat([PKCS8_X25519, secret]),

@@ -17,6 +17,8 @@ const api = new CvmSecrets("api", {
   env: {
     API_TOKEN: cfg.requireSecret("apiToken"),
     LOG_LEVEL: cfg.get("logLevel") ?? "info",
+    // More variables from config, e.g. `pulumi config set --path 'extraEnv.FEATURE_X' on`.
+    ...(cfg.getObject<Record<string, string>>("extraEnv") ?? {}),
   },
   rollout: {
     maxUnavailable: cfg.getNumber("maxUnavailable") ?? 1,

@@ -3,7 +3,7 @@
  * trivial dynamic resource goes through up, preview --expect-no-changes, an update, and destroy
  * on a file:// backend.
  */
-import { type PulumiWorkspace, pulumiWorkspace, scratchProgram } from "../support/pulumi";
+import { type PulumiWorkspace, pulumiWorkspace, tsProgram } from "../support/pulumi";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -34,24 +34,11 @@ export const length = thing.length;
 `;
 
 describe("the real Pulumi engine, offline", () => {
-  let program: ReturnType<typeof scratchProgram>;
+  let program: ReturnType<typeof tsProgram>;
   let pulumi: PulumiWorkspace;
 
   beforeAll(() => {
-    program = scratchProgram({
-      "Pulumi.yaml": "name: smoke\nruntime: nodejs\ndescription: engine smoke test\n",
-      "package.json": JSON.stringify({ name: "smoke", private: true, main: "index.ts" }),
-      "tsconfig.json": JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          target: "ES2022",
-          module: "commonjs",
-          esModuleInterop: true,
-          skipLibCheck: true,
-        },
-      }),
-      "index.ts": PROGRAM,
-    });
+    program = tsProgram("smoke", PROGRAM);
     pulumi = pulumiWorkspace(program.dir);
   });
 

@@ -26,6 +26,12 @@ const SECRETS = {
   customPassword: "custom-pw-e2e-registries-7",
 };
 
+/** What a username/password registry renders: its host and the three DSTACK_DOCKER_* names. */
+const docker = (registry: string) => ({
+  registry,
+  cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
+});
+
 let s: E2eStack;
 let ecr: EcrStandIn;
 
@@ -51,14 +57,8 @@ test("every type renders its host and CVM variables; the second preview is a no-
   await s.cli(["up", "--yes", ...QUIET]);
   const { rendered } = JSON.parse((await s.cli(["stack", "output", "--json", "--show-secrets"])).stdout);
   expect(rendered).toEqual({
-    dockerhub: {
-      registry: "docker.io",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
-    ghcr: {
-      registry: "ghcr.io",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
+    dockerhub: docker("docker.io"),
+    ghcr: docker("ghcr.io"),
     ecr: {
       registry: "123456789012.dkr.ecr.us-east-1.amazonaws.com",
       cvmEnvKeys: [
@@ -68,30 +68,12 @@ test("every type renders its host and CVM variables; the second preview is a no-
         "DSTACK_AWS_SECRET_ACCESS_KEY",
       ],
     },
-    acr: {
-      registry: "acmeprod.azurecr.io",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
-    gcr: {
-      registry: "gcr.io",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
-    gar: {
-      registry: "europe-west4-docker.pkg.dev",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
-    quay: {
-      registry: "quay.io",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
-    gitlab: {
-      registry: "registry.gitlab.com",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
-    custom: {
-      registry: "registry.acme.internal:5000",
-      cvmEnvKeys: ["DSTACK_DOCKER_PASSWORD", "DSTACK_DOCKER_REGISTRY", "DSTACK_DOCKER_USERNAME"],
-    },
+    acr: docker("acmeprod.azurecr.io"),
+    gcr: docker("gcr.io"),
+    gar: docker("europe-west4-docker.pkg.dev"),
+    quay: docker("quay.io"),
+    gitlab: docker("registry.gitlab.com"),
+    custom: docker("registry.acme.internal:5000"),
     public: { registry: "docker.io", cvmEnvKeys: [] },
   });
   expect(ecr.calls.some((c) => c.ok)).toBe(true);

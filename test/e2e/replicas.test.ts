@@ -83,6 +83,26 @@ test("adding a replica restarts only it; removing one restarts (clears) only it"
   await s.cli(["up", "--yes", ...QUIET]);
 }, 300_000);
 
+test("adding and removing a key: allowed_envs follows, the guest sees exactly the new set", async () => {
+  const three = ids.slice(0, 3);
+  await s.cli(["config", "set", "--path", "extraEnv.FEATURE_X", "on"]);
+  const preview = await s.cli(["preview", ...QUIET]);
+  expect(preview.stdout).toContain("keys added: FEATURE_X");
+  await s.cli(["up", "--yes", ...QUIET]);
+  for (const id of three) {
+    const guest = await s.emu.admin.guest(id);
+    expect(guest.allowed_envs.sort()).toEqual(["API_TOKEN", "FEATURE_X", "LOG_LEVEL"]);
+    expect(guest.env).toEqual({ API_TOKEN: TOKENS[1], LOG_LEVEL: "info", FEATURE_X: "on" });
+  }
+  await s.cli(["config", "rm", "extraEnv"]);
+  await s.cli(["up", "--yes", ...QUIET]);
+  for (const id of three) {
+    const guest = await s.emu.admin.guest(id);
+    expect(guest.allowed_envs.sort()).toEqual(["API_TOKEN", "LOG_LEVEL"]);
+    expect(guest.env).toEqual({ API_TOKEN: TOKENS[1], LOG_LEVEL: "info" });
+  }
+}, 300_000);
+
 test("transient faults during up (429, 503, a dropped connection) are retried to success", async () => {
   await setSecrets(s, { apiToken: TOKENS[2] as string });
   await s.emu.admin.addFault({ route: "PATCH /cvms/{id}/envs", status: 429, retryAfter: 1, times: 1 });

@@ -4,7 +4,7 @@
  * preview has no changes, and a wrong password fails `up` with its classification and without
  * the password.
  */
-import { type PulumiWorkspace, pulumiWorkspace, scratchProgram } from "../support/pulumi";
+import { type PulumiWorkspace, pulumiWorkspace, tsProgram } from "../support/pulumi";
 import { type RunningRegistry, type SeededImage, seedImage, startRegistry } from "../support/registry-server";
 
 jest.setTimeout(300_000);
@@ -36,26 +36,13 @@ export const verifiedDigest = cred.verifiedDigest;
 describe("RegistryCredential on the real engine", () => {
   let reg: RunningRegistry;
   let seeded: SeededImage;
-  let program: ReturnType<typeof scratchProgram>;
+  let program: ReturnType<typeof tsProgram>;
   let pulumi: PulumiWorkspace;
 
   beforeAll(async () => {
     reg = await startRegistry({ auth: "htpasswd", users: { ci: PW } });
     seeded = await seedImage(reg.base, "team/app", "v1", { username: "ci", password: PW });
-    program = scratchProgram({
-      "Pulumi.yaml": "name: regcred\nruntime: nodejs\ndescription: RegistryCredential engine test\n",
-      "package.json": JSON.stringify({ name: "regcred", private: true, main: "index.ts" }),
-      "tsconfig.json": JSON.stringify({
-        compilerOptions: {
-          strict: true,
-          target: "ES2022",
-          module: "commonjs",
-          esModuleInterop: true,
-          skipLibCheck: true,
-        },
-      }),
-      "index.ts": PROGRAM,
-    });
+    program = tsProgram("regcred", PROGRAM);
     pulumi = pulumiWorkspace(program.dir);
   });
 

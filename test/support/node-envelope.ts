@@ -3,40 +3,17 @@
  * cross-check provider/core/envelope.ts, which is built on @noble. Mirrors the guest decryptor
  * (research/phala.md §1.3).
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createPrivateKey,
-  createPublicKey,
-  diffieHellman,
-} from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { x25519Shared as guestX25519Shared, x25519PublicKey } from "../../emulator/guest";
 
-const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
-const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
-
+/** X25519 on node:crypto (the emulator's guest code); throws where OpenSSL refuses. */
 export function x25519Shared(secret: Uint8Array, peerPublic: Uint8Array): Buffer {
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_X25519, secret]),
-    format: "der",
-    type: "pkcs8",
-  });
-  const publicKey = createPublicKey({
-    key: Buffer.concat([SPKI_X25519, peerPublic]),
-    format: "der",
-    type: "spki",
-  });
-  return diffieHellman({ privateKey, publicKey });
+  const shared = guestX25519Shared(secret, peerPublic);
+  if (!shared) throw new Error("X25519 refused (all-zero shared secret)");
+  return shared;
 }
 
-export function x25519Public(secret: Uint8Array): Buffer {
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_X25519, secret]),
-    format: "der",
-    type: "pkcs8",
-  });
-  const der = createPublicKey(privateKey).export({ format: "der", type: "spki" });
-  return der.subarray(der.length - 32);
-}
+export const x25519Public = x25519PublicKey;
 
 /** Decrypts a hex blob like the guest; returns the parsed plaintext JSON. Throws on any failure. */
 export function guestDecrypt(

@@ -118,3 +118,21 @@ export function scratchProgram(files: Record<string, string>): { dir: string; di
   symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** A scratch TypeScript Pulumi program: Pulumi.yaml, package.json, tsconfig.json and index.ts. */
+export function tsProgram(name: string, index: string): { dir: string; dispose(): void } {
+  return scratchProgram({
+    "Pulumi.yaml": `name: ${name}\nruntime: nodejs\ndescription: ${name} (test program)\n`,
+    "package.json": JSON.stringify({ name, private: true, main: "index.ts" }),
+    "tsconfig.json": JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "commonjs",
+        esModuleInterop: true,
+        skipLibCheck: true,
+      },
+    }),
+    "index.ts": index,
+  });
+}
