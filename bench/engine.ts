@@ -16,7 +16,8 @@ import { median, type Row, timeAsync } from "./harness.ts";
 const ROOT = path.resolve(path.dirname(path.resolve(process.argv[1] ?? "bench/run.ts")), "..");
 const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
 const NODE_BIN = path.join(ROOT, "node_modules", ".bin");
-const QUIET = ["--non-interactive", "--color", "never"];
+export const QUIET = ["--non-interactive", "--color", "never"];
+export const PULUMI_BIN = path.join(TOOLCHAIN_BIN, "pulumi");
 
 // Plain JavaScript, so neither kind pays a TypeScript compile on every CLI run.
 const PROGRAM = `"use strict";
@@ -60,7 +61,11 @@ if (kind === "state") {
 }
 `;
 
-interface Workspace {
+export interface Workspace {
+  /** Directory of the program. */
+  dir: string;
+  /** Environment every command runs with (PATH holds the pulumi CLI first). */
+  env: NodeJS.ProcessEnv;
   run(
     args: string[],
     extraEnv?: NodeJS.ProcessEnv,
@@ -70,7 +75,7 @@ interface Workspace {
 }
 
 /** A scratch program directory, a private Pulumi home and a file:// backend. */
-function workspace(env: NodeJS.ProcessEnv): Workspace {
+export function workspace(env: NodeJS.ProcessEnv, program = PROGRAM): Workspace {
   const scratch = mkdtempSync(path.join(tmpdir(), "cvms-bench-"));
   const dir = path.join(scratch, "program");
   for (const d of [dir, path.join(scratch, "home"), path.join(scratch, "state")]) mkdirSync(d);
@@ -79,7 +84,7 @@ function workspace(env: NodeJS.ProcessEnv): Workspace {
     path.join(dir, "package.json"),
     JSON.stringify({ name: "bench", private: true, main: "index.js" }),
   );
-  writeFileSync(path.join(dir, "index.js"), PROGRAM);
+  writeFileSync(path.join(dir, "index.js"), program);
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   const base: NodeJS.ProcessEnv = {
     ...process.env,
@@ -113,6 +118,8 @@ function workspace(env: NodeJS.ProcessEnv): Workspace {
       child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
   return {
+    dir,
+    env: base,
     run,
     async ok(args, extraEnv) {
       const r = await run(args, extraEnv);
@@ -331,17 +338,36 @@ export async function runOverhead(log: (line: string) => void): Promise<{ rows: 
   return { rows, markdown: lines.join("\n") };
 }
 
-export const NOTES = `### State and engine
+export const NOTES = `### State
 
 The baseline resource is a dynamic resource whose provider has only \`create\` (echoing its
-inputs); it gets the same inputs (\`cvms\`, \`env\` of two secret values) in the same program. The
-CvmSecrets \`__provider\` is a stub that \`require()\`s the installed implementation (DESIGN.md §4),
-so its size does not grow with the implementation; the rest of the difference is the outputs
-(fingerprints, per-CVM applied digests, app ids, pinned keys, compose hashes, lastRollout).
-Engine timings are whole CLI runs (\`pulumi preview --expect-no-changes\` and
-\`pulumi up --yes --skip-preview --expect-no-changes\`), TypeScript program compiled by ts-node on
-every run, on a 2-core machine: most of the time is the CLI, the language host and the
-per-resource gRPC round trips common to both kinds; the difference is CvmSecrets' \`check\` (input
-rules and per-key fingerprints, HMAC) and \`diff\` (the pure plan) in the provider process.
-The no-op makes zero API requests: \`check\` and \`diff\` are pure (no key fetch, no refresh
-without \`--refresh\`), so the emulator sees neither writes nor reads.`;
+inputs); it gets the same inputs (\`cvms\`, \`env\` of two secret values) in the same program.
+\`__provider\` is stored twice per resource (inputs and outputs). The CvmSecrets and
+RegistryCredential \`__provider\` is the stub of DESIGN.md §4: seven methods (configure, check,
+diff, create, update, delete, read), each one line that \`require()\`s the installed
+implementation, so it does not grow with the implementation. Pulumi's closure serializer wraps
+every method in ≈ 270 bytes of boilerplate (\`function __fN(…) { return (function() { with({…})
+{ return async function … }}).apply(…) }\`), and the baseline has one method against seven: that
+is the +2.1 KB per copy, i.e. the target's 2 KB is missed by about 70–110 bytes per copy, and
+by ≈ 3.6 KB for the whole resource (two copies plus the outputs: fingerprints, per-CVM applied
+digests, app ids, pinned keys, compose hashes, lastRollout — ≈ 1.4 KB for one CVM).
+What would move it: a shorter module path in the stub (an export alias such as
+\`pulumi-cvm-secrets/impl\` instead of \`pulumi-cvm-secrets/internal/provider/impl/cvm-secrets\`
+saves ≈ 30 bytes × 7 ≈ 200 bytes per copy, enough for \`__provider\` but not the whole resource);
+dropping methods the engine can do without (\`configure\` could be folded into the others) saves
+≈ 300 bytes more. The whole-resource target would need the duplicate copy gone, which is the
+engine's choice, not the provider's.
+
+### Engine
+
+Whole CLI runs (\`pulumi preview --expect-no-changes\` and \`pulumi up --yes --skip-preview
+--expect-no-changes\`) of a plain-JavaScript program (no TypeScript compile on either side), runs
+of the two kinds interleaved so drift on the shared machine hits both alike; 3 runs per kind
+at N = 10 and 50, 5 at N = 200. This is a 2-core machine shared with other work: single runs
+vary by ±30 %, so ratios within ≈ 0.2 of 1 are inside the noise. Most of each run is fixed cost
+common to both kinds (CLI start, language host, plugin start, snapshot write). What CvmSecrets
+adds per resource is its \`check\` (input rules and per-key HMAC fingerprints) and \`diff\` (the
+pure plan) in the provider process, the larger state the engine reads and writes, and the
+\`__provider\` text the program serializes per resource. The no-op makes zero API requests, reads
+included: \`check\` and \`diff\` are pure (no key fetch; no \`read\` without \`--refresh\`), so the
+emulator sees nothing at all.`;

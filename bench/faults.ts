@@ -311,5 +311,19 @@ lists replicas (r1–r3) the converging run restarted; converged means that was 
 yet running the new env, every guest ended on the new env, and a third run made zero writes.
 Persistent faults exhaust the client's 6-attempt retry budget (≈ 4–8 s of capped exponential
 backoff); a persistent fault on the state stream is survived because readiness falls back to
-polling \`GET /cvms/{id}\`. The Pulumi process killed mid-rollout is the e2e test
-\`test/e2e/gauntlet-kill.test.ts\` (not in this matrix: it needs the real CLI).`;
+polling \`GET /cvms/{id}\`.
+
+The last rows are \`bench/kill.ts\` (the scenario of \`test/e2e/gauntlet-kill.test.ts\`): the real
+CLI interrupted while replica 2 restarts (2 s restarts), then \`pulumi cancel\` (the file backend
+keeps a lock), the pending "updating" operation cleared by \`stack export\`/\`import\`, and \`pulumi up\`.
+A dynamic provider's \`update\` is a single engine step whose result is written to state only when
+it returns, so a killed update leaves the *old* state: the next \`up\` cannot know which replicas
+already run the new env (the provider's diff is pure and ciphertext cannot be compared), pushes to
+all three and restarts the ones already done once more. That is the "converged: no" of the SIGKILL
+rows: every guest ends on the new env, no guest ever holds a mixed env, but done replicas restart
+again. A SIGKILL of the CLI's process group does not reach the provider (plugins run in process
+groups of their own): the orphaned provider finishes the rollout, still without writing state.
+SIGINT lets the engine finish the step in flight and write its result, so the next \`up\` is a
+no-op. What would move the SIGKILL case: the provider reading, before it pushes, a marker of what
+it already pushed (e.g. the CVM's env-update operation log, \`GET /cvms/{id}/operations\`, matched
+by correlation id recorded before the PATCH) — today nothing on the API says which env a CVM got.`;
