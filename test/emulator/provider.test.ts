@@ -14,6 +14,7 @@ import {
   delta,
   failedUp,
   maxConcurrentRestarts,
+  providerLines,
   type Resource,
   up,
   useEmulator,
@@ -424,4 +425,10 @@ describe("on-chain KMS", () => {
     });
     expect((await emu.admin.guest(cvm as string)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
   });
+});
+
+afterAll(() => {
+  // Provider stderr (preview lines, warnings) across every test above: names only, no value.
+  expect(providerLines.length).toBeGreaterThan(0);
+  for (const line of providerLines) scan(line);
 });

@@ -17,6 +17,22 @@ export interface Resource {
 
 export const PROVIDER_TEXT = "exports.handler = stub";
 
+/** Every line the provider wrote to stderr (its preview lines and warnings), for leak scans. */
+export const providerLines: string[] = [];
+
+/** Runs `fn` with the provider's stderr (console.error) captured into {@link providerLines}. */
+async function capturing<T>(fn: () => Promise<T>): Promise<T> {
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    providerLines.push(args.map(String).join(" "));
+  };
+  try {
+    return await fn();
+  } finally {
+    console.error = original;
+  }
+}
+
 /** Points the provider at the emulator (the env-var path of settings()). */
 export function useEmulator(emulator: Emulator): void {
   resetSettings();
@@ -25,7 +41,14 @@ export function useEmulator(emulator: Emulator): void {
 }
 
 /** check + create, or check + diff + update. Returns the new resource and whether it changed. */
-export async function up(
+export function up(
+  resource: Resource | undefined,
+  args: Props,
+): Promise<{ resource: Resource; changed: boolean; failures?: Array<{ property: string; reason: string }> }> {
+  return capturing(() => upUncaptured(resource, args));
+}
+
+async function upUncaptured(
   resource: Resource | undefined,
   args: Props,
 ): Promise<{ resource: Resource; changed: boolean; failures?: Array<{ property: string; reason: string }> }> {
