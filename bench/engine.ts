@@ -40,6 +40,23 @@ class Minimal extends pulumi.dynamic.Resource {
   }
 }
 
+// Attribution: the baseline's provider grown to the stub's seven methods (check and diff in
+// JavaScript too), so only the provider's size and method count differ from the baseline.
+const stub7 = {
+  async configure(req) { require("@pulumi/pulumi/package.json"); },
+  async check(olds, news) { return { inputs: require("@pulumi/pulumi/package.json") && news }; },
+  async diff(id, olds, news) { return { changes: !require("@pulumi/pulumi/package.json") }; },
+  async create(inputs) { return { id: "stub7-" + Math.random().toString(36).slice(2), outs: inputs }; },
+  async update(id, olds, news) { return { outs: require("@pulumi/pulumi/package.json") && news }; },
+  async delete(id, props) { require("@pulumi/pulumi/package.json"); },
+  async read(id, props) { return { id, props: require("@pulumi/pulumi/package.json") && props }; },
+};
+class Stub7 extends pulumi.dynamic.Resource {
+  constructor(name, args) {
+    super(stub7, name, args, {}, "bench", "Stub7");
+  }
+}
+
 const { CvmSecrets } = require("pulumi-cvm-secrets/internal/provider/resources/cvm-secrets");
 if (kind === "state") {
   new CvmSecrets("secrets", { cvms: [cvms[0]], env });
@@ -56,6 +73,7 @@ if (kind === "state") {
 } else {
   cvms.forEach((cvm, i) => {
     if (kind === "cvm") new CvmSecrets("secrets-" + i, { cvms: [cvm], env });
+    else if (kind === "stub7") new Stub7("stub7-" + i, { cvms: [cvm], env });
     else new Minimal("minimal-" + i, { cvms: [cvm], env });
   });
 }
@@ -229,7 +247,7 @@ interface Measured {
 
 /** One kind's stack, created; `time` runs one measured command. */
 async function prepared(
-  kind: "cvm" | "minimal",
+  kind: "cvm" | "minimal" | "stub7",
   n: number,
 ): Promise<{
   emu: Emulator;
@@ -336,6 +354,52 @@ export async function runOverhead(log: (line: string) => void): Promise<{ rows: 
     );
   }
   return { rows, markdown: lines.join("\n") };
+}
+
+/**
+ * Where the engine overhead comes from, at the largest N: previews of the baseline, of the
+ * baseline grown to seven provider methods (stub7), and of CvmSecrets, interleaved; plus the
+ * snapshot size of each stack.
+ */
+export async function runAttribution(
+  log: (line: string) => void,
+): Promise<{ rows: Row[]; markdown?: string }> {
+  const n = Math.max(...SIZES);
+  const runs = 3;
+  const kinds = {
+    minimal: await prepared("minimal", n),
+    stub7: await prepared("stub7", n),
+    cvm: await prepared("cvm", n),
+  };
+  try {
+    for (let i = 0; i < runs; i++) {
+      for (const k of Object.values(kinds)) {
+        k.out.preview.push((await timeAsync(() => k.ws.ok(["preview", "--expect-no-changes", ...QUIET]))).ms);
+      }
+    }
+    const snapshot: Record<string, number> = {};
+    for (const [name, k] of Object.entries(kinds)) {
+      snapshot[name] = Buffer.byteLength((await k.ws.ok(["stack", "export"])).stdout);
+      log(
+        `[bench] attribution ${name} N=${n}: preview ${k.out.preview.map(Math.round).join("/")} ms, snapshot ${snapshot[name]} bytes`,
+      );
+    }
+    const base = median(kinds.minimal.out.preview);
+    const rows: Row[] = (["stub7", "cvm"] as const).map((name) => ({
+      benchmark: "engine",
+      case: `N = ${n}: preview, ${name === "stub7" ? "baseline grown to 7 provider methods" : "CvmSecrets"}`,
+      value: median(kinds[name].out.preview),
+      baseline: base,
+      unit: "ms",
+      note: `median of ${runs}; snapshot ${Math.round(snapshot[name]! / 1024)} KiB vs ${Math.round(snapshot.minimal! / 1024)} KiB`,
+    }));
+    return { rows };
+  } finally {
+    for (const k of Object.values(kinds)) {
+      k.ws.dispose();
+      await k.emu.close();
+    }
+  }
 }
 
 export const NOTES = `### State

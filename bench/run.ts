@@ -44,6 +44,11 @@ const SECTIONS: Section[] = [
     run: async (log) => engine.runOverhead(log),
   },
   {
+    name: "attribution",
+    title: "2b. Engine overhead, attributed (N = 200, preview)",
+    run: async (log) => engine.runAttribution(log),
+  },
+  {
     name: "rollout",
     title: "3. Rollout (rotate one key across 20 CVMs)",
     run: async (log) => ({ rows: await rollout.run(log) }),
