@@ -10,24 +10,24 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const cvmSecretsProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
-    require("pulumi-cvm-secrets/internal/provider/impl/settings").configure(req);
+    require("pulumi-cvm-secrets/impl/settings").configure(req);
   },
   async check(olds, news) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").check(olds, news);
+    return require("pulumi-cvm-secrets/impl/cvm-secrets").check(olds, news);
   },
   async diff(id, olds, news) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").diff(id, olds, news);
+    return require("pulumi-cvm-secrets/impl/cvm-secrets").diff(id, olds, news);
   },
   async create(inputs) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").create(inputs);
+    return require("pulumi-cvm-secrets/impl/cvm-secrets").create(inputs);
   },
   async update(id, olds, news) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").update(id, olds, news);
+    return require("pulumi-cvm-secrets/impl/cvm-secrets").update(id, olds, news);
   },
   async delete(id, props) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").remove(id, props);
+    return require("pulumi-cvm-secrets/impl/cvm-secrets").remove(id, props);
   },
   async read(id, props) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets").read(id, props);
+    return require("pulumi-cvm-secrets/impl/cvm-secrets").read(id, props);
   },
 };

@@ -10,24 +10,24 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export const registryCredentialProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
-    require("pulumi-cvm-secrets/internal/provider/impl/settings").configure(req);
+    require("pulumi-cvm-secrets/impl/settings").configure(req);
   },
   async check(olds, news) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/registry-credential").check(olds, news);
+    return require("pulumi-cvm-secrets/impl/registry-credential").check(olds, news);
   },
   async diff(id, olds, news) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/registry-credential").diff(id, olds, news);
+    return require("pulumi-cvm-secrets/impl/registry-credential").diff(id, olds, news);
   },
   async create(inputs) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/registry-credential").create(inputs);
+    return require("pulumi-cvm-secrets/impl/registry-credential").create(inputs);
   },
   async update(id, olds, news) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/registry-credential").update(id, olds, news);
+    return require("pulumi-cvm-secrets/impl/registry-credential").update(id, olds, news);
   },
   async delete(id, props) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/registry-credential").remove(id, props);
+    return require("pulumi-cvm-secrets/impl/registry-credential").remove(id, props);
   },
   async read(id, props) {
-    return require("pulumi-cvm-secrets/internal/provider/impl/registry-credential").read(id, props);
+    return require("pulumi-cvm-secrets/impl/registry-credential").read(id, props);
   },
 };

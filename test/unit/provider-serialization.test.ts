@@ -3,7 +3,8 @@
  * nothing, and still work after Pulumi's round trip through require-from-string
  * (research/pulumi.md §1.6, §4.1).
  */
-import { spawnSync } from "node:child_process";
+
+import { execFileSync, spawnSync } from "node:child_process";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -53,7 +54,10 @@ describe.each(PROVIDERS)("%s", (moduleName, exportName) => {
     // Only the package's own implementation is loaded, by package name, at run time.
     const requires = [...serialized.text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
     expect(requires.length).toBeGreaterThan(0);
-    for (const r of requires) expect(r).toMatch(/^pulumi-cvm-secrets\/internal\/provider\/impl\//);
+    for (const r of requires) expect(r).toMatch(/^pulumi-cvm-secrets\/impl\/[a-z-]+$/);
+    // Each resolves through the package's export map, as the provider process will resolve it.
+    const script = `for (const r of ${JSON.stringify([...new Set(requires)])}) require.resolve(r)`;
+    expect(() => execFileSync(process.execPath, ["-e", script], { cwd: ROOT })).not.toThrow();
   });
 
   test("survives the require-from-string round trip and exposes every method", () => {
