@@ -65,7 +65,10 @@ async function main() {
     console.log(`    listening on ${emulator.url}`);
     console.log(`    seeded CVM ${cvm.id} (app ${cvm.app_id})`);
 
-    step(2, "Stack config: the CVM, two secrets (random demo values), the emulator as API");
+    step(
+      2,
+      "Stack config: the CVM, two app secrets and a GHCR token (random demo values), the emulator as API",
+    );
     const q = ["--non-interactive"];
     await pulumi(["stack", "init", "demo", ...q], env, program);
     await pulumi(["config", "set", "cvmId", cvm.id], env, program);
@@ -84,6 +87,11 @@ async function main() {
     );
     await pulumi(
       ["config", "set", "--secret", "stripeKey", `sk_demo_${randomBytes(16).toString("hex")}`],
+      env,
+      program,
+    );
+    await pulumi(
+      ["config", "set", "--secret", "ghcrToken", `ghp_demo${randomBytes(16).toString("hex")}`],
       env,
       program,
     );

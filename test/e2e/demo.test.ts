@@ -31,6 +31,8 @@ test("the demo runs: up, guest view with lengths only, a no-op second up", async
   expect({ code, tail: code === 0 ? "" : out.slice(-3000) }).toEqual({ code: 0, tail: "" });
   expect(out).toMatch(/DATABASE_URL = <\d+ chars>/);
   expect(out).toMatch(/STRIPE_KEY = <\d+ chars>/);
+  expect(out).toMatch(/DSTACK_DOCKER_PASSWORD = <\d+ chars>/);
+  expect(out).not.toMatch(/ghp_demo[0-9a-f]{32}/);
   expect(out).toContain("API writes during the second up: 0");
   expect(out).not.toMatch(/sk_demo_[0-9a-f]{32}/);
   expect(out).not.toMatch(/postgres:\/\/app:[0-9a-f]{24}@/);

@@ -8,7 +8,13 @@ import { type E2eStack, e2eStack, expectNoLeak, exportState, QUIET, setSecrets }
 const DB = "postgres://app:pw-e2e-quickstart@db.internal/prod";
 const STRIPE = "sk_live_e2e_quickstart_1111";
 const STRIPE2 = "sk_live_e2e_quickstart_2222";
-const SECRETS = [DB, STRIPE, STRIPE2];
+const GHCR = "ghp_e2e_quickstart_token_3333";
+const REGISTRY = {
+  DSTACK_DOCKER_REGISTRY: "ghcr.io",
+  DSTACK_DOCKER_USERNAME: "acme-bot",
+  DSTACK_DOCKER_PASSWORD: GHCR,
+};
+const SECRETS = [DB, STRIPE, STRIPE2, GHCR];
 const COMPOSE =
   "services:\n  api:\n    image: ghcr.io/acme/api:1.4.2\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\n      - STRIPE_KEY=${STRIPE_KEY}\n";
 
@@ -20,7 +26,7 @@ beforeAll(async () => {
   s = await e2eStack("quickstart");
   cvm = (await s.emu.admin.createCvm({ name: "quickstart-api", docker_compose_file: COMPOSE })).id;
   await s.cli(["config", "set", "cvmId", cvm]);
-  await setSecrets(s, { databaseUrl: DB, stripeKey: STRIPE });
+  await setSecrets(s, { databaseUrl: DB, stripeKey: STRIPE, ghcrToken: GHCR });
 }, 120_000);
 
 afterAll(async () => {
@@ -50,13 +56,19 @@ async function summary(previewJson: string): Promise<string> {
 
 test("first up: the guest sees exactly the env; outputs are right", async () => {
   const up = await s.cli(["up", "--yes", ...QUIET]);
-  expect(up.stdout).toMatch(/\+ 2 created/);
+  expect(up.stdout).toMatch(/\+ 3 created/);
   const guest = await s.emu.admin.guest(cvm);
-  expect(guest.env).toEqual({ DATABASE_URL: DB, STRIPE_KEY: STRIPE });
+  expect(guest.env).toEqual({ DATABASE_URL: DB, STRIPE_KEY: STRIPE, ...REGISTRY });
   const outputs = JSON.parse((await s.cli(["stack", "output", "--json"])).stdout);
-  expect(outputs.envKeys).toEqual(["DATABASE_URL", "STRIPE_KEY"]);
+  expect(outputs.envKeys).toEqual([
+    "DATABASE_URL",
+    "DSTACK_DOCKER_PASSWORD",
+    "DSTACK_DOCKER_REGISTRY",
+    "DSTACK_DOCKER_USERNAME",
+    "STRIPE_KEY",
+  ]);
   expect(outputs.lastRollout.restarted).toEqual([cvm]);
-  expect(Object.keys(outputs.fingerprints)).toEqual(["DATABASE_URL", "STRIPE_KEY"]);
+  expect(Object.keys(outputs.fingerprints)).toEqual(outputs.envKeys);
 }, 240_000);
 
 test("second up and preview --expect-no-changes: nothing happens, zero writes, zero restarts", async () => {
@@ -88,7 +100,7 @@ test("rotate one secret: preview --diff names the key and the restart; the PR su
 
   const up = await s.cli(["up", "--yes", ...QUIET]);
   expect(up.stdout).toMatch(/~ 1 updated/);
-  expect((await s.emu.admin.guest(cvm)).env).toEqual({ DATABASE_URL: DB, STRIPE_KEY: STRIPE2 });
+  expect((await s.emu.admin.guest(cvm)).env).toEqual({ DATABASE_URL: DB, STRIPE_KEY: STRIPE2, ...REGISTRY });
   expect((await writes()) - before).toBe(1);
 }, 240_000);
 
