@@ -32,6 +32,7 @@ import {
   inputsOf,
   UNKNOWN,
 } from "./cvm-secrets-state";
+import { openJournal } from "./journal";
 import { type RolloutTarget, rollOut } from "./rollout";
 import { settings } from "./settings";
 
@@ -239,6 +240,7 @@ export async function remove(_id: string, props: Record<string, unknown>): Promi
         `${result.error.message}. Cleared: ${result.done.join(", ") || "none"}. Run \`pulumi destroy\` again.`,
     );
   }
+  openJournal(_id).clear();
 }
 
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
@@ -387,8 +389,29 @@ async function apply(
   }
   const reasons = new Map(writes.map((w) => [w.cvm, w]));
   const pending: Record<string, string> = { ...old.pendingComposeHashes };
+  // CVMs an interrupted run of this update already finished (journal.ts): running, with the
+  // new key set allowed and the journal's digest equal to this env's — no second restart.
+  const journal = openJournal(id);
+  const already = writes.filter((w) => {
+    const info = infos.get(w.cvm);
+    return (
+      w.action === "push-env" &&
+      info !== undefined &&
+      journal.digestOf(w.cvm) === digest &&
+      info.status === "running" &&
+      !info.inProgress &&
+      info.allowedEnvs !== undefined &&
+      sameSet(info.allowedEnvs, new Set(envKeys))
+    );
+  });
+  for (const w of already) {
+    outs.applied[w.cvm] = digest;
+    console.error(
+      `CvmSecrets ${inputs.resourceName ?? id}: ${w.cvm} already runs this env (an interrupted run finished it); not restarted`,
+    );
+  }
   const targets: RolloutTarget[] = writes
-    .filter((w) => infos.has(w.cvm))
+    .filter((w) => infos.has(w.cvm) && !already.includes(w))
     .map((w) => ({ cvm: w.cvm, reason: plan.summary }));
   const timeoutMs = readyTimeoutMs(inputs);
   const result = await rollOut(targets, maxUnavailable(inputs), {
@@ -408,6 +431,8 @@ async function apply(
     waitReady: async (t) => {
       const ready = await waitReady(client, t.cvm, timeoutMs);
       if (ready.composeHash) outs.composeHashes[t.cvm] = ready.composeHash;
+      if (reasons.get(t.cvm)?.action === "push-env") journal.record(t.cvm, digest);
+      else journal.forget(t.cvm);
     },
   });
 

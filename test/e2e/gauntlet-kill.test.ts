@@ -7,9 +7,9 @@
  *
  * What the engine allows, measured: a dynamic provider's `update` is one call whose result the
  * engine writes to state only when it returns. A killed update therefore leaves the *old* state
- * (plus a pending "updating" operation and a lock file), so the next `up` cannot know that
- * replicas 1 and 2 already took the new env, and the provider's diff is pure (it does not ask
- * the API): it pushes to all three again. Replicas already done are restarted once more; no
+ * (plus a pending "updating" operation and a lock file). The provider's rollout journal
+ * (provider/impl/journal.ts, under PULUMI_HOME) records each replica once it runs the new env, so
+ * the next `up` skips the replicas the killed run finished and restarts only the others; no
  * guest ever holds a mixed env; the result converges. A SIGINT instead lets the engine finish
  * the step in flight: the rollout completes, state is written, and the next `up` is a no-op.
  */
@@ -179,7 +179,7 @@ describe("the Pulumi process killed mid-rollout", () => {
     // orphaned and finishes the rollout, but nobody writes its result to state.
     ["the CLI's process group", "group", ["new", "new", "new"]],
   ] as const)(
-    "SIGKILL to %s mid-rollout: the next up clears the pending operation and converges; done replicas restart once more",
+    "SIGKILL to %s mid-rollout: the next up clears the pending operation and converges; replicas the killed run finished are not restarted again",
     async (_name, how, afterKill) => {
       s = await setup();
       const mark = (await s.emu.admin.ops()).length;
@@ -233,9 +233,11 @@ describe("the Pulumi process killed mid-rollout", () => {
       const restarted = s.ids.map((id) => (after[id] ?? 0) - (before[id] ?? 0));
       console.log(`[gauntlet-kill] converging up restarted ${JSON.stringify(restarted)} (replicas 1-3)`);
       expect(await envs(s)).toEqual(["new", "new", "new"]);
-      // Engine semantics (see the header): the killed update's result never reached state, so the
-      // two replicas already done are restarted once more. Each exactly once: no loop, no double.
-      expect(restarted).toEqual([1, 1, 1]);
+      // The killed update's result never reached state; the journal knows replica 1 was done
+      // before the kill, so it is not restarted again. The others restart at most once.
+      expect(restarted[0]).toBe(0);
+      for (const n of restarted) expect(n).toBeLessThanOrEqual(1);
+      expect(restarted.reduce((x, y) => x + y, 0)).toBeLessThan(3);
       const writes = (await s.emu.admin.counts()).writes;
       await s.pulumi.ok(["up", "--yes", "--skip-preview", "--expect-no-changes", ...QUIET]);
       expect((await s.emu.admin.counts()).writes).toBe(writes);
@@ -267,6 +269,9 @@ describe("the Pulumi process killed mid-rollout", () => {
     expect(await envs(s)).toEqual(["new", "new", "new"]);
     // Replicas already running the new env are restarted again only if the engine lost the result.
     if (state.every((x) => x === "new")) expect(restarted).toEqual([0, 0, 0]);
-    else expect(restarted).toEqual([1, 1, 1]);
+    else {
+      expect(restarted[0]).toBe(0);
+      for (const n of restarted) expect(n).toBeLessThanOrEqual(1);
+    }
   }, 300_000);
 });

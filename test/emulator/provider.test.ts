@@ -184,6 +184,21 @@ describe("CvmSecrets provider on the emulator", () => {
     for (const id of ids) expect((await emu.admin.guest(id)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
   });
 
+  test("an interrupted run (state lost, as when Pulumi is killed): the journal spares the CVMs already done", async () => {
+    const ids = await cvms(3);
+    const [a, b, c] = ids as [string, string, string];
+    const first = await up(undefined, { cvms: ids, env: SECRETS });
+    await emu.admin.addFault({ cvm: c, bootError: "simulated: killed host", times: 1 });
+    await failedUp(first.resource, { cvms: ids, env: { ...SECRETS, API_KEY: ROTATED } });
+    // The engine never recorded the error's state: the next update starts from the OLD state.
+    const before = (await emu.admin.counts()).restarts;
+    await up(first.resource, { cvms: ids, env: { ...SECRETS, API_KEY: ROTATED } });
+    expect(delta(before, (await emu.admin.counts()).restarts)).toEqual({ [c]: 1 });
+    expect(providerLines.some((l) => l.includes(`${a} already runs this env`))).toBe(true);
+    expect(providerLines.some((l) => l.includes(`${b} already runs this env`))).toBe(true);
+    for (const id of ids) expect((await emu.admin.guest(id)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
+  });
+
   test("a PATCH that keeps failing (500) leaves the rest untouched and says so", async () => {
     const ids = await cvms(2);
     await emu.admin.addFault({ route: "PATCH /cvms/{id}/envs", status: 500, cvm: ids[0] });

@@ -3,6 +3,9 @@
  * create/update/delete/read), in-process, against an emulator. The e2e tier does the same
  * through the real Pulumi CLI.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Emulator } from "../../emulator";
 import * as impl from "../../provider/impl/cvm-secrets";
 import { resetSettings } from "../../provider/impl/settings";
@@ -36,6 +39,8 @@ async function capturing<T>(fn: () => Promise<T>): Promise<T> {
 /** Points the provider at the emulator (the env-var path of settings()). */
 export function useEmulator(emulator: Emulator): void {
   resetSettings();
+  // The provider's rollout journal lives under PULUMI_HOME: keep it out of the real home.
+  process.env.PULUMI_HOME ??= mkdtempSync(path.join(tmpdir(), "cvms-home-"));
   process.env.PHALA_CLOUD_API_KEY = emulator.apiKey;
   process.env.PHALA_CLOUD_API_PREFIX = emulator.url;
 }
