@@ -475,17 +475,16 @@ inputs); it gets the same inputs (\`cvms\`, \`env\` of two secret values) in the
 \`__provider\` is stored twice per resource (inputs and outputs). The CvmSecrets and
 RegistryCredential \`__provider\` is the stub of DESIGN.md §4: seven methods (configure, check,
 diff, create, update, delete, read), each one line that \`require()\`s the installed
-implementation, so it does not grow with the implementation. Pulumi's closure serializer wraps
-every method in ≈ 270 bytes of boilerplate (\`function __fN(…) { return (function() { with({…})
-{ return async function … }}).apply(…) }\`), and the baseline has one method against seven: that
-is the +2.1 KB per copy, i.e. the target's 2 KB is missed by about 70–110 bytes per copy, and
-by ≈ 3.6 KB for the whole resource (two copies plus the outputs: fingerprints, per-CVM applied
-digests, app ids, pinned keys, compose hashes, lastRollout — ≈ 1.4 KB for one CVM).
-What would move it: a shorter module path in the stub (an export alias such as
-\`pulumi-cvm-secrets/impl\` instead of \`pulumi-cvm-secrets/internal/provider/impl/cvm-secrets\`
-saves ≈ 30 bytes × 7 ≈ 200 bytes per copy, enough for \`__provider\` but not the whole resource);
-dropping methods the engine can do without (\`configure\` could be folded into the others) saves
-≈ 300 bytes more. The whole-resource target would need the duplicate copy gone, which is the
+implementation through a short export alias, so it does not grow with the implementation.
+Pulumi's closure serializer wraps every method in ≈ 270 bytes of boilerplate
+(\`function __fN(…) { return (function() { with({…}) { return async function … }}).apply(…) }\`),
+and the baseline has one method against seven: that is nearly all of the difference per copy,
+which sits just inside the 2 KB margin. The whole resource misses the margin: it holds two
+copies of \`__provider\` (≈ 2 × 2 KB over the baseline) plus the outputs (fingerprints, per-CVM
+applied digests, app ids, pinned keys, compose hashes, lastRollout; ≈ 1.4 KB for one CVM).
+What would move it: dropping a method the engine can do without (\`configure\` folded into the
+others saves ≈ 300 bytes per copy, ≈ 600 per resource); fewer or shorter outputs. Meeting
+2 KB for the whole resource would need the duplicate \`__provider\` copy gone, which is the
 engine's choice, not the provider's.
 
 ### Engine

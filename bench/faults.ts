@@ -317,13 +317,13 @@ The last rows are \`bench/kill.ts\` (the scenario of \`test/e2e/gauntlet-kill.te
 CLI interrupted while replica 2 restarts (2 s restarts), then \`pulumi cancel\` (the file backend
 keeps a lock), the pending "updating" operation cleared by \`stack export\`/\`import\`, and \`pulumi up\`.
 A dynamic provider's \`update\` is a single engine step whose result is written to state only when
-it returns, so a killed update leaves the *old* state: the next \`up\` cannot know which replicas
-already run the new env (the provider's diff is pure and ciphertext cannot be compared), pushes to
-all three and restarts the ones already done once more. That is the "converged: no" of the SIGKILL
-rows: every guest ends on the new env, no guest ever holds a mixed env, but done replicas restart
-again. A SIGKILL of the CLI's process group does not reach the provider (plugins run in process
-groups of their own): the orphaned provider finishes the rollout, still without writing state.
-SIGINT lets the engine finish the step in flight and write its result, so the next \`up\` is a
-no-op. What would move the SIGKILL case: the provider reading, before it pushes, a marker of what
-it already pushed (e.g. the CVM's env-update operation log, \`GET /cvms/{id}/operations\`, matched
-by correlation id recorded before the PATCH) — today nothing on the API says which env a CVM got.`;
+it returns, so a killed update leaves the *old* state. The provider's rollout journal
+(provider/impl/journal.ts, under PULUMI_HOME) records each replica once it runs the new env, so
+the next \`up\` skips what the killed run finished. "Not done" for these rows is: not on the new
+env after the kill, or, when the provider itself was killed (process tree), pushed but never
+seen ready by it (it cannot know that replica booted fine). A SIGKILL of the CLI's process group
+does not reach the provider (plugins run in process groups of their own): the orphaned provider
+finishes the rollout and journals it, still without writing state. SIGINT lets the engine finish
+the step in flight and write its result, so the next \`up\` is a no-op. The journal lives under
+PULUMI_HOME on the machine that ran the killed \`up\`; a run from elsewhere (a fresh CI runner)
+does not see it (not measured here).`;
