@@ -641,7 +641,7 @@ describe("bad input fails before any write, naming the input and the rule, never
 // "Invalid input: expected string, received undefined" instead of the project's "is required"
 // wording every other missing field uses (provider/core/registry/schemas.ts: `registry` of
 // acrSchema and customSchema is `registryField()` with no custom required message).
-test.failing("a missing required registry says what is required, like every other missing field", async () => {
+test("a missing required registry says what is required, like every other missing field", async () => {
   for (const type of ["acr", "custom"]) {
     const r = (await registry.check({}, { type, username: "u", password: V() })) as {
       failures?: Array<{ property: string; reason: string }>;

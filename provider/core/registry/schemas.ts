@@ -9,17 +9,21 @@ import { ACR_HOST, AWS_REGION, GAR_HOST, GCR_HOSTS, parseEcrHost } from "./hosts
 
 // A registry field: optional http(s):// scheme, host[:port], optional path (cut off later).
 function registryField(rule?: (host: string) => string | undefined) {
-  return z.string().superRefine((value, ctx) => {
-    const m = /^(?:(https?):\/\/)?([^/]*)/i.exec(value.trim());
-    const host = m?.[2] ?? "";
-    const err = host === "" ? "the registry host must not be empty" : domainError(host);
-    if (err !== undefined) {
-      ctx.addIssue({ code: "custom", message: err });
-      return;
-    }
-    const extra = rule?.(host.toLowerCase());
-    if (extra !== undefined) ctx.addIssue({ code: "custom", message: extra });
-  });
+  return z
+    .string({
+      error: (issue) => (issue.input === undefined ? "is required (the registry host)" : "must be a string"),
+    })
+    .superRefine((value, ctx) => {
+      const m = /^(?:(https?):\/\/)?([^/]*)/i.exec(value.trim());
+      const host = m?.[2] ?? "";
+      const err = host === "" ? "the registry host must not be empty" : domainError(host);
+      if (err !== undefined) {
+        ctx.addIssue({ code: "custom", message: err });
+        return;
+      }
+      const extra = rule?.(host.toLowerCase());
+      if (extra !== undefined) ctx.addIssue({ code: "custom", message: extra });
+    });
 }
 
 // Control characters (C0, DEL, C1).
