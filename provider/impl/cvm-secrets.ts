@@ -12,15 +12,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
-import { type CvmInfo, type PhalaClient, phalaClient } from "../api/phala-client";
-import { checkCompose } from "../core/compose-check";
+import type { CvmInfo, PhalaClient } from "../api/phala-client";
 import { validateEnv } from "../core/env-rules";
-import { encryptEnv } from "../core/envelope";
 import { fingerprintEnv } from "../core/fingerprint";
-import { normalizeSigner, verifyKeySignature } from "../core/kms-signature";
 import { type PlanState, planUpdate } from "../core/plan";
-import { defaultRegistryEnv, imagesNotOnRegistry } from "../core/registry";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import {
   type CvmSecretsInputs,
@@ -35,6 +30,20 @@ import {
 import { openJournal } from "./journal";
 import { type RolloutTarget, rollOut } from "./rollout";
 import { settings } from "./settings";
+
+/**
+ * Modules only create/update/delete/read (or an unusual input) need, loaded on first use: the
+ * provider process of every `pulumi preview` runs check and diff only, and loading the HTTP
+ * client, zod, yaml and the curve libraries up front costs it ≈ 0.2 s (bench/RESULTS.md §2).
+ */
+const lazy = {
+  client: () => require("../api/phala-client") as typeof import("../api/phala-client"),
+  compose: () => require("../core/compose-check") as typeof import("../core/compose-check"),
+  envelope: () => require("../core/envelope") as typeof import("../core/envelope"),
+  kms: () => require("../core/kms-signature") as typeof import("../core/kms-signature"),
+  registry: () => require("../core/registry") as typeof import("../core/registry"),
+  yaml: () => require("yaml") as typeof import("yaml"),
+};
 
 type Failure = { property: string; reason: string };
 
@@ -126,7 +135,7 @@ export async function check(
     else if (
       signer !== undefined &&
       signer !== UNKNOWN &&
-      (typeof signer !== "string" || !normalizeSigner(signer))
+      (typeof signer !== "string" || !lazy.kms().normalizeSigner(signer))
     ) {
       failures.push({
         property: "kms.trustedSigner",
@@ -225,7 +234,7 @@ export async function remove(_id: string, props: Record<string, unknown>): Promi
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) continue; // already gone
     const key = clearingKey(state, info);
-    blobs.set(cvm, encryptEnv({}, key));
+    blobs.set(cvm, lazy.envelope().encryptEnv({}, key));
     targets.push({ cvm, reason: "resource deleted: env cleared" });
   }
   const result = await rollOut(targets, maxUnavailable(state), {
@@ -351,10 +360,10 @@ async function apply(
       const info = infos.get(w.cvm);
       if (!info || w.action !== "push-env") continue;
       const compose = info.composeFile ?? (await client.getComposeFile(w.cvm));
-      const findings = checkCompose(compose, Object.keys(fingerprints));
+      const findings = lazy.compose().checkCompose(compose, Object.keys(fingerprints));
       const host = inputs.registryHost ?? (inputs.registryEnv ? undefined : stackDefaultRegistry()?.registry);
       if (host) {
-        for (const m of imagesNotOnRegistry(composeImages(compose), host)) {
+        for (const m of lazy.registry().imagesNotOnRegistry(composeImages(compose), host)) {
           console.error(
             `CvmSecrets ${inputs.resourceName ?? id}: warning: ${w.cvm}: image ${m.image} is on ${m.registry}, ` +
               `not on ${host}: the registry credential will not be used to pull it`,
@@ -384,8 +393,8 @@ async function apply(
   const blobs = new Map<string, string>();
   const cleared = new Map<string, string>();
   for (const [appId, key] of keyByApp) {
-    blobs.set(appId, encryptEnv(sorted, key));
-    cleared.set(appId, encryptEnv({}, key));
+    blobs.set(appId, lazy.envelope().encryptEnv(sorted, key));
+    cleared.set(appId, lazy.envelope().encryptEnv({}, key));
   }
   const reasons = new Map(writes.map((w) => [w.cvm, w]));
   const pending: Record<string, string> = { ...old.pendingComposeHashes };
@@ -504,7 +513,7 @@ export function effectiveEnv(inputs: Pick<CvmSecretsInputs, "env" | "registryEnv
 function stackDefaultRegistry(): { registry: string; env: Record<string, string> } | undefined {
   const fallback = settings().defaultRegistry;
   if (!fallback) return undefined;
-  const result = defaultRegistryEnv(fallback);
+  const result = lazy.registry().defaultRegistryEnv(fallback);
   if (!result.ok) {
     // Reported by check with the config key and the rule; never used unvalidated.
     return undefined;
@@ -516,7 +525,7 @@ function stackDefaultRegistry(): { registry: string; env: Record<string, string>
 function stackDefaultFailures(): Failure[] {
   const fallback = settings().defaultRegistry;
   if (!fallback) return [];
-  const result = defaultRegistryEnv(fallback);
+  const result = lazy.registry().defaultRegistryEnv(fallback);
   return result.ok ? [] : result.failures;
 }
 
@@ -525,7 +534,7 @@ function composeImages(appCompose: unknown): string[] {
   const yaml = (appCompose as { docker_compose_file?: unknown } | undefined)?.docker_compose_file;
   if (typeof yaml !== "string") return [];
   try {
-    const doc = parseYaml(yaml) as { services?: Record<string, { image?: unknown }> } | null;
+    const doc = lazy.yaml().parse(yaml) as { services?: Record<string, { image?: unknown }> } | null;
     return Object.values(doc?.services ?? {})
       .map((service) => service?.image)
       .filter((image): image is string => typeof image === "string" && !image.includes("$"));
@@ -577,7 +586,7 @@ function apiClient(): PhalaClient {
         "or the PHALA_CLOUD_API_KEY environment variable",
     );
   }
-  return phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey });
+  return lazy.client().phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey });
 }
 
 /** The app's encryption key, verified against the KMS signer for on-chain KMS apps. */
@@ -598,7 +607,7 @@ async function trustedKey(client: PhalaClient, info: CvmInfo, inputs: CvmSecrets
     );
   }
   const signed = await client.getKmsPubkey(info.kms.slug ?? info.kms.id ?? "", info.appId);
-  const verdict = verifyKeySignature({
+  const verdict = lazy.kms().verifyKeySignature({
     appId: info.appId,
     publicKey: signed.publicKey,
     signature: signed.signature,
