@@ -89,11 +89,3 @@ export function inputsOf(outputs: Record<string, unknown>): Record<string, unkno
   for (const key of INPUT_KEYS) if (outputs[key] !== undefined) inputs[key] = outputs[key];
   return inputs;
 }
-
-/** Maps a record's values, keeping keys. */
-export function mapValues<T, U>(
-  record: Readonly<Record<string, T>>,
-  fn: (value: T, key: string) => U,
-): Record<string, U> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v, k)]));
-}

@@ -10,7 +10,7 @@
  * - `delete`: clears the env (404 = already gone). `read`: refresh (CVM gone, key changed,
  *   allow-list drift).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CvmInfo, PhalaClient } from "../api/phala-client";
 import { validateEnv } from "../core/env-rules";
@@ -631,8 +631,7 @@ async function trustedKey(client: PhalaClient, info: CvmInfo, inputs: CvmSecrets
 }
 
 function keyChangedError(appId: string, pinned: string, live: string): CvmSecretsError {
-  const fp = (k: string): string =>
-    require("node:crypto").createHash("sha256").update(k).digest("hex").slice(0, 16);
+  const fp = (k: string): string => createHash("sha256").update(k).digest("hex").slice(0, 16);
   return new CvmSecretsError(
     ErrorCodes.KEY_CHANGED,
     `app ${appId}: the env-encryption key on the server changed (pinned ${fp(pinned)}, now ${fp(live)}); nothing was sent. ` +
