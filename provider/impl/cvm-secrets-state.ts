@@ -9,6 +9,8 @@
  * Outputs add what the provider learned: per-CVM truth (`applied`: the digest of the env each
  * CVM carries and runs with), app ids, pinned keys, compose hashes, the last rollout.
  */
+import type { PlanState } from "../core/plan";
+
 /** The engine's placeholder for a value not known during preview (research/pulumi.md §1.2). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -88,4 +90,71 @@ export function inputsOf(outputs: Record<string, unknown>): Record<string, unkno
   const inputs: Record<string, unknown> = {};
   for (const key of INPUT_KEYS) if (outputs[key] !== undefined) inputs[key] = outputs[key];
   return inputs;
+}
+
+/** The plan's view of a resource's old state (core/plan.ts). */
+export function planStateOf(old: CvmSecretsOutputs): PlanState {
+  return {
+    cvms: old.cvms ?? [],
+    fingerprints: old.fingerprints ?? {},
+    applied: old.applied ?? {},
+    appIds: old.appIds ?? {},
+    encryptionKeys: old.encryptionPublicKeys ?? {},
+    observedKeys: old.observedEncryptionPublicKeys ?? {},
+    allowKeyChange: old.kms?.allowKeyChange === true,
+    retainOnRemove: old.retainOnRemove === true,
+    rollout: old.rollout,
+    composeCheck: old.composeCheck,
+  };
+}
+
+/** The plan's view of the new inputs: what the CVMs should see. */
+export function desiredOf(news: CvmSecretsInputs): PlanState {
+  return {
+    cvms: Array.isArray(news.cvms) ? news.cvms : [],
+    fingerprints: news.fingerprints ?? {},
+    unknown: news.fingerprints === undefined || containsUnknown(news.cvms),
+    unknownInput:
+      containsUnknown(news.registryEnv) && !containsUnknown(news.env) && !containsUnknown(news.cvms)
+        ? "the registry credential"
+        : undefined,
+    applied: {},
+    encryptionKeys: {},
+    observedKeys: {},
+    allowKeyChange: news.kms?.allowKeyChange === true,
+    retainOnRemove: news.retainOnRemove === true,
+    rollout: news.rollout,
+    composeCheck: news.composeCheck,
+  };
+}
+
+export function maxUnavailable(x: { rollout?: { maxUnavailable?: number } }): number {
+  return x.rollout?.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE;
+}
+
+export function readyTimeoutMs(x: { rollout?: { readyTimeoutSeconds?: number } }): number {
+  return (x.rollout?.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
+}
+
+export function sameSet(a: readonly string[], b: ReadonlySet<string>): boolean {
+  return a.length === b.size && a.every((k) => b.has(k));
+}
+
+/**
+ * The engine's gRPC Struct cannot carry `undefined` ("Unexpected struct type"): drop such keys,
+ * recursively, from anything returned to it.
+ */
+export function withoutUndefined(value: object): Record<string, unknown> {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([, x]) => x !== undefined)
+          .map(([k, x]) => [k, strip(x)]),
+      );
+    }
+    return v;
+  };
+  return strip(value) as Record<string, unknown>;
 }

@@ -1,0 +1,135 @@
+/**
+ * `check` (preview too): validates every input before any write, keeps the fingerprint key and
+ * computes the per-key fingerprints the diff and the preview show.
+ */
+import { randomBytes } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { validateEnv } from "../core/env-rules";
+import { fingerprintEnv } from "../core/fingerprint";
+import { type CvmSecretsInputs, containsUnknown, UNKNOWN } from "./cvm-secrets-state";
+import { lazy } from "./lazy";
+import { effectiveEnv, type Failure, stackDefaultFailures } from "./registry-env";
+
+const SALT = /^[0-9a-f]{64}$/;
+
+export async function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.CheckResult> {
+  const failures: Failure[] = [];
+  const inputs: Record<string, unknown> = { ...news };
+
+  const cvms = news.cvms;
+  if (!Array.isArray(cvms) && cvms !== UNKNOWN) {
+    failures.push({
+      property: "cvms",
+      reason: "must be a list of CVM ids (cvm_…, app_<hex>, a UUID or a name)",
+    });
+  } else if (Array.isArray(cvms)) {
+    if (cvms.length === 0) failures.push({ property: "cvms", reason: "must name at least one CVM" });
+    const seen = new Set<string>();
+    cvms.forEach((cvm, i) => {
+      if (cvm === UNKNOWN) return;
+      if (typeof cvm !== "string" || cvm.trim() === "") {
+        failures.push({ property: `cvms[${i}]`, reason: "must be a non-empty CVM id" });
+      } else if (seen.has(cvm)) {
+        failures.push({ property: `cvms[${i}]`, reason: `"${cvm}" is listed twice; list each CVM once` });
+      } else seen.add(cvm);
+    });
+  }
+
+  const env = news.env;
+  const registryEnv = news.registryEnv;
+  if (
+    env === undefined ||
+    env === null ||
+    (typeof env !== "object" && env !== UNKNOWN) ||
+    Array.isArray(env)
+  ) {
+    failures.push({ property: "env", reason: "must be a map of variable names to string values" });
+  } else if (env !== UNKNOWN) {
+    failures.push(
+      ...validateEnv(env as Record<string, unknown>, {
+        registry: registryEnv !== undefined,
+        registryEnv: isRecord(registryEnv) ? (registryEnv as Record<string, unknown>) : undefined,
+        unknown: UNKNOWN,
+      }),
+    );
+  }
+
+  if (registryEnv === undefined) failures.push(...stackDefaultFailures());
+
+  const rollout = news.rollout;
+  if (rollout !== undefined && rollout !== UNKNOWN) {
+    if (!isRecord(rollout)) failures.push({ property: "rollout", reason: "must be an object" });
+    else {
+      const { maxUnavailable, readyTimeoutSeconds } = rollout as Record<string, unknown>;
+      if (maxUnavailable !== undefined && maxUnavailable !== UNKNOWN && !isIntIn(maxUnavailable, 1, 1000)) {
+        failures.push({ property: "rollout.maxUnavailable", reason: "must be a whole number of at least 1" });
+      }
+      if (
+        readyTimeoutSeconds !== undefined &&
+        readyTimeoutSeconds !== UNKNOWN &&
+        !isIntIn(readyTimeoutSeconds, 10, 3600)
+      ) {
+        failures.push({
+          property: "rollout.readyTimeoutSeconds",
+          reason: "must be a whole number of seconds between 10 and 3600",
+        });
+      }
+    }
+  }
+
+  const mode = news.composeCheck;
+  if (mode !== undefined && mode !== UNKNOWN && mode !== "error" && mode !== "warn" && mode !== "off") {
+    failures.push({ property: "composeCheck", reason: 'must be "error", "warn" or "off"' });
+  }
+
+  const kms = news.kms;
+  if (kms !== undefined && kms !== UNKNOWN) {
+    const signer = isRecord(kms) ? (kms as Record<string, unknown>).trustedSigner : undefined;
+    if (!isRecord(kms)) failures.push({ property: "kms", reason: "must be an object" });
+    else if (
+      signer !== undefined &&
+      signer !== UNKNOWN &&
+      (typeof signer !== "string" || !lazy.kms().normalizeSigner(signer))
+    ) {
+      failures.push({
+        property: "kms.trustedSigner",
+        reason: "must be a secp256k1 public key in hex (33-byte compressed or 65-byte uncompressed)",
+      });
+    }
+  }
+
+  const tx = news.transactionHash;
+  if (tx !== undefined && tx !== UNKNOWN && (typeof tx !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(tx))) {
+    failures.push({
+      property: "transactionHash",
+      reason: "must be a 32-byte transaction hash written 0x + 64 hex digits",
+    });
+  }
+
+  // The fingerprint key: kept from the previous state, else a fresh random one.
+  const salt =
+    typeof olds.fingerprintSalt === "string" && SALT.test(olds.fingerprintSalt)
+      ? olds.fingerprintSalt
+      : typeof news.fingerprintSalt === "string" && SALT.test(news.fingerprintSalt)
+        ? news.fingerprintSalt
+        : randomBytes(32).toString("hex");
+  inputs.fingerprintSalt = salt;
+
+  if (failures.length === 0 && !containsUnknown(env) && !containsUnknown(registryEnv)) {
+    inputs.fingerprints = fingerprintEnv(effectiveEnv(news as unknown as CvmSecretsInputs), salt);
+  } else {
+    delete inputs.fingerprints;
+  }
+  return failures.length > 0 ? { inputs, failures } : { inputs };
+}
+
+function isRecord(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function isIntIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}

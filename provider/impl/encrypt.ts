@@ -1,0 +1,26 @@
+/**
+ * Step 5 of an apply: encrypt the env once per app (the key is per app, research/phala.md §2.1),
+ * and the empty env used to clear a CVM. Keys in sorted order, so equal envs give equal plaintext.
+ */
+import { lazy } from "./lazy";
+
+export interface AppBlobs {
+  /** Per app id: the env, encrypted to the app's key. */
+  env: Map<string, string>;
+  /** Per app id: the empty env, encrypted to the app's key. */
+  cleared: Map<string, string>;
+}
+
+export function encryptPerApp(
+  env: Readonly<Record<string, string>>,
+  envKeys: readonly string[],
+  keyByApp: ReadonlyMap<string, string>,
+): AppBlobs {
+  const sorted = Object.fromEntries(envKeys.map((k) => [k, env[k]!]));
+  const blobs: AppBlobs = { env: new Map(), cleared: new Map() };
+  for (const [appId, key] of keyByApp) {
+    blobs.env.set(appId, lazy.envelope().encryptEnv(sorted, key));
+    blobs.cleared.set(appId, lazy.envelope().encryptEnv({}, key));
+  }
+  return blobs;
+}

@@ -1,0 +1,13 @@
+/**
+ * Modules that only create/update/delete/read (or an unusual input) need, loaded on first use:
+ * the provider process of every `pulumi preview` runs check and diff only, and loading the HTTP
+ * client, zod, yaml and the curve libraries up front costs it ≈ 0.2 s (bench/RESULTS.md §2).
+ */
+export const lazy = {
+  client: () => require("../api/phala-client") as typeof import("../api/phala-client"),
+  compose: () => require("../core/compose-check") as typeof import("../core/compose-check"),
+  envelope: () => require("../core/envelope") as typeof import("../core/envelope"),
+  kms: () => require("../core/kms-signature") as typeof import("../core/kms-signature"),
+  registry: () => require("../core/registry") as typeof import("../core/registry"),
+  yaml: () => require("yaml") as typeof import("yaml"),
+};

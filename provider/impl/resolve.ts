@@ -1,0 +1,22 @@
+/**
+ * Step 1 of an apply: resolve every CVM the plan writes to (`GET /cvms/{id}`), before any write.
+ * A CVM being cleared that is already gone (404) needs no write and is left out.
+ */
+import type { CvmInfo, PhalaClient } from "../api/phala-client";
+import type { PlanWrite } from "../core/plan";
+import { isNotFound } from "./api-client";
+
+export async function resolveTargets(
+  client: PhalaClient,
+  writes: readonly PlanWrite[],
+): Promise<Map<string, CvmInfo>> {
+  const infos = new Map<string, CvmInfo>();
+  for (const w of writes) {
+    const info = await client.getCvm(w.cvm).catch((err) => {
+      if (w.action === "clear-env" && isNotFound(err)) return undefined; // removed and already gone
+      throw err;
+    });
+    if (info) infos.set(w.cvm, info);
+  }
+  return infos;
+}
