@@ -24,7 +24,9 @@ import {
   withoutUndefined,
 } from "./cvm-secrets-state";
 import { encryptPerApp } from "./encrypt";
+import { providerLog } from "./engine-log";
 import { openJournal } from "./journal";
+import { describeRolloutEvent } from "./progress";
 import { effectiveEnv } from "./registry-env";
 import { resolveTargets } from "./resolve";
 import { type RolloutTarget, rollOut } from "./rollout";
@@ -69,6 +71,7 @@ async function apply(
 ): Promise<CvmSecretsOutputs> {
   const client = apiClient();
   const name = inputs.resourceName ?? id;
+  const log = providerLog();
   const env = effectiveEnv(inputs);
   const fingerprints = fingerprintEnv(env, inputs.fingerprintSalt);
   const digest = envDigest(fingerprints);
@@ -93,7 +96,7 @@ async function apply(
   guardAdoption(infos, { creating, adopt: inputs.adopt });
   const keyByApp = await pinKeys(client, infos, old, inputs, outs);
   await checkComposeBeforeWrite(client, writes, infos, inputs, envKeys, (message) =>
-    console.error(`CvmSecrets ${name}: warning: ${message}`),
+    log.warn(`CvmSecrets ${name}: ${message}`),
   );
   const blobs = encryptPerApp(env, envKeys, keyByApp);
 
@@ -116,7 +119,7 @@ async function apply(
   });
   for (const w of already) {
     outs.applied[w.cvm] = digest;
-    console.error(
+    log.info(
       `CvmSecrets ${name}: ${w.cvm} already runs this env (an interrupted run finished it); not restarted`,
     );
   }
@@ -144,7 +147,12 @@ async function apply(
       if (reasons.get(t.cvm)?.action === "push-env") journal.record(t.cvm, digest);
       else journal.forget(t.cvm);
     },
+    progress: (event) => {
+      const clearing = "cvm" in event && reasons.get(event.cvm)?.action === "clear-env";
+      log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, clearing ? "env cleared" : "env pushed")}`);
+    },
   });
+  await log.flush();
 
   for (const cvm of result.done) {
     const write = reasons.get(cvm)!;

@@ -6,14 +6,18 @@ import type { CvmInfo } from "../api/phala-client";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "./api-client";
 import { type CvmSecretsOutputs, maxUnavailable, readyTimeoutMs } from "./cvm-secrets-state";
+import { providerLog } from "./engine-log";
 import { openJournal } from "./journal";
 import { lazy } from "./lazy";
+import { describeRolloutEvent } from "./progress";
 import { type RolloutTarget, rollOut } from "./rollout";
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
   const state = props as unknown as CvmSecretsOutputs;
   if (state.retainOnRemove) return;
   const client = apiClient();
+  const log = providerLog();
+  const name = state.resourceName ?? id;
   const targets: RolloutTarget[] = [];
   const blobs = new Map<string, string>();
   for (const cvm of state.cvms ?? []) {
@@ -27,7 +31,9 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     push: (t) =>
       client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)!, envKeys: [] }).then(() => undefined),
     waitReady: (t) => client.waitReady(t.cvm, timeoutMs).then(() => undefined),
+    progress: (event) => log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, "env cleared")}`),
   });
+  await log.flush();
   if (result.error) {
     throw new CvmSecretsError(
       ErrorCodes.ROLLOUT_FAILED,

@@ -20,7 +20,16 @@ export interface RolloutPort {
   push(target: RolloutTarget): Promise<void>;
   /** Resolves when the CVM is `running` and not `in_progress`; rejects on stop, boot error or timeout. */
   waitReady(target: RolloutTarget): Promise<void>;
+  /** Told of each step as it happens (for progress lines); must not throw. */
+  progress?(event: RolloutEvent): void;
 }
+
+/** One step of a rollout, as it happens. `ms` counts from the CVM's push. */
+export type RolloutEvent =
+  | { kind: "wave"; wave: number; waves: number; cvms: string[] }
+  | { kind: "pushed"; cvm: string }
+  | { kind: "ready"; cvm: string; ms: number }
+  | { kind: "failed"; cvm: string; pushed: boolean; ms: number };
 
 export interface RolloutResult {
   /** CVMs that took the new env and are running again, in completion order. */
@@ -49,21 +58,36 @@ export async function rollOut(
 ): Promise<RolloutResult> {
   const result: RolloutResult = { done: [], failed: [], untouched: [] };
   const plan = waves(targets, maxUnavailable);
+  const tell = (event: RolloutEvent): void => {
+    try {
+      port.progress?.(event);
+    } catch {
+      // progress is best effort: it never changes the rollout
+    }
+  };
   for (let w = 0; w < plan.length; w++) {
     const wave = plan[w]!;
+    tell({ kind: "wave", wave: w + 1, waves: plan.length, cvms: wave.map((t) => t.cvm) });
     const settled = await Promise.all(
       wave.map(async (target) => {
+        const started = Date.now();
+        const failed = (pushed: boolean, error: unknown) => {
+          tell({ kind: "failed", cvm: target.cvm, pushed, ms: Date.now() - started });
+          return { target, pushed, error: asError(error) };
+        };
         try {
           await port.push(target);
         } catch (error) {
-          return { target, pushed: false, error: asError(error) };
+          return failed(false, error);
         }
+        tell({ kind: "pushed", cvm: target.cvm });
         try {
           await port.waitReady(target);
-          return { target, pushed: true, error: undefined };
         } catch (error) {
-          return { target, pushed: true, error: asError(error) };
+          return failed(true, error);
         }
+        tell({ kind: "ready", cvm: target.cvm, ms: Date.now() - started });
+        return { target, pushed: true, error: undefined };
       }),
     );
     for (const s of settled) {

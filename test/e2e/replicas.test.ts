@@ -58,7 +58,21 @@ test("rotation restarts each replica once, never two at a time", async () => {
   const opsBefore = (await s.emu.admin.ops()).length;
   const preview = await s.cli(["preview", ...QUIET]);
   expect(preview.stdout).toContain("CvmSecrets api: 3 CVMs restart, 1 at a time: keys changed: API_TOKEN");
-  await s.cli(["up", "--yes", ...QUIET]);
+  const up = await s.cli(["up", "--yes", ...QUIET]);
+  // Progress as it happens, in order: each wave, each push, each CVM running again and how long.
+  const at = (line: RegExp): number => {
+    const i = up.stdout.search(line);
+    expect({ line: String(line), found: i >= 0 }).toEqual({ line: String(line), found: true });
+    return i;
+  };
+  const order = ids
+    .slice(0, 3)
+    .flatMap((id, w) => [
+      at(new RegExp(`CvmSecrets api: wave ${w + 1}/3: ${id} \\(restarting\\)`)),
+      at(new RegExp(`CvmSecrets api: ${id}: env pushed; waiting until it is running again`)),
+      at(new RegExp(`CvmSecrets api: ${id}: running again after \\d+\\.\\d s`)),
+    ]);
+  expect(order).toEqual([...order].sort((a, b) => a - b));
   expect(delta(before, await restarts())).toEqual(Object.fromEntries(ids.slice(0, 3).map((id) => [id, 1])));
   expect(maxConcurrentRestarts((await s.emu.admin.ops()).slice(opsBefore))).toBe(1);
   expect(await envs(ids.slice(0, 3))).toEqual(Array(3).fill({ API_TOKEN: TOKENS[1], LOG_LEVEL: "info" }));
@@ -88,7 +102,9 @@ test("adding and removing a key: allowed_envs follows, the guest sees exactly th
   await s.cli(["config", "set", "--path", "extraEnv.FEATURE_X", "on"]);
   const preview = await s.cli(["preview", ...QUIET]);
   expect(preview.stdout).toContain("keys added: FEATURE_X");
-  await s.cli(["up", "--yes", ...QUIET]);
+  const up = await s.cli(["up", "--yes", ...QUIET]);
+  // The compose does not reference FEATURE_X: a warning, with the engine's warning severity.
+  expect(up.stdout).toMatch(/warning: CvmSecrets api: cvm_\w+: .*FEATURE_X/);
   for (const id of three) {
     const guest = await s.emu.admin.guest(id);
     expect(guest.allowed_envs.sort()).toEqual(["API_TOKEN", "FEATURE_X", "LOG_LEVEL"]);

@@ -1,0 +1,85 @@
+/**
+ * Messages from the provider to the person running Pulumi, with their severity.
+ *
+ * A dynamic provider's stderr reaches the CLI only as `info` lines, so a warning would read like
+ * progress. The engine's own `Engine.Log` RPC carries a severity: the dynamic-provider host is
+ * started by the engine with the engine's gRPC address as its first argument
+ * (`@pulumi/pulumi/cmd/dynamic-provider`: "the address of the RPC endpoint for the engine"), and
+ * this module sends `LogRequest`s there (pulumi/pulumi `proto/pulumi/engine.proto`). Outside that
+ * host (unit tests, the `cvm-secrets` command) it writes to stderr with a severity prefix.
+ *
+ * Messages name CVMs, keys and rules only — never a value.
+ */
+
+/** Severity of a message (the values of `pulumirpc.LogSeverity`). */
+export type Severity = "info" | "warning";
+
+const SEVERITY: Record<Severity, number> = { info: 1, warning: 2 };
+
+export interface ProviderLog {
+  info(message: string): void;
+  warn(message: string): void;
+  /** Resolves when every message sent so far was delivered. */
+  flush(): Promise<void>;
+}
+
+type Send = (severity: Severity, message: string) => Promise<void>;
+
+let shared: ProviderLog | undefined;
+
+/** The log of this process: to the engine inside the dynamic-provider host, else to stderr. */
+export function providerLog(): ProviderLog {
+  if (!shared) shared = logTo(engineSender(engineAddress()) ?? stderrSender);
+  return shared;
+}
+
+/** A log over any sender, delivering messages one at a time in order. */
+export function logTo(send: Send): ProviderLog {
+  let last: Promise<void> = Promise.resolve();
+  const enqueue = (severity: Severity, message: string): void => {
+    last = last.then(() => send(severity, message)).catch(() => stderrSender(severity, message));
+  };
+  return {
+    info: (message) => enqueue("info", message),
+    warn: (message) => enqueue("warning", message),
+    flush: () => last,
+  };
+}
+
+/** The engine address when this process is the dynamic-provider host the engine started. */
+export function engineAddress(argv: readonly string[] = process.argv): string | undefined {
+  const script = (argv[1] ?? "").replace(/\\/g, "/");
+  if (!/\/cmd\/dynamic-provider(\/index\.js)?$/.test(script)) return undefined;
+  const addr = argv[2];
+  return addr && /^[\w.[\]:-]+:\d+$/.test(addr) ? addr : undefined;
+}
+
+async function stderrSender(severity: Severity, message: string): Promise<void> {
+  console.error(`${severity === "warning" ? "warning: " : ""}${message}`);
+}
+
+function engineSender(addr: string | undefined): Send | undefined {
+  if (!addr) return undefined;
+  let client: { log(req: unknown, done: (err: Error | null) => void): void } | undefined;
+  let LogRequest: (new () => Record<string, (v: unknown) => unknown>) | undefined;
+  try {
+    // The SDK's own gRPC stubs and grpc-js, resolved from the SDK the provider runs under.
+    const sdk = require.resolve("@pulumi/pulumi/package.json");
+    const from = (id: string) => require(require.resolve(id, { paths: [sdk] }));
+    const grpc = from("@grpc/grpc-js");
+    const services = from("@pulumi/pulumi/proto/engine_grpc_pb");
+    LogRequest = from("@pulumi/pulumi/proto/engine_pb").LogRequest;
+    client = new services.EngineClient(addr, grpc.credentials.createInsecure());
+  } catch {
+    return undefined;
+  }
+  return (severity, message) =>
+    new Promise<void>((resolve, reject) => {
+      const req = new LogRequest!();
+      req.setSeverity!(SEVERITY[severity]);
+      req.setMessage!(message);
+      req.setUrn!("");
+      req.setEphemeral!(false);
+      client!.log(req, (err) => (err ? reject(err) : resolve()));
+    });
+}
