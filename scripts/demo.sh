@@ -5,8 +5,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 if [ ! -x node_modules/.bin/node ] || [ ! -f dist/emulator/index.js ]; then
-  echo "[demo] installing dependencies (npm install)"
-  npm install --no-audit --no-fund >/dev/null
+  echo "[demo] installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund >/dev/null
 fi
 CVM_SECRETS_SKIP_APT="${CVM_SECRETS_SKIP_APT:-1}" bash scripts/toolchain.sh
 # shellcheck source=scripts/env.sh

@@ -2,8 +2,9 @@
 # Sets up everything the tests, the demo and the examples need, from a fresh clone:
 #   - Node >= 22 (the npm package `node`, a devDependency, puts Node 24 in node_modules/.bin)
 #   - the Pulumi CLI at the version of the pinned @pulumi/pulumi SDK, built from Pulumi's Go
-#     modules with a throw-away wrapper module (research/pulumi.md §3.4; `go install mod@v`
-#     fails because of replace directives) and cached outside the clone, keyed by version
+#     modules with a throw-away wrapper module (`go install mod@v` fails because Pulumi's
+#     go.mod files carry replace directives, which only apply in a main module) and cached
+#     outside the clone, keyed by version
 #   - the Node.js language host and the pulumi-resource-pulumi-nodejs shim
 #   - Debian packages the registry tests need (scripts/install-debian-packages.sh)
 # and links them into .toolchain/bin. Source scripts/env.sh afterwards to put them on PATH.
@@ -19,7 +20,7 @@ say() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] error: %s\n' "$*" >&2; exit 1; }
 
 # --- Node -----------------------------------------------------------------------------------
-[ -x node_modules/.bin/node ] || die "node_modules is missing: run 'npm install' first (it also installs Node 24)."
+[ -x node_modules/.bin/node ] || die "node_modules is missing: run 'npm ci' first (it also installs Node 24)."
 NODE_MAJOR="$(node_modules/.bin/node -p 'process.versions.node.split(".")[0]')"
 [ "$NODE_MAJOR" -ge 22 ] || die "node_modules/.bin/node is Node $NODE_MAJOR; Node >= 22 is required."
 export PATH="$ROOT/node_modules/.bin:$PATH"
@@ -32,7 +33,11 @@ BIN="$ROOT/.toolchain/bin"
 mkdir -p "$BIN" "$CACHE"
 
 # The Go language host has no semver tags; its pseudo-version is that of the commit the
-# pkg/vX tag points at (research/pulumi.md §3.2). Known mappings, newest first.
+# pkg/vX tag points at (Pulumi's repository: tags `pkg/vX.Y.Z`; the language host module,
+# sdk/nodejs/cmd/pulumi-language-nodejs, has none of its own). Known mappings, newest first;
+# a version without one (e.g. v3.276.0: its tag commit is not recorded here, and the module
+# proxy this project's CI reaches refuses the language host at every version, v3.259.0's
+# included) uses the stand-in in scripts/langhost.
 langhost_pseudo_version() {
   case "$1" in
     v3.259.0) echo "v3.0.0-20260820084410-a05d88f24d05" ;;
