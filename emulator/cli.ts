@@ -2,12 +2,23 @@
  * `cvm-secrets-emulator`: runs a local Phala Cloud until SIGINT/SIGTERM.
  *
  *   cvm-secrets-emulator [--port N] [--host H] [--api-key K] [--restart-ms N]
- *                        [--state-file PATH] [--seed-cvm NAME]...
+ *                        [--state-file PATH] [--seed-cvm NAME]... [--seed-replicas N]
+ *                        [--seed-compose FILE]
  *
  * The API key comes from `--api-key`, else `CVM_SECRETS_EMULATOR_API_KEY`, else is random.
  * Binds loopback unless `--host` is given explicitly.
  */
-import { startEmulator } from "./index";
+import { readFileSync } from "node:fs";
+import { type Emulator, startEmulator } from "./index";
+
+/**
+ * The docker-compose of a seeded CVM: the README quickstart's service, reading the quickstart's
+ * two keys. A seeded CVM has no encrypted env yet (empty `allowed_envs`), so `CvmSecrets` takes
+ * it without `adopt` and its compose check passes.
+ */
+export const SEED_DOCKER_COMPOSE =
+  "services:\n  api:\n    image: ghcr.io/acme/api:1.4.2\n    environment:\n" +
+  "      - DATABASE_URL=${DATABASE_URL}\n      - STRIPE_KEY=${STRIPE_KEY}\n";
 
 /** Parsed command line. */
 export interface CliArgs {
@@ -17,6 +28,10 @@ export interface CliArgs {
   restartMs?: number;
   stateFile?: string;
   seedCvms: string[];
+  /** CVMs per seeded name: 1 is `NAME`; more are `NAME-1` … `NAME-N`, replicas of one app. */
+  seedReplicas: number;
+  /** docker-compose YAML file for seeded CVMs (default {@link SEED_DOCKER_COMPOSE}). */
+  seedCompose?: string;
   help: boolean;
 }
 
@@ -27,13 +42,17 @@ const USAGE = `Usage: cvm-secrets-emulator [options]
   --api-key K         accepted X-API-Key (default: $CVM_SECRETS_EMULATOR_API_KEY, else random)
   --restart-ms N      how long a CVM restart takes (default 1500)
   --state-file PATH   keep apps, CVMs and keys in PATH (mode 0600) across runs
-  --seed-cvm NAME     create a CVM named NAME at start (repeatable)
+  --seed-cvm NAME     create a CVM named NAME at start, with no env yet (repeatable); one
+                      already in the state file is kept
+  --seed-replicas N   seed N replicas of one app per --seed-cvm: NAME-1 ... NAME-N (default 1)
+  --seed-compose FILE docker-compose of seeded CVMs (default: the README quickstart's service,
+                      reading DATABASE_URL and STRIPE_KEY)
   -h, --help          show this help
 `;
 
 /** Parses argv (without node and script). Throws an Error with a message for bad input. */
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
-  const args: CliArgs = { port: 8787, host: "127.0.0.1", seedCvms: [], help: false };
+  const args: CliArgs = { port: 8787, host: "127.0.0.1", seedCvms: [], seedReplicas: 1, help: false };
   const apiKeyEnv = env["CVM_SECRETS_EMULATOR_API_KEY"];
   if (apiKeyEnv) args.apiKey = apiKeyEnv;
   for (let i = 0; i < argv.length; i++) {
@@ -72,6 +91,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       case "--seed-cvm":
         args.seedCvms.push(value());
         break;
+      case "--seed-replicas":
+        args.seedReplicas = int();
+        if (args.seedReplicas < 1) throw new Error(`${name} needs an integer of at least 1`);
+        break;
+      case "--seed-compose":
+        args.seedCompose = value();
+        break;
       case "-h":
       case "--help":
         args.help = true;
@@ -107,6 +133,49 @@ function untilSignal(): Promise<void> {
   });
 }
 
+/** The CVMInfo fields the seeding prints. */
+interface SeededCvm {
+  id: string;
+  app_id: string;
+}
+
+/** The CVM named `name` if the emulator already has it (loaded from `--state-file`). */
+async function existingCvm(emu: Emulator, name: string): Promise<SeededCvm | undefined> {
+  const res = await fetch(`${emu.url}/cvms/${encodeURIComponent(name)}`, {
+    headers: { "X-API-Key": emu.apiKey },
+  });
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`GET /cvms/${name} answered HTTP ${res.status}`);
+  return (await res.json()) as SeededCvm;
+}
+
+/** Seeds `name` (or `name-1` … `name-N`, one app) unless the state file already holds it. */
+async function seed(
+  emu: Emulator,
+  name: string,
+  replicas: number,
+  compose: string,
+  out: (text: string) => void,
+): Promise<void> {
+  const names = replicas === 1 ? [name] : Array.from({ length: replicas }, (_, i) => `${name}-${i + 1}`);
+  let appId: string | undefined;
+  for (const cvmName of names) {
+    const kept = await existingCvm(emu, cvmName);
+    if (kept) {
+      out(`Kept CVM ${cvmName} from the state file: ${kept.id} (app_id ${kept.app_id})\n`);
+      appId ??= kept.app_id;
+      continue;
+    }
+    const cvm = await emu.admin.createCvm({
+      name: cvmName,
+      docker_compose_file: compose,
+      ...(appId ? { app_id: appId } : {}),
+    });
+    appId ??= cvm.app_id;
+    out(`Seeded CVM ${cvmName}: ${cvm.id} (app_id ${cvm.app_id})\n`);
+  }
+}
+
 /** Runs the CLI; resolves with the exit code once a signal stopped the server. */
 export async function main(argv: readonly string[], hooks: MainHooks = {}): Promise<number> {
   const out = hooks.out ?? ((text: string) => void process.stdout.write(text));
@@ -122,6 +191,17 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     out(USAGE);
     return 0;
   }
+  let compose = SEED_DOCKER_COMPOSE;
+  if (args.seedCompose !== undefined) {
+    try {
+      compose = readFileSync(args.seedCompose, "utf8");
+    } catch (error) {
+      err(
+        `cvm-secrets-emulator: --seed-compose: cannot read ${args.seedCompose}: ${(error as Error).message}\n`,
+      );
+      return 2;
+    }
+  }
   const emu = await startEmulator({
     port: args.port,
     host: args.host,
@@ -133,10 +213,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   out(`Phala Cloud emulator listening on ${emu.url}\n`);
   out(`API key: ${emu.apiKey}\n`);
   try {
-    for (const name of args.seedCvms) {
-      const cvm = await emu.admin.createCvm({ name, allowed_envs: ["API_KEY"] });
-      out(`Seeded CVM ${name}: ${cvm.id} (app_id ${cvm.app_id})\n`);
-    }
+    for (const name of args.seedCvms) await seed(emu, name, args.seedReplicas, compose, out);
   } catch (error) {
     await emu.close();
     err(`cvm-secrets-emulator: could not seed a CVM: ${(error as Error).message}\n`);

@@ -1,5 +1,8 @@
 /** Command-line parsing of cvm-secrets-emulator. */
-import { main, parseArgs } from "../../emulator/cli";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main, parseArgs, SEED_DOCKER_COMPOSE } from "../../emulator/cli";
 import { waitFor } from "./helpers";
 
 describe("parseArgs", () => {
@@ -9,6 +12,7 @@ describe("parseArgs", () => {
       host: "127.0.0.1",
       apiKey: "phak_env",
       seedCvms: [],
+      seedReplicas: 1,
       help: false,
     });
     expect(parseArgs([], {}).apiKey).toBeUndefined();
@@ -29,6 +33,10 @@ describe("parseArgs", () => {
         "--seed-cvm",
         "app-one",
         "--seed-cvm=app-two",
+        "--seed-replicas",
+        "3",
+        "--seed-compose",
+        "/tmp/compose.yaml",
       ],
       { CVM_SECRETS_EMULATOR_API_KEY: "phak_env" },
     );
@@ -39,6 +47,8 @@ describe("parseArgs", () => {
       restartMs: 200,
       stateFile: "/tmp/s.json",
       seedCvms: ["app-one", "app-two"],
+      seedReplicas: 3,
+      seedCompose: "/tmp/compose.yaml",
       help: false,
     });
   });
@@ -47,6 +57,7 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--nope"], {})).toThrow(/unknown option --nope/);
     expect(() => parseArgs(["--port", "-1"], {})).toThrow(/non-negative integer/);
     expect(() => parseArgs(["--port"], {})).toThrow(/needs a value/);
+    expect(() => parseArgs(["--seed-replicas", "0"], {})).toThrow(/at least 1/);
   });
 });
 
@@ -90,5 +101,74 @@ describe("main", () => {
     expect(err).toContain("Usage:");
     expect(await main(["--port", "0", "--seed-cvm", "x"], hooks)).toBe(1);
     expect(err).toContain("could not seed a CVM");
+  });
+
+  /** Runs main until `stop()`; returns its output so far and the exit code promise. */
+  function run(argv: string[]) {
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => {
+      stop = resolve;
+    });
+    const io = { output: "" };
+    const code = main(argv, {
+      stop: stopped,
+      out: (text) => {
+        io.output += text;
+      },
+      err: (text) => {
+        io.output += text;
+      },
+      env: { CVM_SECRETS_EMULATOR_API_KEY: "phak_cli_test" },
+    });
+    return { io, code, stop };
+  }
+
+  async function cvmInfo(output: string, id: string): Promise<Record<string, unknown>> {
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(output)?.[1];
+    const res = await fetch(`${url}/cvms/${id}`, { headers: { "X-API-Key": "phak_cli_test" } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  it("a seeded CVM fits the quickstart: no env yet, a compose reading its keys", async () => {
+    const r = run(["--port", "0", "--seed-cvm", "demo-api", "--restart-ms", "50"]);
+    await waitFor(async () => r.io.output.includes("Seeded CVM demo-api"));
+    const info = await cvmInfo(r.io.output, "demo-api");
+    expect(JSON.stringify(info)).toContain("DATABASE_URL");
+    expect(SEED_DOCKER_COMPOSE).toMatch(/\$\{DATABASE_URL\}[\s\S]*\$\{STRIPE_KEY\}/);
+    r.stop();
+    expect(await r.code).toBe(0);
+  });
+
+  it("--seed-replicas seeds NAME-1 … NAME-N of one app", async () => {
+    const r = run(["--port", "0", "--seed-cvm", "web-app", "--seed-replicas", "3", "--restart-ms", "50"]);
+    await waitFor(async () => r.io.output.includes("Seeded CVM web-app-3"));
+    const apps = [...r.io.output.matchAll(/Seeded CVM web-app-\d: cvm_\w+ \(app_id (\w+)\)/g)].map(
+      (m) => m[1],
+    );
+    expect(apps).toHaveLength(3);
+    expect(new Set(apps).size).toBe(1);
+    r.stop();
+    expect(await r.code).toBe(0);
+  });
+
+  it("a restart with the same --state-file and --seed-cvm keeps the CVM instead of failing with 409", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "emu-cli-"));
+    try {
+      const argv = ["--port", "0", "--state-file", join(dir, "state.json"), "--seed-cvm", "demo-api"];
+      const first = run(argv);
+      await waitFor(async () => first.io.output.includes("Seeded CVM demo-api"));
+      const id = /Seeded CVM demo-api: (cvm_\w+)/.exec(first.io.output)?.[1];
+      first.stop();
+      expect(await first.code).toBe(0);
+      const second = run(argv);
+      await waitFor(async () => second.io.output.includes("Kept CVM demo-api"));
+      expect(second.io.output).toContain(`Kept CVM demo-api from the state file: ${id}`);
+      expect(second.io.output).not.toMatch(/could not seed|409/);
+      second.stop();
+      expect(await second.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

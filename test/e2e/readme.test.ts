@@ -1,0 +1,162 @@
+/**
+ * README.md as written: its quickstart program and its shell commands, taken from the README's
+ * code blocks, run in a fresh Pulumi project outside the repository with the package installed
+ * from `npm pack`, against the shipped emulator started by the README's own command — offline.
+ *
+ * What the harness adds (a user has these from `pulumi new typescript`): Pulumi.yaml,
+ * package.json, the template's tsconfig.json, a stack, a passphrase and a file backend, and
+ * PULUMI_SKIP_CONFIRMATIONS for the "yes" a user types at `pulumi up`. The one change to the
+ * README's text: port 8787 becomes a free port, so parallel runs cannot collide.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  type InstalledProject,
+  installedProject,
+  PULUMI_NEW_TSCONFIG,
+  packPackage,
+  repoVersion,
+} from "../support/package";
+import { type PulumiWorkspace, pulumiWorkspace, REPO_ROOT } from "../support/pulumi";
+
+interface CodeBlock {
+  /** The `## ` heading the block is under. */
+  section: string;
+  lang: string;
+  text: string;
+}
+
+/** Every fenced code block of a Markdown text, with the section it is in. */
+function codeBlocks(markdown: string): CodeBlock[] {
+  const blocks: CodeBlock[] = [];
+  let section = "";
+  const lines = markdown.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith("## ")) section = line.slice(3).trim();
+    const fence = /^```(\w*)\s*$/.exec(line);
+    if (!fence) continue;
+    const body: string[] = [];
+    for (i++; i < lines.length && !lines[i]!.startsWith("```"); i++) body.push(lines[i]!);
+    blocks.push({ section, lang: fence[1] ?? "", text: `${body.join("\n")}\n` });
+  }
+  return blocks;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const README = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+const blocks = codeBlocks(README);
+const quickstart = blocks.filter((b) => b.section === "Quickstart");
+const program = quickstart.find((b) => b.lang === "ts")!;
+const [configBlock, runBlock] = quickstart.filter((b) => b.lang === "sh");
+const emulatorBlock = blocks.find((b) => b.section.startsWith("The emulator") && b.lang === "sh")!;
+/** The placeholder values the quickstart's config commands set, verbatim. */
+const PLACEHOLDERS = ["postgres://…", "sk_live_…", "ghp_…"];
+
+let work: string;
+let project: InstalledProject;
+let pulumi: PulumiWorkspace;
+
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), "cvms-readme-"));
+  const tarball = packPackage(work);
+  project = installedProject(
+    tarball,
+    {
+      "Pulumi.yaml": "name: quickstart\nruntime: nodejs\ndescription: the README quickstart\n",
+      "package.json": JSON.stringify({ name: "quickstart", main: "index.ts", private: true }),
+      "tsconfig.json": JSON.stringify(PULUMI_NEW_TSCONFIG, null, 4),
+      "index.ts": program.text,
+    },
+    { typescript: repoVersion("typescript"), "@types/node": repoVersion("@types/node") },
+  );
+  pulumi = pulumiWorkspace(project.dir);
+}, 300_000);
+
+afterAll(() => {
+  pulumi?.dispose();
+  project?.dispose();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test("the README has the blocks this test runs", () => {
+  expect(program.text).toContain('from "pulumi-cvm-secrets"');
+  expect(configBlock?.text).toContain("pulumi config set");
+  expect(runBlock?.text).toContain("pulumi up");
+  expect(emulatorBlock.text).toContain("npx cvm-secrets-emulator");
+  expect(emulatorBlock.text).toContain("8787");
+});
+
+test("quickstart config, then the emulator commands, then preview and up: the CVM gets the env", async () => {
+  await pulumi.ok(["stack", "init", "dev", "--non-interactive"]);
+  const port = await freePort();
+  const script = [
+    "set -euo pipefail",
+    configBlock!.text,
+    emulatorBlock.text.replaceAll("8787", String(port)),
+    runBlock!.text,
+    // harness: what the seeded CVM's guest decrypted
+    `node -e 'fetch("http://127.0.0.1:${port}/_emulator/cvms/demo-api/guest",` +
+      `{headers:{"X-API-Key":process.env.PHALA_CLOUD_API_KEY}}).then(r=>r.text()).then(t=>console.log("GUEST "+t))'`,
+  ].join("\n");
+  writeFileSync(path.join(work, "readme.sh"), script);
+  const result = await new Promise<{ code: number; out: string }>((resolve) => {
+    // Its own process group, so the emulator the README starts in the background (npx and its
+    // node child) is stopped with it.
+    const child = spawn("bash", [path.join(work, "readme.sh")], {
+      cwd: project.dir,
+      // No terminal here to answer `pulumi up`'s "Do you want to perform this update?" with yes.
+      env: { ...pulumi.env, PULUMI_SKIP_CONFIRMATIONS: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    const stopGroup = () => {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    };
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const timer = setTimeout(stopGroup, 540_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      stopGroup();
+      setTimeout(() => resolve({ code: code ?? -1, out }), 200);
+    });
+  });
+  if (result.code !== 0) throw new Error(`the README commands failed (exit ${result.code}):\n${result.out}`);
+  expect(result.out).toMatch(/CvmSecrets api/);
+  expect(result.out).toMatch(/\+ 3 created/);
+  const guestLine = result.out.split("\n").find((l) => l.startsWith("GUEST "))!;
+  const guest = JSON.parse(guestLine.slice("GUEST ".length)) as { env: Record<string, string> };
+  expect(guest.env).toEqual({
+    DATABASE_URL: "postgres://…",
+    STRIPE_KEY: "sk_live_…",
+    DSTACK_DOCKER_REGISTRY: "ghcr.io",
+    DSTACK_DOCKER_USERNAME: "acme-bot",
+    DSTACK_DOCKER_PASSWORD: "ghp_…",
+  });
+  // Only the harness's guest line may show the values.
+  const rest = result.out.replace(guestLine, "");
+  for (const value of PLACEHOLDERS) expect(rest).not.toContain(value);
+}, 600_000);
