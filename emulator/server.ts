@@ -128,7 +128,17 @@ export function createEmulatorServer(ctx: ServerContext): Server {
   const admin: AdminContext = { state: ctx.state, faults: ctx.faults };
   let openStreams = 0;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<string> {
+  /**
+   * Serves one request. `seen.key` is the route template as soon as one matched (`PATCH
+   * /cvms/{id}/envs`): what the log names, on success and on error alike — never the raw path,
+   * whose id segments are whatever a client sent (a value pasted as an id included).
+   */
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    seen: { key: string },
+  ): Promise<string> {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -137,7 +147,8 @@ export function createEmulatorServer(ctx: ServerContext): Server {
       const sub = path.slice(ADMIN_PREFIX.length);
       const candidates = ADMIN_ROUTES.filter((r) => matchTemplate(r.template, sub));
       const route = candidates.find((r) => r.method === method);
-      const key = `${method} ${ADMIN_PREFIX}${route?.template ?? sub}`;
+      const key = `${method} ${ADMIN_PREFIX}${route?.template ?? "(no route)"}`;
+      seen.key = key;
       const denied = authenticate(req, ctx.apiKey);
       if (denied) throw denied;
       if (!route) throw candidates.length > 0 ? detail(405, "Method Not Allowed") : detail(404, "Not Found");
@@ -156,6 +167,7 @@ export function createEmulatorServer(ctx: ServerContext): Server {
       throw candidates.length > 0 ? detail(405, "Method Not Allowed") : detail(404, "Not Found");
     }
     const key = `${method} ${route.template}`;
+    seen.key = key;
     ctx.state.requests[key] = (ctx.state.requests[key] ?? 0) + 1;
     if (method !== "GET") ctx.state.writes++;
 
@@ -223,8 +235,8 @@ export function createEmulatorServer(ctx: ServerContext): Server {
   return createServer((req, res) => {
     const started = Date.now();
     const requestId = newRequestId();
-    const method = (req.method ?? "GET").toUpperCase();
-    handle(req, res, requestId)
+    const seen = { key: `${(req.method ?? "GET").toUpperCase().slice(0, 16)} (no route)` };
+    handle(req, res, requestId, seen)
       .then((key) => {
         const outcome = res.headersSent ? String(res.statusCode) : "no response";
         ctx.log(`${key} -> ${outcome} (${Date.now() - started} ms)`);
@@ -241,16 +253,7 @@ export function createEmulatorServer(ctx: ServerContext): Server {
         }
         if (!res.headersSent) send(res, reply, requestId);
         else res.end();
-        ctx.log(`${method} ${safePath(req.url)} -> ${reply.status} (${Date.now() - started} ms)`);
+        ctx.log(`${seen.key} -> ${reply.status} (${Date.now() - started} ms)`);
       });
   });
-}
-
-/** The path without query string, with long segments (ids are short) elided. */
-function safePath(url: string | undefined): string {
-  const path = (url ?? "/").split("?")[0] ?? "/";
-  return path
-    .split("/")
-    .map((seg) => (seg.length > 64 ? "…" : seg))
-    .join("/");
 }

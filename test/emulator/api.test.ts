@@ -305,3 +305,34 @@ describe("odd paths", () => {
       expect(res.body.error_code).toBe("ERR-03-001");
     }));
 });
+
+describe("log", () => {
+  it("names the route template on success and error replies, never the raw path's text", async () => {
+    const { startEmulator } = await import("../../emulator");
+    const lines: string[] = [];
+    const emu = await startEmulator({ log: (line) => lines.push(line) });
+    try {
+      const CANARY = "pasted-secret-value-4711";
+      const headers = { "X-API-Key": emu.apiKey, "Content-Type": "application/json" };
+      const base = emu.url.replace(/\/api\/v1$/, "");
+      expect((await fetch(`${emu.url}/cvms/${CANARY}`, { headers })).status).toBe(404);
+      expect(
+        (await fetch(`${emu.url}/cvms/${CANARY}/envs`, { method: "PATCH", headers, body: "{}" })).status,
+      ).toBe(422);
+      expect((await fetch(`${emu.url}/${CANARY}/x`, { headers })).status).toBe(404);
+      expect((await fetch(`${base}/_emulator/${CANARY}`, { headers })).status).toBe(404);
+      expect((await fetch(`${emu.url}/cvms/${CANARY}`, { headers: { "X-API-Key": "wrong" } })).status).toBe(
+        401,
+      );
+      const log = lines.join("\n");
+      expect(log).toContain("GET /cvms/{id} -> 404");
+      expect(log).toContain("PATCH /cvms/{id}/envs -> 422");
+      expect(log).toContain("GET (no route) -> 404");
+      expect(log).toContain("GET /_emulator(no route) -> 404");
+      expect(log).toContain("GET /cvms/{id} -> 401");
+      for (const form of [CANARY, encodeURIComponent(CANARY), "pasted"]) expect(log).not.toContain(form);
+    } finally {
+      await emu.close();
+    }
+  });
+});
