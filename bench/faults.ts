@@ -152,8 +152,10 @@ export async function runCase(deps: MatrixDeps, c: FaultCase, restartMs = 60): P
       rollout: { maxUnavailable: 1, readyTimeoutSeconds: 10 },
       __provider: "stub",
     });
-    const first = await impl.check({}, { ...args(OLD), fingerprintSalt: "" });
-    const created = await impl.create(first.inputs as Props);
+    // check gets the old inputs (plaintext env), diff and update the old outputs.
+    const first = await impl.check({}, args(OLD));
+    let inputs = first.inputs as Props;
+    const created = await impl.create(inputs);
     let state = created.outs as Props;
     const id = created.id;
 
@@ -171,7 +173,8 @@ export async function runCase(deps: MatrixDeps, c: FaultCase, restartMs = 60): P
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
-    const news = (await impl.check(state, args(NEW))).inputs as Props;
+    const news = (await impl.check(inputs, args(NEW))).inputs as Props;
+    inputs = news; // kept by the engine on success and on a partial failure alike
     let outcome: CaseResult["outcome"] = "succeeded";
     let detail = "";
     let survived = true;
@@ -213,7 +216,8 @@ export async function runCase(deps: MatrixDeps, c: FaultCase, restartMs = 60): P
     // Converge: no faults, the same program again with the kept state.
     await emu.admin.clearFaults();
     const before = (await emu.admin.counts()).restarts;
-    const again = (await impl.check(state, args(NEW))).inputs as Props;
+    const again = (await impl.check(inputs, args(NEW))).inputs as Props;
+    inputs = again;
     if ((await impl.diff(id, state, again)).changes)
       state = (await impl.update(id, state, again)).outs as Props;
     const after = (await emu.admin.counts()).restarts;
@@ -223,7 +227,7 @@ export async function runCase(deps: MatrixDeps, c: FaultCase, restartMs = 60): P
     for (const x of ids) if (!sameEnv((await emu.admin.guest(x)).env, NEW)) converged = false;
     const label = (x: string): string => `r${ids.indexOf(x) + 1}`;
     const writes = (await emu.admin.counts()).writes;
-    const noop = (await impl.check(state, args(NEW))).inputs as Props;
+    const noop = (await impl.check(inputs, args(NEW))).inputs as Props;
     if ((await impl.diff(id, state, noop)).changes) {
       await impl.update(id, state, noop);
       converged = false;

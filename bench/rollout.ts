@@ -29,7 +29,6 @@ async function rotation(k: number): Promise<{ total: number; delays: number[]; r
     }
     const base: Props = {
       resourceName: "bench",
-      fingerprintSalt: "",
       cvms: ids,
       rollout: { maxUnavailable: CVMS },
       __provider: "stub",
@@ -37,9 +36,9 @@ async function rotation(k: number): Promise<{ total: number; delays: number[]; r
     const first = await impl.check({}, { ...base, env: { API_KEY: "old-value" } });
     const created = await impl.create(first.inputs as Props);
     const olds = created.outs as Props;
-    const news = await impl.check(olds, {
+    // check gets the old inputs (plaintext env), diff and update the old outputs (research/pulumi.md).
+    const news = await impl.check(first.inputs as Props, {
       ...base,
-      fingerprintSalt: olds.fingerprintSalt,
       env: { API_KEY: "new-value" },
       rollout: { maxUnavailable: k },
     });

@@ -2,36 +2,82 @@
  * Per-key fingerprints: what lets `pulumi preview --diff`, the PR summary and the update plan
  * tell which secret changed without anyone seeing a value.
  *
- * A fingerprint is HMAC-SHA256 keyed by a per-resource random salt (32 bytes, kept in state as a
- * secret) over the key name and the value, truncated to 64 bits. It is stored as a plain (not
- * secret) input on purpose: the engine shows a changed secret inside a map only as `[secret]`
- * with no change marker (research/pulumi.md §5), while a changed plain string shows as
- * `"fp-…" => "fp-…"`. Without the salt a fingerprint cannot be used to test guesses of a value,
- * and the same value under two resources or two stacks gives unrelated fingerprints.
- * (DESIGN.md §2 proposes secret fingerprints; they would hide exactly what a reviewer needs.)
+ * A fingerprint is a change token, not a function of the value. `check` compares each new
+ * plaintext value with the previous inputs' plaintext (which Pulumi hands it as `olds`): a key
+ * whose value is unchanged keeps its token; an added or changed key gets the next token of a
+ * deterministic chain over the resource name, the key name and the previous token
+ * (`fp-` + 16 hex of SHA-256). Because nothing in a token depends on the value, nothing the
+ * engine or the program sees (state, `--json`, `--debug`, `-v=9`) lets anyone test a guess of
+ * a secret; and because the chain is deterministic, `preview` and `up` compute the same tokens.
+ *
+ * Fingerprints are plain (not secret) inputs on purpose: the engine shows a changed secret inside
+ * a map only as `[secret]` with no change marker, while a changed plain string shows as
+ * `"fp-…" => "fp-…"`.
+ *
+ * Versions up to 0.1 used HMAC-SHA256 under a per-resource key (`fingerprintSalt`) kept in state;
+ * the SDK's debug output printed that key, which made a fingerprint testable offline. The first
+ * `check` after the upgrade keeps those old tokens for unchanged values and drops the key.
  */
 import { createHash, createHmac } from "node:crypto";
 
 /** Display and comparison length: 16 hex digits (64 bits). */
 const LENGTH = 16;
+const DOMAIN = "cvm-secrets fingerprint v2";
 
-/** The fingerprint of one entry. */
-export function fingerprint(key: string, value: string, saltHex: string): string {
+/** The token after `previous` (or the first one, for a new key): independent of any value. */
+export function nextFingerprint(resource: string, key: string, previous: string | undefined): string {
+  const h = createHash("sha256");
+  for (const part of [DOMAIN, resource, key, previous ?? "new"]) {
+    h.update(part, "utf8");
+    h.update(Buffer.from([0]));
+  }
+  return `fp-${h.digest("hex").slice(0, LENGTH)}`;
+}
+
+/** What the previous inputs say about the env: its tokens and, where kept, its plaintext. */
+export interface PreviousEnv {
+  /** The previous plaintext per key (absent for keys whose old value is not known). */
+  env?: Readonly<Record<string, unknown>>;
+  fingerprints?: Readonly<Record<string, unknown>>;
+  /** The HMAC key of the pre-0.2 design, only to recognise unchanged values once, at upgrade. */
+  legacySalt?: unknown;
+}
+
+/** Fingerprints of every entry of `env`, keys sorted, carried over from `previous` per key. */
+export function carryFingerprints(
+  resource: string,
+  env: Readonly<Record<string, string>>,
+  previous: PreviousEnv = {},
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(env).sort()) {
+    const value = env[key] ?? "";
+    const old = previous.fingerprints?.[key];
+    const token = typeof old === "string" ? old : undefined;
+    out[key] =
+      token !== undefined && unchanged(key, value, token, previous)
+        ? token
+        : nextFingerprint(resource, key, token);
+  }
+  return out;
+}
+
+function unchanged(key: string, value: string, token: string, previous: PreviousEnv): boolean {
+  const env = previous.env;
+  if (env !== undefined && Object.hasOwn(env, key)) return env[key] === value;
+  const salt = previous.legacySalt;
+  return (
+    typeof salt === "string" && /^[0-9a-f]{64}$/.test(salt) && legacyFingerprint(key, value, salt) === token
+  );
+}
+
+/** The pre-0.2 fingerprint (HMAC-SHA256 under the resource's salt); used only at upgrade. */
+export function legacyFingerprint(key: string, value: string, saltHex: string): string {
   const mac = createHmac("sha256", Buffer.from(saltHex, "hex"));
   mac.update(key, "utf8");
   mac.update(Buffer.from([0]));
   mac.update(value, "utf8");
   return `fp-${mac.digest("hex").slice(0, LENGTH)}`;
-}
-
-/** Fingerprints of every entry, keys sorted. */
-export function fingerprintEnv(
-  env: Readonly<Record<string, string>>,
-  saltHex: string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(env).sort()) out[key] = fingerprint(key, env[key] ?? "", saltHex);
-  return out;
 }
 
 /** How two fingerprint maps differ, by key name. */

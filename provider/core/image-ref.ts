@@ -151,7 +151,7 @@ export function parseImageRef(ref: string, field = "image"): ImageRef {
   }
   const { domain, path } = splitDomain(rest);
   const domErr = domainError(domain);
-  if (domErr !== undefined) throw invalid(field, `registry host '${domain}': ${domErr}`);
+  if (domErr !== undefined) throw invalid(field, `the registry host: ${domErr}`); // the host text may hold user:password@
   if (path.length > MAX_REPOSITORY_LENGTH) {
     throw invalid(field, `the repository path must be at most ${MAX_REPOSITORY_LENGTH} characters`);
   }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { fingerprintEnv } from "../core/fingerprint";
+import { carryFingerprints } from "../core/fingerprint";
 import { planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { guardAdoption } from "./adopt-guard";
@@ -19,9 +19,9 @@ import {
   envDigest,
   maxUnavailable,
   planStateOf,
+  publicOutputs,
   readyTimeoutMs,
   sameSet,
-  withoutUndefined,
 } from "./cvm-secrets-state";
 import { encryptPerApp } from "./encrypt";
 import { providerLog } from "./engine-log";
@@ -44,7 +44,7 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
     composeHashes: {},
   };
   const outs = await apply(id, empty, inputs, raw.__provider, { creating: true });
-  return { id, outs: withoutUndefined(outs) };
+  return { id, outs: publicOutputs(outs) };
 }
 
 export async function update(
@@ -59,7 +59,7 @@ export async function update(
     news.__provider,
     { creating: false },
   );
-  return { outs: withoutUndefined(outs) };
+  return { outs: publicOutputs(outs) };
 }
 
 async function apply(
@@ -73,7 +73,9 @@ async function apply(
   const name = inputs.resourceName ?? id;
   const log = providerLog();
   const env = effectiveEnv(inputs);
-  const fingerprints = fingerprintEnv(env, inputs.fingerprintSalt);
+  // Computed by check (the same tokens the preview showed); a direct call without check gets
+  // first tokens.
+  const fingerprints = inputs.fingerprints ?? carryFingerprints(name, env);
   const digest = envDigest(fingerprints);
   const plan = planUpdate(planStateOf(old), desiredOf({ ...inputs, fingerprints }));
   const envKeys = Object.keys(fingerprints).sort();
@@ -199,7 +201,7 @@ async function apply(
     ) as CvmSecretsError & { id?: string; properties?: Record<string, unknown>; reasons?: string[] };
     // The engine keeps this state (ErrorResourceInitFailed), so it tells the truth next time.
     error.id = id;
-    error.properties = { ...withoutUndefined(outs), __provider: providerText };
+    error.properties = { ...publicOutputs(outs), __provider: providerText };
     // Without reasons the CLI prints only "resource init failed".
     error.reasons = [error.message];
     throw error;

@@ -1,16 +1,15 @@
 /**
- * `check` (preview too): validates every input before any write, keeps the fingerprint key and
- * computes the per-key fingerprints the diff and the preview show.
+ * `check` (preview too): validates every input before any write and carries the per-key
+ * fingerprints (core/fingerprint.ts) over from the previous inputs, which the diff and the
+ * preview show.
  */
-import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { validateEnv } from "../core/env-rules";
-import { fingerprintEnv } from "../core/fingerprint";
-import { type CvmSecretsInputs, containsUnknown, UNKNOWN } from "./cvm-secrets-state";
+import { carryFingerprints } from "../core/fingerprint";
+import { containsUnknown, UNKNOWN } from "./cvm-secrets-state";
+import { withPathInReason } from "./failures";
 import { lazy } from "./lazy";
-import { effectiveEnv, type Failure, stackDefaultFailures } from "./registry-env";
-
-const SALT = /^[0-9a-f]{64}$/;
+import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./registry-env";
 
 export async function check(
   olds: Record<string, unknown>,
@@ -33,7 +32,12 @@ export async function check(
       if (typeof cvm !== "string" || cvm.trim() === "") {
         failures.push({ property: `cvms[${i}]`, reason: "must be a non-empty CVM id" });
       } else if (seen.has(cvm)) {
-        failures.push({ property: `cvms[${i}]`, reason: `"${cvm}" is listed twice; list each CVM once` });
+        // The id itself may be a secret: name the list position only.
+        const first = (cvms as unknown[]).indexOf(cvm);
+        failures.push({
+          property: `cvms[${i}]`,
+          reason: `is listed twice (also cvms[${first}]); list each CVM once`,
+        });
       } else seen.add(cvm);
     });
   }
@@ -109,21 +113,36 @@ export async function check(
     });
   }
 
-  // The fingerprint key: kept from the previous state, else a fresh random one.
-  const salt =
-    typeof olds.fingerprintSalt === "string" && SALT.test(olds.fingerprintSalt)
-      ? olds.fingerprintSalt
-      : typeof news.fingerprintSalt === "string" && SALT.test(news.fingerprintSalt)
-        ? news.fingerprintSalt
-        : randomBytes(32).toString("hex");
-  inputs.fingerprintSalt = salt;
+  // The stack-wide default credential's variables, kept in the (secret) inputs so that the
+  // next check can tell whether they changed.
+  const fallback = registryEnv === undefined ? stackDefaultRegistry()?.env : undefined;
+  if (fallback !== undefined) inputs.defaultRegistryEnv = fallback;
+  else delete inputs.defaultRegistryEnv;
+  delete inputs.fingerprintSalt; // the pre-0.2 fingerprint key: never kept again
 
   if (failures.length === 0 && !containsUnknown(env) && !containsUnknown(registryEnv)) {
-    inputs.fingerprints = fingerprintEnv(effectiveEnv(news as unknown as CvmSecretsInputs), salt);
+    const effective = {
+      ...(env as Record<string, string>),
+      ...((registryEnv ?? fallback ?? {}) as Record<string, string>),
+    };
+    const oldEnv = isRecord(olds.env) ? (olds.env as Record<string, unknown>) : undefined;
+    const oldRegistry = olds.registryEnv ?? olds.defaultRegistryEnv;
+    inputs.fingerprints = carryFingerprints(resourceNameOf(news), effective, {
+      env:
+        oldEnv === undefined
+          ? undefined
+          : { ...oldEnv, ...(isRecord(oldRegistry) ? (oldRegistry as Record<string, unknown>) : {}) },
+      fingerprints: isRecord(olds.fingerprints) ? (olds.fingerprints as Record<string, unknown>) : undefined,
+      legacySalt: olds.fingerprintSalt,
+    });
   } else {
     delete inputs.fingerprints;
   }
-  return failures.length > 0 ? { inputs, failures } : { inputs };
+  return failures.length > 0 ? { inputs, failures: withPathInReason(failures) } : { inputs };
+}
+
+function resourceNameOf(news: Record<string, unknown>): string {
+  return typeof news.resourceName === "string" ? news.resourceName : "";
 }
 
 function isRecord(value: unknown): boolean {

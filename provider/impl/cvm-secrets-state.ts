@@ -1,13 +1,16 @@
 /**
  * The shapes CvmSecrets keeps in Pulumi state, and pure helpers over them.
  *
- * Inputs (after `check`) carry the plaintext env (secret), the per-resource fingerprint key
- * (secret) and the per-key fingerprints (not secret: keyed HMACs, see core/fingerprint.ts) —
- * the fingerprints are what `pulumi preview --diff` and the PR summary show, because a changed
+ * Inputs (after `check`) carry the plaintext env and registry variables (secret) and the per-key
+ * fingerprints (not secret: value-independent change tokens, see core/fingerprint.ts) — the
+ * fingerprints are what `pulumi preview --diff` and the PR summary show, because a changed
  * secret inside a map is displayed as `[secret]` without any change marker.
  *
- * Outputs add what the provider learned: per-CVM truth (`applied`: the digest of the env each
- * CVM carries and runs with), app ids, pinned keys, compose hashes, the last rollout.
+ * Outputs carry no secret-derived value at all (the SDK prints every output of a resource at
+ * debug level, secret or not): the non-secret inputs, the fingerprints, and what the provider
+ * learned — per-CVM truth (`applied`: the digest of the fingerprints each CVM carries and runs
+ * with), app ids, pinned keys, compose hashes, the last rollout. `diff`, `delete` and `read`
+ * work from those alone; only `check` and `create`/`update` see the plaintext (the inputs).
  */
 import type { PlanState } from "../core/plan";
 
@@ -29,9 +32,13 @@ export interface CvmSecretsInputs {
   adopt?: boolean;
   retainOnRemove?: boolean;
   transactionHash?: string;
-  fingerprintSalt: string;
+  /** The stack-wide default credential's variables when no `registry` is given (secret). */
+  defaultRegistryEnv?: Record<string, string>;
   fingerprints?: Record<string, string>;
 }
+
+/** Inputs that hold plaintext secrets: kept in (secret) inputs, never returned as outputs. */
+export const SECRET_INPUT_KEYS = ["env", "registryEnv", "defaultRegistryEnv", "fingerprintSalt"] as const;
 
 /** What a CVM's last rollout did. */
 export interface LastRolloutState {
@@ -55,22 +62,6 @@ export interface CvmSecretsOutputs extends CvmSecretsInputs {
   lastRollout?: LastRolloutState;
 }
 
-export const INPUT_KEYS = [
-  "resourceName",
-  "cvms",
-  "env",
-  "registryHost",
-  "registryEnv",
-  "rollout",
-  "kms",
-  "composeCheck",
-  "adopt",
-  "retainOnRemove",
-  "transactionHash",
-  "fingerprintSalt",
-  "fingerprints",
-] as const;
-
 /** Default rollout settings (DESIGN.md §2.2). */
 export const DEFAULT_MAX_UNAVAILABLE = 1;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
@@ -85,11 +76,11 @@ export function containsUnknown(value: unknown): boolean {
 
 export { envDigest } from "../core/fingerprint";
 
-/** The inputs view of a state object (for `read`, which must return inputs). */
-export function inputsOf(outputs: Record<string, unknown>): Record<string, unknown> {
-  const inputs: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) if (outputs[key] !== undefined) inputs[key] = outputs[key];
-  return inputs;
+/** What may be returned as outputs: everything but the plaintext-bearing inputs. */
+export function publicOutputs(outs: object): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...outs };
+  for (const key of SECRET_INPUT_KEYS) delete copy[key];
+  return withoutUndefined(copy);
 }
 
 /** The plan's view of a resource's old state (core/plan.ts). */

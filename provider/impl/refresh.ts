@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { apiClient, notFoundAsUndefined } from "./api-client";
-import { type CvmSecretsOutputs, inputsOf, sameSet, withoutUndefined } from "./cvm-secrets-state";
+import { type CvmSecretsOutputs, publicOutputs, sameSet } from "./cvm-secrets-state";
 
 /** `applied` marker for a CVM that refresh did not find. */
 const GONE = "gone";
@@ -38,6 +38,7 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
     applied,
     observedEncryptionPublicKeys: Object.keys(observed).length > 0 ? observed : undefined,
   };
-  const cleaned = withoutUndefined(refreshed);
-  return { id, props: cleaned, inputs: inputsOf(cleaned) };
+  // No `inputs`: the SDK then sends none and the engine keeps the previous inputs (the
+  // plaintext env among them), which outputs never carry.
+  return { id, props: publicOutputs(refreshed) };
 }

@@ -27,6 +27,7 @@ import {
   validateCredential,
 } from "../core/registry";
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
+import { withPathInReason } from "./failures";
 
 /** Pulumi's marker for an unknown value during preview (research/pulumi.md §1.5). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -174,7 +175,7 @@ export async function check(
     } else failures.push(...r.failures);
   }
   failures.push(...verifyFailures(news.verify, credential));
-  return failures.length > 0 ? { inputs, failures } : { inputs };
+  return failures.length > 0 ? { inputs, failures: withPathInReason(failures) } : { inputs };
 }
 
 function mustValidate(props: Record<string, unknown>): Credential {

@@ -108,9 +108,10 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
   /** What the last rollout restarted and why. */
   declare public readonly lastRollout: pulumi.Output<LastRollout | undefined>;
   /**
-   * A short fingerprint per key: HMAC-SHA256 of the value under a random per-resource key that
-   * is kept secret in state. It changes exactly when the value changes, so a reviewer sees which
-   * secret changed; without the secret key it reveals nothing about the value.
+   * A short change token per key (`fp-` + 16 hex). It stays the same while the value stays the
+   * same and moves to a new token when the value changes, so a reviewer sees which secret
+   * changed. It is computed from the resource name, the key and the previous token only, never
+   * from the value: it reveals nothing about the value and cannot be used to test a guess.
    */
   declare public readonly fingerprints: pulumi.Output<Record<string, string>>;
 
@@ -129,9 +130,10 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
       adopt: args.adopt,
       retainOnRemove: args.retainOnRemove,
       transactionHash: args.transactionHash,
-      // Filled by the provider's check from the previous state, or randomly for a new resource;
-      // passed as a secret so the engine keeps the checked value secret (research/pulumi.md §1.5).
-      fingerprintSalt: pulumi.secret(""),
+      // Filled by the provider's check with the stack-wide default credential's variables (when
+      // `registry` is not given); passed as a secret so the engine keeps the checked value
+      // secret — a provider's check cannot mark a value secret itself.
+      defaultRegistryEnv: pulumi.secret(""),
       // Output-only properties must be named here to become Output properties (§1.4).
       envKeys: undefined,
       appIds: undefined,

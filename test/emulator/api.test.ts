@@ -1,4 +1,5 @@
 /** Endpoint shapes, auth, id forms, version header and error shapes (research/phala.md §3). */
+import { startEmulator } from "../../emulator";
 import { verifyKeySignature } from "../../provider/core/kms-signature";
 import { keysOf, withEmulator } from "./helpers";
 
@@ -308,7 +309,6 @@ describe("odd paths", () => {
 
 describe("log", () => {
   it("names the route template on success and error replies, never the raw path's text", async () => {
-    const { startEmulator } = await import("../../emulator");
     const lines: string[] = [];
     const emu = await startEmulator({ log: (line) => lines.push(line) });
     try {

@@ -7,6 +7,7 @@
 
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { type Emulator, startEmulator } from "../../emulator";
+import { envDigest, legacyFingerprint, nextFingerprint } from "../../provider/core/fingerprint";
 import { ErrorCodes } from "../../provider/errors";
 import * as impl from "../../provider/impl/cvm-secrets";
 import { configure } from "../../provider/impl/settings";
@@ -75,7 +76,11 @@ describe("CvmSecrets provider on the emulator", () => {
     expect((resource.outputs.composeHashes as Record<string, string>)[cvm as string]).toBe(
       guest.compose_hash,
     );
-    scan(JSON.stringify({ ...resource.outputs, env: undefined, inputs: undefined }));
+    // Outputs reach the SDK's debug log in clear: no plaintext-bearing input may be among them.
+    scan(JSON.stringify(resource.outputs));
+    for (const key of ["env", "registryEnv", "defaultRegistryEnv", "fingerprintSalt"]) {
+      expect(resource.outputs).not.toHaveProperty(key);
+    }
 
     const mark = await counts();
     const again = await up(resource, {
@@ -337,6 +342,56 @@ describe("CvmSecrets provider on the emulator", () => {
   });
 });
 
+describe("fingerprints", () => {
+  test("upgrade from the HMAC design: the previous state shape keeps its tokens, nothing restarts, the key is dropped", async () => {
+    const [cvm] = await cvms(1);
+    const { resource } = await up(undefined, { cvms: [cvm], env: SECRETS });
+    // The state a 0.1 provider wrote: HMAC fingerprints under a salt kept in inputs AND outputs,
+    // the plaintext env in the outputs, `applied` = the digest of those fingerprints.
+    const salt = "5a".repeat(32);
+    const fingerprints = Object.fromEntries(
+      Object.keys(SECRETS)
+        .sort()
+        .map((k) => [k, legacyFingerprint(k, SECRETS[k as keyof typeof SECRETS], salt)]),
+    );
+    const oldInputs = { ...resource.inputs, fingerprintSalt: salt, fingerprints };
+    const old: Resource = {
+      id: resource.id,
+      inputs: oldInputs,
+      outputs: { ...resource.outputs, ...oldInputs, applied: { [cvm as string]: envDigest(fingerprints) } },
+    };
+    const mark = await counts();
+    const same = await up(old, { cvms: [cvm], env: SECRETS });
+    expect(same.changed).toBe(false);
+    expect(delta(mark, await counts())).toEqual({});
+    expect(same.resource.inputs.fingerprints).toEqual(fingerprints);
+    expect(same.resource.inputs).not.toHaveProperty("fingerprintSalt");
+
+    const rotated = await up(same.resource, { cvms: [cvm], env: { ...SECRETS, API_KEY: ROTATED } });
+    expect(rotated.changed).toBe(true);
+    const after = rotated.resource.outputs.fingerprints as Record<string, string>;
+    expect(after.DB_URL).toBe(fingerprints.DB_URL);
+    expect(after.API_KEY).toBe(nextFingerprint("api", "API_KEY", fingerprints.API_KEY));
+    for (const key of ["env", "fingerprintSalt"]) expect(rotated.resource.outputs).not.toHaveProperty(key);
+    expect((await emu.admin.guest(cvm as string)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
+  });
+
+  test("the same value under two resources gives the same first token: it says nothing about the value", async () => {
+    const [a, b] = await cvms(2);
+    const one = await up(undefined, { cvms: [a], env: { ...SECRETS, API_KEY: "1234" } });
+    const two = await up(undefined, { cvms: [b], env: { ...SECRETS, API_KEY: "9876" } });
+    expect(one.resource.outputs.fingerprints).toEqual(two.resource.outputs.fingerprints);
+  });
+
+  test("refresh returns no inputs (the engine keeps the old ones, plaintext env included) and no value", async () => {
+    const [cvm] = await cvms(1);
+    const { resource } = await up(undefined, { cvms: [cvm], env: SECRETS });
+    const read = await impl.read(resource.id, resource.outputs);
+    expect(read.inputs).toBeUndefined();
+    scan(JSON.stringify(read));
+  });
+});
+
 describe("stack-wide default registry credential", () => {
   test("applies to a CvmSecrets without registry, normalised, and never appears in an output", async () => {
     const password = "default-registry-pw-31337";
@@ -360,6 +415,25 @@ describe("stack-wide default registry credential", () => {
       });
       expect(resource.outputs.envKeys).toContain("DSTACK_DOCKER_PASSWORD");
       expect(JSON.stringify(resource.outputs)).not.toContain(password);
+      // The default's variables are kept in the (secret) inputs, so a rotation of the default
+      // moves exactly the password's fingerprint, and an unchanged default keeps every token.
+      const fp = resource.outputs.fingerprints as Record<string, string>;
+      const same = await up(resource, { cvms: [cvm], env: SECRETS, composeCheck: "warn" });
+      expect(same.changed).toBe(false);
+      configure({
+        config: new Map([
+          ["cvm-secrets:apiKey", emu.apiKey],
+          ["cvm-secrets:apiUrl", emu.url],
+          ["cvm-secrets:defaultRegistry", "https://index.docker.io/v1/"],
+          ["cvm-secrets:defaultRegistryUsername", "acme"],
+          ["cvm-secrets:defaultRegistryPassword", `${password}-rotated`],
+        ]),
+      } as never);
+      const rotated = await up(same.resource, { cvms: [cvm], env: SECRETS, composeCheck: "warn" });
+      expect(rotated.changed).toBe(true);
+      const after = rotated.resource.outputs.fingerprints as Record<string, string>;
+      expect(Object.keys(fp).filter((k) => fp[k] !== after[k])).toEqual(["DSTACK_DOCKER_PASSWORD"]);
+      expect((await emu.admin.guest(cvm as string)).env?.DSTACK_DOCKER_PASSWORD).toBe(`${password}-rotated`);
     } finally {
       useEmulator(emu);
     }
@@ -376,7 +450,7 @@ describe("stack-wide default registry credential", () => {
     try {
       const [cvm] = await cvms(1);
       const result = await up(undefined, { cvms: [cvm], env: SECRETS });
-      expect(result.failures?.map((f) => f.property)).toContain("cvm-secrets:defaultRegistry");
+      expect(result.failures?.map((f) => f.reason.split(": ")[0])).toContain("cvm-secrets:defaultRegistry");
       expect(JSON.stringify(result.failures)).not.toContain("pw-never-shown-31338");
     } finally {
       useEmulator(emu);

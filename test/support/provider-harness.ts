@@ -57,7 +57,7 @@ async function upUncaptured(
   resource: Resource | undefined,
   args: Props,
 ): Promise<{ resource: Resource; changed: boolean; failures?: Array<{ property: string; reason: string }> }> {
-  const news = { resourceName: "api", fingerprintSalt: "", ...args, __provider: PROVIDER_TEXT };
+  const news = { resourceName: "api", defaultRegistryEnv: "", ...args, __provider: PROVIDER_TEXT };
   const checked = await impl.check(resource?.inputs ?? {}, news);
   if (checked.failures && checked.failures.length > 0) {
     return { resource: resource as Resource, changed: false, failures: checked.failures };

@@ -1,39 +1,79 @@
 import fc from "fast-check";
-import { compareFingerprints, envDigest, fingerprint, fingerprintEnv } from "../../provider/core/fingerprint";
+import {
+  carryFingerprints,
+  compareFingerprints,
+  envDigest,
+  legacyFingerprint,
+  nextFingerprint,
+} from "../../provider/core/fingerprint";
 
-const SALT_A = "aa".repeat(32);
-const SALT_B = "bb".repeat(32);
+const SALT = "aa".repeat(32);
 
 describe("fingerprints", () => {
-  test("keyed: the same value gives unrelated fingerprints under different salts and keys", () => {
-    expect(fingerprint("K", "v", SALT_A)).not.toBe(fingerprint("K", "v", SALT_B));
-    expect(fingerprint("K", "v", SALT_A)).not.toBe(fingerprint("L", "v", SALT_A));
-    expect(fingerprint("K", "v", SALT_A)).toMatch(/^fp-[0-9a-f]{16}$/);
+  test("a token depends on resource, key and previous token only — never on a value", () => {
+    const first = carryFingerprints("api", { PIN: "1234" });
+    expect(first.PIN).toMatch(/^fp-[0-9a-f]{16}$/);
+    // Any other value gives the same first token: nothing to test a guess against.
+    fc.assert(fc.property(fc.string(), (v) => carryFingerprints("api", { PIN: v }).PIN === first.PIN));
+    expect(first.PIN).toBe(nextFingerprint("api", "PIN", undefined));
+    expect(nextFingerprint("web", "PIN", undefined)).not.toBe(first.PIN);
+    expect(nextFingerprint("api", "OTHER", undefined)).not.toBe(first.PIN);
   });
 
-  test("the key/value boundary is unambiguous", () => {
-    expect(fingerprint("AB", "C", SALT_A)).not.toBe(fingerprint("A", "BC", SALT_A));
-  });
-
-  test("never contains the value", () => {
-    fc.assert(
-      fc.property(
-        fc.string({ minLength: 4 }),
-        (v) => !fingerprint("K", v, SALT_A).includes(v) || v.length < 4,
-      ),
+  test("unchanged keeps the token; changed or added gets the next one; preview and apply agree", () => {
+    const before = carryFingerprints("api", { A: "1", B: "2" });
+    const after = carryFingerprints(
+      "api",
+      { A: "1", B: "3", C: "4" },
+      { env: { A: "1", B: "2" }, fingerprints: before },
     );
+    expect(after.A).toBe(before.A);
+    expect(after.B).toBe(nextFingerprint("api", "B", before.B));
+    expect(after.B).not.toBe(before.B);
+    expect(after.C).toBe(nextFingerprint("api", "C", undefined));
+    // Deterministic: the same olds and news give the same tokens (check runs at preview and at up).
+    expect(
+      carryFingerprints("api", { A: "1", B: "3", C: "4" }, { env: { A: "1", B: "2" }, fingerprints: before }),
+    ).toEqual(after);
+    expect(compareFingerprints(before, after)).toEqual({ added: ["C"], changed: ["B"], removed: [] });
   });
 
-  test("digest is order-insensitive and changes with any value", () => {
-    const a = fingerprintEnv({ A: "1", B: "2" }, SALT_A);
-    const b = fingerprintEnv({ B: "2", A: "1" }, SALT_A);
-    expect(envDigest(a)).toBe(envDigest(b));
-    expect(envDigest(fingerprintEnv({ A: "1", B: "3" }, SALT_A))).not.toBe(envDigest(a));
+  test("changing a value back still moves the token (the CVM must get the value again)", () => {
+    const t0 = carryFingerprints("api", { A: "x" });
+    const t1 = carryFingerprints("api", { A: "y" }, { env: { A: "x" }, fingerprints: t0 });
+    const t2 = carryFingerprints("api", { A: "x" }, { env: { A: "y" }, fingerprints: t1 });
+    expect(new Set([t0.A, t1.A, t2.A]).size).toBe(3);
   });
 
-  test("compareFingerprints lists added, changed, removed", () => {
-    const before = fingerprintEnv({ A: "1", B: "2", C: "3" }, SALT_A);
-    const after = fingerprintEnv({ A: "1", B: "x", D: "4" }, SALT_A);
-    expect(compareFingerprints(before, after)).toEqual({ added: ["D"], changed: ["B"], removed: ["C"] });
+  test("upgrade from the HMAC design: unchanged values keep their old tokens, without plaintext too", () => {
+    const old = { A: legacyFingerprint("A", "1", SALT), REG: legacyFingerprint("REG", "r", SALT) };
+    // A's old plaintext is in the old inputs; REG (a stack default) only matches under the old salt.
+    const next = carryFingerprints(
+      "api",
+      { A: "1", REG: "r" },
+      { env: { A: "1" }, fingerprints: old, legacySalt: SALT },
+    );
+    expect(next).toEqual(old);
+    const changed = carryFingerprints(
+      "api",
+      { A: "2", REG: "s" },
+      { env: { A: "1" }, fingerprints: old, legacySalt: SALT },
+    );
+    expect(changed.A).toBe(nextFingerprint("api", "A", old.A));
+    expect(changed.REG).toBe(nextFingerprint("api", "REG", old.REG));
+  });
+
+  test("without old plaintext or salt a key counts as changed (never silently kept)", () => {
+    const t0 = carryFingerprints("api", { A: "1" });
+    expect(carryFingerprints("api", { A: "1" }, { fingerprints: t0 }).A).not.toBe(t0.A);
+  });
+
+  test("digest is order-insensitive and changes with any token", () => {
+    expect(envDigest({ A: "fp-1", B: "fp-2" })).toBe(envDigest({ B: "fp-2", A: "fp-1" }));
+    expect(envDigest({ A: "fp-1", B: "fp-3" })).not.toBe(envDigest({ A: "fp-1", B: "fp-2" }));
+  });
+
+  test("the legacy HMAC's key/value boundary is unambiguous", () => {
+    expect(legacyFingerprint("AB", "C", SALT)).not.toBe(legacyFingerprint("A", "BC", SALT));
   });
 });
