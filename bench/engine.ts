@@ -495,7 +495,7 @@ of the two kinds interleaved so drift on the shared machine hits both alike; 3 r
 at N = 10 and 50, 5 at N = 200. This is a 2-core machine shared with other work: single runs
 vary by ±30 %, so ratios within ≈ 0.2 of 1 are inside the noise. Most of each run is fixed cost
 common to both kinds (CLI start, language host, plugin start, snapshot write). What CvmSecrets
-adds per resource is its \`check\` (input rules and per-key HMAC fingerprints) and \`diff\` (the
+adds per resource is its \`check\` (input rules and per-key fingerprints) and \`diff\` (the
 pure plan) in the provider process, the larger state the engine reads and writes, and the
 \`__provider\` text the program serializes per resource. Section 2b attributes the difference at N = 200: the
 baseline grown to the stub's seven methods (same \`__provider\` size class, check and diff in

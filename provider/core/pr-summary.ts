@@ -5,9 +5,9 @@
  *
  * How a changed secret is found without seeing it: the JSON replaces every secret with
  * "[secret]" on both sides, so secret values cannot be compared (research/pulumi.md §5). Each
- * CvmSecrets resource therefore carries, as a non-secret input, a keyed fingerprint per key
- * (HMAC-SHA256 under a random per-resource key kept secret in state, see core/fingerprint.ts):
- * it changes exactly when the value changes and reveals nothing about the value.
+ * CvmSecrets resource therefore carries, as a non-secret input, a fingerprint per key: a change
+ * token that moves exactly when the value changes and is computed from no value at all (see
+ * core/fingerprint.ts), so it reveals nothing about the value.
  */
 
 /** The part of a preview step this summary reads. */
@@ -155,6 +155,6 @@ export function renderPrSummary(doc: PreviewDocument, title = "pulumi preview"):
           : `${c.restarts.length} (${c.maxUnavailable} at a time): ${code(c.restarts)}`;
     lines.push(`| \`${c.name}\` (${c.kind}) | ${c.op} | ${keys.join("; ") || "—"} | ${restarts} |`);
   }
-  lines.push("", "_Values are never shown; a key is listed as changed when its keyed fingerprint changed._");
+  lines.push("", "_Values are never shown; a key is listed as changed when its fingerprint changed._");
   return `${lines.join("\n")}\n`;
 }

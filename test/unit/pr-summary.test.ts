@@ -26,7 +26,6 @@ const base = {
   cvms: ["cvm_a", "cvm_b", "cvm_c"],
   env: { STRIPE_KEY: "[secret]", DATABASE_URL: "[secret]" },
   fingerprints: { STRIPE_KEY: "fp:11111111", DATABASE_URL: "fp:22222222" },
-  fingerprintSalt: "[secret]",
   rollout: { maxUnavailable: 1 },
 };
 const applied = { applied: { cvm_a: "d", cvm_b: "d", cvm_c: "d" } };
