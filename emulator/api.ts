@@ -1,6 +1,6 @@
 /**
- * Handlers of the real API under `/api/v1` (research/phala.md §3.5 table, flows §3.6, status
- * §3.7). Each handler gets the parsed request and answers with a {@link Reply} or throws a
+ * Handlers of the real API under `/api/v1` (the Phala Cloud OpenAPI document table, flows the Phala Cloud deploy flows, status
+ * `GET /cvms/{id}/state`). Each handler gets the parsed request and answers with a {@link Reply} or throws a
  * {@link ReplyError}. The SSE variant of `GET /cvms/{id}/state` lives in sse.ts.
  */
 
@@ -48,7 +48,7 @@ export interface Route {
 }
 
 const HEX = /^[0-9a-fA-F]*$/;
-/** §3.4 467: a transaction hash is 0x + 32 bytes. */
+/** Phala Cloud error codes 467: a transaction hash is 0x + 32 bytes. */
 const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
 
 function ok(body: unknown, status = 200): Reply {
@@ -111,7 +111,7 @@ function optionalStringList(body: Record<string, unknown>, key: string): string[
   return [...new Set(value as string[])];
 }
 
-/** `encrypted_env`: hex without prefix, even length (§6.3: official clients send lowercase, no 0x). */
+/** `encrypted_env`: hex without prefix, even length (an assumption (not documented upstream): official clients send lowercase, no 0x). */
 function hexBlob(value: string, key: string): string {
   if (!HEX.test(value) || value.length % 2 !== 0) {
     throw validation({
@@ -124,7 +124,7 @@ function hexBlob(value: string, key: string): string {
 }
 
 function kmsKindOf(body: Record<string, unknown>): KmsKind {
-  // §3.6.1: accept `kms` lowercase (openapi), `kms` uppercase (TS SDK) and `kms_type` (Go SDK).
+  // `POST /cvms/provision` + commit: accept `kms` lowercase (openapi), `kms` uppercase (TS SDK) and `kms_type` (Go SDK).
   const raw = body["kms"] ?? body["kms_type"];
   if (raw === undefined || raw === null) return "phala";
   const value = typeof raw === "string" ? raw.toLowerCase() : "";
@@ -144,7 +144,7 @@ function sameKeySet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function envKeysCheck(envKeys: string[] | undefined, allowed: readonly string[]): void {
-  // §3.6.1: for OS images >= 0.5.0 every env_keys entry must appear in allowed_envs (422).
+  // `POST /cvms/provision` + commit: for OS images >= 0.5.0 every env_keys entry must appear in allowed_envs (422).
   const missing = (envKeys ?? []).filter((k) => !allowed.includes(k));
   if (missing.length > 0) {
     throw validation({
@@ -158,7 +158,7 @@ function envKeysCheck(envKeys: string[] | undefined, allowed: readonly string[])
 // ---- handlers --------------------------------------------------------------------------------
 
 function kmsList(_req: ApiRequest, state: EmulatorState): Reply {
-  // Strict: {items, total, page, page_size, pages} only (§3.3).
+  // Strict: {items, total, page, page_size, pages} only (the official SDK's zod schemas).
   const items = state.kms.map(kmsInfo);
   return ok({ items, total: items.length, page: 1, page_size: items.length, pages: 1 });
 }
@@ -176,7 +176,7 @@ function kmsPubkey(req: ApiRequest, state: EmulatorState): Reply {
   if (!appId) {
     throw validation({ loc: ["path", "app_id"], msg: "app_id must be 40 hex digits", type: "value_error" });
   }
-  // A KMS derives a key for any app id (§2.5); the emulator creates the app on first sight.
+  // A KMS derives a key for any app id (dstack KMS key derivation); the emulator creates the app on first sight.
   const known = state.apps.get(appId);
   if (known && known.kms !== kms.slug) throw detail(404, "App not found on this KMS");
   const app = known ?? state.ensureApp(kms.slug, appId);
@@ -185,7 +185,7 @@ function kmsPubkey(req: ApiRequest, state: EmulatorState): Reply {
     Buffer.from(app.appId, "hex"),
     Buffer.from(app.publicKey, "hex"),
   );
-  // Strict {public_key, signature}, legacy layout (§2.2, §3.5).
+  // Strict {public_key, signature}, legacy layout (the dstack KMS signature format, the Phala Cloud OpenAPI document).
   return ok({ public_key: app.publicKey, signature });
 }
 
@@ -200,7 +200,7 @@ function provision(req: ApiRequest, state: EmulatorState): Reply {
 }
 
 /**
- * Provision (§3.6.1). `withToken` = the same-path two-phase create of the current SDK
+ * Provision (`POST /cvms/provision` + commit). `withToken` = the same-path two-phase create of the current SDK
  * (`POST /cvms` with the provision body answers with a one-time commit `token`; repo
  * Phala-Network/phala-cloud, js/src/actions/cvms/provision_cvm.ts).
  */
@@ -305,7 +305,7 @@ function commit(req: ApiRequest, state: EmulatorState): Reply {
     ]);
   }
   envKeysCheck(envKeys, allowedEnvsOf(provisioned.compose));
-  // Idempotent on (app_id, compose_hash); another compose for the same app → 409 ERR-03-007 (§3.6.1).
+  // Idempotent on (app_id, compose_hash); another compose for the same app → 409 ERR-03-007 (`POST /cvms/provision` + commit).
   const sameApp = state.cvms.filter((c) => c.appId === appId);
   const same = sameApp.find((c) => c.composeHash === hash.toLowerCase());
   if (same) return ok(vm(state, same, req.version));
@@ -376,7 +376,7 @@ function appCvms(req: ApiRequest, state: EmulatorState): Reply {
   );
 }
 
-/** `PATCH /cvms/{id}/envs` (§3.6.2), including the 465 phase-1/phase-2 flow for on-chain KMS. */
+/** `PATCH /cvms/{id}/envs` (`PATCH /cvms/{id}/envs`), including the 465 phase-1/phase-2 flow for on-chain KMS. */
 function patchEnvs(req: ApiRequest, state: EmulatorState): Reply {
   const body = bodyObject(req.body);
   const blob = hexBlob(requiredString(body, "encrypted_env"), "encrypted_env");
@@ -387,7 +387,7 @@ function patchEnvs(req: ApiRequest, state: EmulatorState): Reply {
   if (cvm.inProgress) throw busy();
 
   const current = allowedEnvsOf(cvm.compose);
-  // §6.3 assumption: the same key set (any order) is "unchanged": no new hash, no 465.
+  // an assumption (not documented upstream) assumption: the same key set (any order) is "unchanged": no new hash, no 465.
   const keysChanged = envKeys !== undefined && !sameKeySet(envKeys, current);
   let newCompose = cvm.compose;
   let newHash = cvm.composeHash;
@@ -396,7 +396,7 @@ function patchEnvs(req: ApiRequest, state: EmulatorState): Reply {
     newHash = composeHash(newCompose);
     if (cvm.kms !== "phala") {
       if (phase2Hash === undefined && txHash === undefined) {
-        // Phase 1: the new compose hash must be registered on-chain first (§3.4 ERR-01-005).
+        // Phase 1: the new compose hash must be registered on-chain first (Phala Cloud error codes ERR-01-005).
         cvm.pending = { composeHash: newHash, allowedEnvs: envKeys };
         state.save();
         const kms = kmsInfo(state.kmsOf(cvm.kms));

@@ -1,8 +1,8 @@
 /**
  * What the dstack guest does with `.encrypted-env` at boot, on node:crypto only (independent of
- * the @noble code that encrypts). Mirrors research/phala.md §1.3 (repo Dstack-TEE/dstack,
- * dstack-util crypto.rs / system_setup.rs / parse_env_file.rs), the allow-list of §3.9 and the
- * limits of §4.2. Boot errors use the guest's own messages (anyhow context chains of
+ * the @noble code that encrypts). Mirrors the dstack guest's decryption (dstack-util) (repo Dstack-TEE/dstack,
+ * dstack-util crypto.rs / system_setup.rs / parse_env_file.rs), the allow-list of dstack `allowed_envs` and the
+ * limits of the dstack guest's limits. Boot errors use the guest's own messages (anyhow context chains of
  * dstack-util `dh_decrypt` and `parse_env_file::parse_env`); they name keys and sizes, never
  * values or plaintext (the serde detail of a parse error is replaced, as it can quote a value).
  */
@@ -17,17 +17,17 @@ import {
 const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
 const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
 
-/** §4.2: `.encrypted-env` ≤ 256 KiB. */
+/** the dstack guest's limits: `.encrypted-env` ≤ 256 KiB. */
 export const MAX_ENCRYPTED_ENV_BYTES = 262_144;
-/** §4.2: ≤ 1024 entries, counted before the allow-list filter. */
+/** the dstack guest's limits: ≤ 1024 entries, counted before the allow-list filter. */
 export const MAX_ENV_ENTRIES = 1024;
-/** §4.2: key ≤ 255 bytes (allowed keys only). */
+/** the dstack guest's limits: key ≤ 255 bytes (allowed keys only). */
 export const MAX_KEY_BYTES = 255;
-/** §4.2: value ≤ 128 KiB (allowed keys only). */
+/** the dstack guest's limits: value ≤ 128 KiB (allowed keys only). */
 export const MAX_VALUE_BYTES = 131_072;
-/** §4.2: cumulative key+value bytes ≤ 1 MiB (allowed keys only). */
+/** the dstack guest's limits: cumulative key+value bytes ≤ 1 MiB (allowed keys only). */
 export const MAX_TOTAL_BYTES = 1_048_576;
-/** §4.2: key name rule. */
+/** the dstack guest's limits: key name rule. */
 export const KEY_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** An X25519 key pair as raw 32-byte buffers. */
@@ -80,7 +80,7 @@ export type BootOutcome =
       ok: true;
       /** The variables the app sees, keys sorted (BTreeMap in the guest). */
       env: Record<string, string>;
-      /** Keys present in the blob but not in `allowed_envs` (§3.9: skipped with a warning). */
+      /** Keys present in the blob but not in `allowed_envs` (dstack `allowed_envs`: skipped with a warning). */
       skipped: string[];
     }
   | { ok: false; error: string };
@@ -91,7 +91,7 @@ function fail(error: string): BootOutcome {
 
 const DECRYPT = "Failed to decrypt env file";
 
-/** Decrypts the raw blob; returns the plaintext or a boot error (§1.3 steps 1-3, `dh_decrypt`). */
+/** Decrypts the raw blob; returns the plaintext or a boot error (the dstack guest's decryption (dstack-util), `dh_decrypt`). */
 function decryptBlob(data: Buffer, secret: Uint8Array): Buffer | string {
   if (data.length < 32) return `${DECRYPT}: Invalid ephemeral public key length`;
   if (data.length < 44) return `${DECRYPT}: Invalid IV length`;
@@ -140,14 +140,14 @@ function parsePlaintext(plaintext: Buffer): Array<{ key: string; value: string }
  *
  * @param encryptedEnvHex - the stored blob (lowercase hex; empty = no env, which is legal).
  * @param appSecret - the app's X25519 env-encryption secret (`env_crypt_key`).
- * @param allowedEnvs - `compose_file.allowed_envs`; empty drops every variable (§3.9).
+ * @param allowedEnvs - `compose_file.allowed_envs`; empty drops every variable (dstack `allowed_envs`).
  */
 export function bootEnv(
   encryptedEnvHex: string,
   appSecret: Uint8Array,
   allowedEnvs: readonly string[],
 ): BootOutcome {
-  // §1.3 step 5: an empty file means "No encrypted env, using default".
+  // the dstack guest's decryption (dstack-util): an empty file means "No encrypted env, using default".
   if (encryptedEnvHex.length === 0) return { ok: true, env: {}, skipped: [] };
   const data = Buffer.from(encryptedEnvHex, "hex");
   if (data.length > MAX_ENCRYPTED_ENV_BYTES) {

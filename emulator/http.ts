@@ -1,5 +1,5 @@
 /**
- * Replies and error bodies in the shapes of research/phala.md §3.4: FastAPI `{"detail": …}`,
+ * Replies and error bodies in the shapes of Phala Cloud error codes: FastAPI `{"detail": …}`,
  * FastAPI 422 validation lists, and structured `ERR-MM-NNN` errors carrying a `request_id`.
  */
 
@@ -46,7 +46,7 @@ export interface StructuredDetail {
   message: string | null;
 }
 
-/** Structured error: `{error_code, message, request_id, details, suggestions, links}` (§3.4). */
+/** Structured error: `{error_code, message, request_id, details, suggestions, links}` (Phala Cloud error codes). */
 export function structured(
   ctx: RequestContext,
   status: number,
@@ -61,7 +61,7 @@ export function structured(
   });
 }
 
-/** 404 ERR-03-001 (ERR-03-004/005 deliberately share the message, §3.4). */
+/** 404 ERR-03-001 (ERR-03-004/005 deliberately share the message, Phala Cloud error codes). */
 export function cvmNotFound(ctx: RequestContext, id: string): ReplyError {
   return structured(
     ctx,
@@ -73,7 +73,7 @@ export function cvmNotFound(ctx: RequestContext, id: string): ReplyError {
   );
 }
 
-/** 409 while another operation runs on the CVM (§3.6.2). */
+/** 409 while another operation runs on the CVM (`PATCH /cvms/{id}/envs`). */
 export function busy(): ReplyError {
   return detail(409, "Another operation in progress");
 }

@@ -1,4 +1,4 @@
-/** Identifier generators and parsers (research/phala.md §3.2). */
+/** Identifier generators and parsers (the official SDK's `CvmIdSchema`). */
 import { randomBytes, randomUUID } from "node:crypto";
 
 const BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";

@@ -1,6 +1,6 @@
 /**
  * A local Phala Cloud: `startEmulator()` serves the secrets-relevant subset of the Phala Cloud
- * API (research/phala.md §3, §6.2; DESIGN.md §5) on loopback, with admin endpoints under
+ * API (the Phala Cloud API, emulator/COVERAGE.md; emulator/COVERAGE.md) on loopback, with admin endpoints under
  * `/_emulator` and their JS mirror `admin`. See emulator/COVERAGE.md for what is emulated.
  */
 import type { AddressInfo } from "node:net";

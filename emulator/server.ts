@@ -19,9 +19,9 @@ import type { EmulatorState } from "./state";
 export const API_PREFIX = "/api/v1";
 /** Path prefix of the admin endpoints. */
 export const ADMIN_PREFIX = "/_emulator";
-/** §3.4: SSE state streams are limited to 5 concurrent connections per user. */
+/** Phala Cloud error codes: SSE state streams are limited to 5 concurrent connections per user. */
 export const MAX_STATE_STREAMS = 5;
-/** Largest accepted request body (the real limit is not published, §4.2). */
+/** Largest accepted request body (the real limit is not published, the dstack guest's limits). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** What the server needs. */
@@ -86,14 +86,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Structured codes of the on-chain statuses (§3.4), for injected 466–468 answers. */
+/** Structured codes of the on-chain statuses (Phala Cloud error codes), for injected 466–468 answers. */
 const ONCHAIN_CODES: Record<number, [string, string]> = {
   466: ["ERR-01-006", "Compose hash is invalid, expired or superseded"],
   467: ["ERR-01-007", "Transaction verification failed"],
   468: ["ERR-01-008", "Compose hash is not allowed by the app contract"],
 };
 
-/** The answer a status fault gives (§3.4 shapes). */
+/** The answer a status fault gives (Phala Cloud error codes shapes). */
 function faultReply(fault: FiredFault & { status: number }, requestId: string): Reply {
   const { status } = fault;
   const onchain = ONCHAIN_CODES[status];

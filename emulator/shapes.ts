@@ -1,11 +1,11 @@
 /**
- * Response builders with the keys the official SDK's zod schemas require (research/phala.md
- * §3.3): nullable-but-required keys are always present, strict objects carry no extra keys,
+ * Response builders with the keys the official SDK's zod schemas require (the Phala Cloud API and dstack
+ * the official SDK's zod schemas): nullable-but-required keys are always present, strict objects carry no extra keys,
  * and `X-Phala-Version` picks integer or `cvm_…` ids and CVMInfo vs CvmDetail.
  */
 import type { AppRecord, CvmRecord, EmulatorState, KmsRecord, OperationRecord } from "./state";
 
-/** API versions (§3.1). The default is the current SDK's. */
+/** API versions (Phala Cloud API conventions). The default is the current SDK's. */
 export type ApiVersion = "2025-10-28" | "2026-01-21" | "2026-05-22";
 /** Versions the emulator answers to. */
 export const API_VERSIONS: readonly ApiVersion[] = ["2025-10-28", "2026-01-21", "2026-05-22"];
@@ -22,7 +22,7 @@ export const NODE = { id: 3, name: "emulator-node", region: "LOCAL-1" } as const
 /** Fixed resources of `tdx.small`. */
 const RESOURCE = { vcpu: 1, memory_in_gb: 2, disk_in_gb: 20 } as const;
 
-/** KmsInfo (§3.3): every key present; `k256_pubkey` included. */
+/** KmsInfo (the official SDK's zod schemas): every key present; `k256_pubkey` included. */
 export function kmsInfo(kms: KmsRecord): Record<string, unknown> {
   return {
     id: kms.id,
@@ -36,7 +36,7 @@ export function kmsInfo(kms: KmsRecord): Record<string, unknown> {
   };
 }
 
-/** CVM `kms_info`: a superset of CvmKmsInfo and KmsInfo plus `encrypted_env_pubkey` (§3.3). */
+/** CVM `kms_info`: a superset of CvmKmsInfo and KmsInfo plus `encrypted_env_pubkey` (the official SDK's zod schemas). */
 export function cvmKmsInfo(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
   const kms = state.kmsOf(cvm.kms);
   const onChain = cvm.kms !== "phala";
@@ -59,7 +59,7 @@ function uptime(cvm: CvmRecord): string | null {
   return `${Math.floor((Date.now() - cvm.bootedAt) / 1000)}s`;
 }
 
-/** CVMInfo v2026-01-21 / v2026-05-22 (§3.3); `detail` adds `compose_file`. */
+/** CVMInfo v2026-01-21 / v2026-05-22 (the official SDK's zod schemas); `detail` adds `compose_file`. */
 export function cvmInfo(state: EmulatorState, cvm: CvmRecord, detail: boolean): Record<string, unknown> {
   const info: Record<string, unknown> = {
     id: cvm.id,
@@ -121,7 +121,7 @@ export function cvmInfo(state: EmulatorState, cvm: CvmRecord, detail: boolean): 
   return info;
 }
 
-/** CvmDetail v2025-10-28 (§3.3): integer id and the flat resource keys. */
+/** CvmDetail v2025-10-28 (the official SDK's zod schemas): integer id and the flat resource keys. */
 export function cvmDetailLegacy(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
   return {
     id: cvm.dbId,
@@ -210,7 +210,7 @@ function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
 }
 
-/** VM (§3.3): returned by commit, start, stop, restart. String id only from 2026-05-22. */
+/** VM (the official SDK's zod schemas): returned by commit, start, stop, restart. String id only from 2026-05-22. */
 export function vm(state: EmulatorState, cvm: CvmRecord, version: ApiVersion): Record<string, unknown> {
   return {
     id: version === "2026-05-22" ? cvm.id : cvm.dbId,
@@ -241,7 +241,7 @@ export function vm(state: EmulatorState, cvm: CvmRecord, version: ApiVersion): R
 }
 
 /**
- * `GET /cvms/{id}/state` body (§3.7). The SDK's CvmStateSchema has optional, non-nullable
+ * `GET /cvms/{id}/state` body (`GET /cvms/{id}/state`). The SDK's CvmStateSchema has optional, non-nullable
  * strings, so empty fields are omitted rather than null. `in_progress` and `progress` are
  * extra keys so watchers can tell a settled state from a transient one.
  */
@@ -261,7 +261,7 @@ export function cvmState(cvm: CvmRecord, version: ApiVersion): Record<string, un
   });
 }
 
-/** CvmStatus of `POST /status/batch` (§3.7). */
+/** CvmStatus of `POST /status/batch` (`GET /cvms/{id}/state`). */
 export function cvmStatus(cvm: CvmRecord): Record<string, unknown> {
   const op: OperationRecord | undefined = cvm.operations[cvm.operations.length - 1];
   return {
@@ -272,7 +272,7 @@ export function cvmStatus(cvm: CvmRecord): Record<string, unknown> {
     boot_progress: bootProgress(cvm),
     boot_error: cvm.bootError,
     shutdown_progress: shutdownProgress(cvm),
-    // Current SDK schema: an `operation` object; the older flat keys are kept as well (§3.7).
+    // Current SDK schema: an `operation` object; the older flat keys are kept as well (`GET /cvms/{id}/state`).
     operation:
       cvm.inProgress && op
         ? {

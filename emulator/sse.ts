@@ -1,5 +1,5 @@
 /**
- * `GET /cvms/{id}/state?target=…` as a Server-Sent Events stream (research/phala.md §3.7,
+ * `GET /cvms/{id}/state?target=…` as a Server-Sent Events stream (`GET /cvms/{id}/state`,
  * npm @phala/cloud `watchCvmState`): `event: state` on every change, `event: complete` once
  * `status == target && !in_progress`, `event: timeout` after `timeout` seconds, `event: error`
  * when the CVM is deleted or settles elsewhere with a `boot_error`. Each event carries

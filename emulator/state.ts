@@ -1,6 +1,6 @@
 /**
  * The emulator's model: KMS instances, apps (X25519 env keys), CVMs with their app-compose,
- * stored blob and status machine (research/phala.md §6.2, §3.7), the operation log, request
+ * stored blob and status machine (emulator/COVERAGE.md, `GET /cvms/{id}/state`), the operation log, request
  * counters, and persistence to a state file.
  */
 
@@ -40,7 +40,7 @@ export interface AppRecord {
   publicKey: string;
 }
 
-/** An operation record (§3.7 `GET /cvms/{id}/operations` item). */
+/** An operation record (`GET /cvms/{id}/state` `GET /cvms/{id}/operations` item). */
 export interface OperationRecord {
   correlation_id: string;
   operation_type: string;
@@ -93,7 +93,7 @@ export interface CvmRecord {
   pending: { composeHash: string; allowedEnvs: string[] } | null;
 }
 
-/** A provision cached by compose hash (§3.6.1). */
+/** A provision cached by compose hash (`POST /cvms/provision` + commit). */
 export interface ProvisionRecord {
   /** One-time commit token of the same-path create (`POST /cvms` prepare), else null. */
   token: string | null;
@@ -129,7 +129,7 @@ export const DEFAULT_DOCKER_COMPOSE =
   "services:\n  app:\n    image: nginx:stable\n    environment:\n      - API_KEY=${API_KEY}\n";
 
 /**
- * A full app-compose.json as Phala stores it (§3.6.1 defaults, §6.1 field set). The default
+ * A full app-compose.json as Phala stores it (`POST /cvms/provision` + commit defaults, the official SDK's compose hash field set). The default
  * pre-launch script the backend injects is not emulated (COVERAGE.md).
  */
 export function buildCompose(
@@ -163,7 +163,7 @@ export function buildCompose(
   return compose;
 }
 
-/** `allowed_envs` of a compose (missing → empty, §3.9). */
+/** `allowed_envs` of a compose (missing → empty, dstack `allowed_envs`). */
 export function allowedEnvsOf(compose: Record<string, unknown>): string[] {
   const list = compose["allowed_envs"];
   return Array.isArray(list) ? list.filter((k): k is string => typeof k === "string") : [];
@@ -304,7 +304,7 @@ export class EmulatorState {
   }
 
   /**
-   * Resolves any id form of §3.2: `cvm_…`, UUID with/without dashes, `app_<40hex>` (or bare
+   * Resolves any id form of the official SDK's `CvmIdSchema`: `cvm_…`, UUID with/without dashes, `app_<40hex>` (or bare
    * 40 hex), `instance_<hex>`, CVM name, legacy integer. Returns `"ambiguous"` when an app id
    * names several CVMs (ERR-03-010).
    */
@@ -402,7 +402,7 @@ export class EmulatorState {
     this.save();
   }
 
-  /** One guest boot: decrypt and filter as §1.3/§3.9/§4.2, or fail with `boot_error`. */
+  /** One guest boot: decrypt and filter as the dstack guest's decryption (dstack-util)/dstack `allowed_envs`/the dstack guest's limits, or fail with `boot_error`. */
   private boot(cvm: CvmRecord): void {
     cvm.boots++;
     const app = this.apps.get(cvm.appId);

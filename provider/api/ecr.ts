@@ -1,6 +1,6 @@
 /**
  * Amazon ECR `GetAuthorizationToken`, SigV4-signed by hand (no AWS SDK), JSON 1.1 protocol
- * (research/registry.md §0 fact 7, §2.3 "Amazon ECR"). The token is a 12 h Basic credential
+ * (registry behaviour, the registries' own documentation). The token is a 12 h Basic credential
  * `AWS:<password>` for the registry at `proxyEndpoint`.
  */
 import { request } from "undici";
@@ -42,7 +42,7 @@ export function ecrEndpoint(region: string): string {
   return `https://api.ecr.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
 }
 
-// One sentence on what to do, per AWS error type (registry.md §2.3 "API errors").
+// One sentence on what to do, per AWS error type (the registries' own documentation).
 const ADVICE: Readonly<Record<string, string>> = {
   UnrecognizedClientException:
     "the access key id or session token is not valid: check ecr.accessKeyId and ecr.sessionToken",
@@ -170,7 +170,7 @@ export async function getAuthorizationToken(req: EcrTokenRequest): Promise<EcrTo
 
 /**
  * True when a token must be fetched again: no or unreadable expiry, already expired, or
- * expiring within {@link REFRESH_MARGIN_MS} of `now` (DESIGN.md §3).
+ * expiring within {@link REFRESH_MARGIN_MS} of `now` (README: Configuration).
  */
 export function needsRefresh(expiresAt: string | Date | undefined, now: Date = new Date()): boolean {
   if (expiresAt === undefined) return true;

@@ -1,5 +1,5 @@
 /**
- * The Phala Cloud API client (research/phala.md §3): undici, zod-parsed responses, `X-API-Key`,
+ * The Phala Cloud API client (the Phala Cloud API): undici, zod-parsed responses, `X-API-Key`,
  * `X-Phala-Version`, timeouts, retries (retry.ts). Errors name the call, the status, the error
  * code and the request id — never a request body, a response value or the key.
  */
@@ -17,7 +17,7 @@ import {
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
 import { SseParser } from "./sse";
 
-/** The API version this client speaks (research/phala.md §3.1). */
+/** The API version this client speaks (Phala Cloud API conventions). */
 export const API_VERSION = "2026-05-22";
 
 export interface PhalaClientOptions {
@@ -67,7 +67,7 @@ export interface PhalaClient {
 }
 
 /**
- * A `{cvm_id}` path segment as the official SDK builds it (`CvmIdSchema`, research/phala.md §3.2):
+ * A `{cvm_id}` path segment as the official SDK builds it (`CvmIdSchema`, the official SDK's `CvmIdSchema`):
  * 40 hex digits → `app_<hex>`, a UUID → dashes removed, anything else verbatim.
  */
 export function cvmPathId(cvm: string): string {
@@ -210,7 +210,7 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
         }
         return undefined;
       };
-      // Prefer the state stream (research/phala.md §3.7); fall back to polling.
+      // Prefer the state stream (`GET /cvms/{id}/state`); fall back to polling.
       await streamUntilSettled(cvm, deadline, settled).catch((error) => {
         if (error instanceof CvmSecretsError && error.code === ErrorCodes.ROLLOUT_FAILED) throw error;
       });

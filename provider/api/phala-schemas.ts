@@ -1,5 +1,5 @@
 /**
- * Wire schemas for the Phala Cloud responses the client reads (research/phala.md §3.3). Parsed,
+ * Wire schemas for the Phala Cloud responses the client reads (the official SDK's zod schemas). Parsed,
  * never cast: a response that does not match fails with the call and the field path, not with a
  * confusing `undefined` three steps later. Objects the official SDK treats as loose stay loose;
  * the strict ones (`/kms/{kms}/pubkey/{app_id}`) are strict here too.
@@ -8,7 +8,7 @@ import { z } from "zod";
 
 const hex = z.string().regex(/^(0x)?[0-9a-fA-F]*$/);
 
-/** `kms_info` of a CVM: a superset of CvmKmsInfo and KmsInfo (§3.3). */
+/** `kms_info` of a CVM: a superset of CvmKmsInfo and KmsInfo (the official SDK's zod schemas). */
 export const CvmKmsInfoSchema = z.looseObject({
   id: z.string().nullish(),
   slug: z.string().nullish(),
@@ -43,10 +43,10 @@ export const CvmInfoSchema = z.looseObject({
 });
 export type CvmInfoWire = z.infer<typeof CvmInfoSchema>;
 
-/** `GET /kms/{kms}/pubkey/{app_id}`: strict in the SDK (§3.5). */
+/** `GET /kms/{kms}/pubkey/{app_id}`: strict in the SDK (the Phala Cloud OpenAPI document). */
 export const KmsPubkeySchema = z.strictObject({ public_key: z.string(), signature: z.string() });
 
-/** `PATCH /cvms/{id}/envs` → 202: the SDK requires all four keys (§3.6.2). */
+/** `PATCH /cvms/{id}/envs` → 202: the SDK requires all four keys (`PATCH /cvms/{id}/envs`). */
 export const PatchEnvsAcceptedSchema = z.looseObject({
   status: z.string(),
   message: z.string().nullable(),
@@ -54,14 +54,14 @@ export const PatchEnvsAcceptedSchema = z.looseObject({
   allowed_envs_changed: z.boolean(),
 });
 
-/** `GET /cvms/{id}/state` and the `data:` of its SSE events (§3.7). */
+/** `GET /cvms/{id}/state` and the `data:` of its SSE events (`GET /cvms/{id}/state`). */
 export const CvmStateSchema = z.looseObject({
   status: z.string(),
   in_progress: z.boolean().nullish(),
   boot_error: z.string().nullish(),
 });
 
-/** A structured error body (`ERR-MM-NNN`), top level or under `detail` (§3.4). */
+/** A structured error body (`ERR-MM-NNN`), top level or under `detail` (Phala Cloud error codes). */
 export const StructuredErrorSchema = z.looseObject({
   error_code: z.string(),
   message: z.string().nullish(),

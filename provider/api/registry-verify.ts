@@ -1,6 +1,6 @@
 /**
  * "Test the connection" for a registry credential: the registry v2 auth flow against a real
- * registry, with classified results (research/registry.md §2.1, §2.2, §7; DESIGN.md §3).
+ * registry, with classified results (the registry v2 token auth flow, the OCI distribution error codes, the registry v2 API; README: Configuration).
  *
  * Flow: ping `GET /v2/` → Basic, or Bearer token from the `WWW-Authenticate` realm (scope
  * `repository:NAME:pull` only) → `HEAD` manifest with the full Accept list → on failure `GET`
@@ -20,7 +20,7 @@ import type { Credential } from "../core/registry/types";
 import { isCvmSecretsError } from "../errors";
 import { getAuthorizationToken } from "./ecr";
 
-/** Classified outcomes of a failed check (research/registry.md §7 step 5). */
+/** Classified outcomes of a failed check (the registry v2 API). */
 export type VerifyKind =
   | "bad-credentials"
   | "no-permission"
@@ -67,7 +67,7 @@ export const VERIFY_ADVICE: Readonly<Record<VerifyKind, string>> = {
 export interface VerifyOptions {
   /**
    * Image to check, e.g. `ghcr.io/org/app:1`. Without it only the login is checked, the way
-   * `docker login` does (research/registry.md §2.1 step 6); that cannot prove pull access.
+   * `docker login` does (the registry v2 token auth flow); that cannot prove pull access.
    */
   image?: string;
   /** Validated credential (from `validateCredential`). */
@@ -85,7 +85,7 @@ export type VerifyResult =
   | { ok: true; digest?: string; mediaType?: string }
   | { ok: false; kind: VerifyKind; message: string };
 
-/** The full Accept list (research/registry.md §0 fact 4: without it OCI images look missing). */
+/** The full Accept list (registry behaviour: without it OCI images look missing). */
 export const MANIFEST_ACCEPT = [
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.oci.image.manifest.v1+json",
@@ -100,7 +100,7 @@ export interface Challenge {
 }
 
 /**
- * Parses a `WWW-Authenticate` value that may carry several challenges (registry.md §2.1 step 2):
+ * Parses a `WWW-Authenticate` value that may carry several challenges (the registry v2 token auth flow):
  * `Bearer realm="…",service="…", Basic realm="…"`. Scheme names are lower-cased.
  */
 export function parseChallenges(header: string | undefined): Challenge[] {
@@ -218,7 +218,7 @@ function redact(text: string, secrets: readonly string[]): string {
   return out.replace(/\s+/g, " ").trim().slice(0, 200);
 }
 
-/** Which registries conflate "missing" with "denied" (research/registry.md §0 fact 6). */
+/** Which registries conflate "missing" with "denied" (registry behaviour). */
 function conflates(credential: Credential, host: string): boolean {
   return (
     isDockerHub(host) || credential.type === "gar" || credential.type === "gcr" || credential.type === "acr"
@@ -239,7 +239,7 @@ export interface ManifestFailure {
 }
 
 /**
- * Classifies a failed manifest request (research/registry.md §2.2, §7 step 5). Returns
+ * Classifies a failed manifest request (the OCI distribution error codes, the registry v2 API). Returns
  * `"check-tags"` for a 404 that needs `tags/list` to tell a missing repository from a missing tag.
  */
 export function classifyManifestFailure(f: ManifestFailure): VerifyKind | "check-tags" {
@@ -262,7 +262,7 @@ export function classifyManifestFailure(f: ManifestFailure): VerifyKind | "check
 
 /**
  * Checks the login only (no image): ping, then the Basic `GET /v2/` or the Bearer token request
- * without scope (research/registry.md §2.1 step 6). Same results as {@link verifyPull}.
+ * without scope (the registry v2 token auth flow). Same results as {@link verifyPull}.
  */
 export function verifyLogin(opts: Omit<VerifyOptions, "image">): Promise<VerifyResult> {
   return verifyPull(opts);
@@ -291,7 +291,7 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
     return fail("registry-mismatch", `The image is on ${imageHost} but the credential is for ${credHost}.`);
   }
 
-  // Username/password to present (ECR: exchange the IAM key for a 12 h token first, §7 step 2).
+  // Username/password to present (ECR: exchange the IAM key for a 12 h token first, the registry v2 API).
   let user: string | undefined;
   let pass: string | undefined;
   const secrets: string[] = [];
@@ -412,7 +412,7 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
       );
     }
 
-    // 3a. No image: the login alone (registry.md §2.1 step 6).
+    // 3a. No image: the login alone (the registry v2 token auth flow).
     if (name === undefined) {
       if (bearer) return { ok: true };
       if (authorization === undefined) {
@@ -488,7 +488,7 @@ export async function verifyPull(opts: VerifyOptions): Promise<VerifyResult> {
         break;
     }
     if (kind === "check-tags") {
-      // distribution answers MANIFEST_UNKNOWN even for a missing repository: ask tags/list (§2.1 step 5).
+      // distribution answers MANIFEST_UNKNOWN even for a missing repository: ask tags/list (the registry v2 token auth flow).
       const tags = await http("GET", `${base}/v2/${name}/tags/list?n=1`, headers, timeoutMs);
       const tagCodes = (registryErrors(tags.text) ?? []).map((e) => e.code);
       if (tags.status === 200)

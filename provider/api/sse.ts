@@ -1,6 +1,6 @@
 /**
  * A minimal Server-Sent Events reader for the CVM state stream (`GET /cvms/{id}/state?target=…`,
- * research/phala.md §3.7: `event: state|complete|timeout|error` + `data: <json>`). Pure parsing
+ * `GET /cvms/{id}/state`: `event: state|complete|timeout|error` + `data: <json>`). Pure parsing
  * over text chunks (WHATWG HTML, "Server-sent events", §9.2.6 "Interpreting an event stream").
  */
 

@@ -1,19 +1,19 @@
 /**
- * The compose check (DESIGN.md §2.3): does the env fit the CVM's live compose?
+ * The compose check (README: Configuration): does the env fit the CVM's live compose?
  *
  * - A `${KEY}` (or `$KEY`, `${KEY:?…}`) the compose needs but the env lacks is an error: the app
- *   would boot without it — the usual symptom of dstack's allow-list is exactly that (research/
- *   phala.md §3.9, dstack issue #832). `${KEY:-default}` / `${KEY-default}` have a fallback and
+ *   would boot without it — the usual symptom of dstack's allow-list is exactly that (dstack
+ *   `allowed_envs`, dstack issue #832). `${KEY:-default}` / `${KEY-default}` have a fallback and
  *   are not required.
  * - An env key nothing references is a warning — unless the compose loads an `env_file`, which
- *   passes every variable through, or the key is one the pre-launch script consumes (§4.1).
+ *   passes every variable through, or the key is one the pre-launch script consumes (Phala's default pre-launch script).
  * - `KEY="${KEY}"` in a list-form `environment:` entry is a warning: compose keeps the quotes
  *   as part of the value.
  * Messages name keys and rules, never values.
  */
 import { parse } from "yaml";
 
-/** Variables the pre-launch script exports itself (research/phala.md §4.1). */
+/** Variables the pre-launch script exports itself (Phala's default pre-launch script). */
 const PROVIDED_AT_BOOT = new Set(["DSTACK_APP_ID", "DSTACK_GATEWAY_DOMAIN", "DSTACK_APP_DOMAIN"]);
 /** Variables the pre-launch script consumes, so they need no reference in the compose. */
 const CONSUMED_BY_PRELAUNCH =

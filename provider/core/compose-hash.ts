@@ -1,5 +1,5 @@
 /**
- * The Phala-canonical app-compose hash (research/phala.md §6.1).
+ * The Phala-canonical app-compose hash (the official SDK's compose hash).
  *
  * compose_hash = hex SHA-256 of the UTF-8 bytes of Python's
  * `json.dumps(compose, sort_keys=True, indent=4, separators=(",", ":"), ensure_ascii=False)`,
@@ -7,7 +7,7 @@
  * `runner == "docker-compose"`, `pre_launch_script` when empty).
  *
  * This is a real serializer with Python semantics, not the SDK's `JSON.stringify` + regex
- * replace, which also rewrites `": ` inside string values (§6.1 "Pitfalls").
+ * replace, which also rewrites `": ` inside string values (the official SDK's compose hash).
  */
 import { createHash } from "node:crypto";
 
@@ -118,7 +118,7 @@ function serialize(value: unknown, depth: number): string {
   throw new TypeError(`the compose contains a value of type ${typeof value}, which has no JSON form`);
 }
 
-/** The pre-hash drops of research/phala.md §6.1, on a shallow copy. */
+/** The pre-hash drops of the official SDK's compose hash, on a shallow copy. */
 function preHashDrops(compose: object): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...(compose as Record<string, unknown>) };
   if (copy["runner"] === "bash") delete copy["docker_compose_file"];
@@ -130,7 +130,7 @@ function preHashDrops(compose: object): Record<string, unknown> {
 
 /**
  * The exact app-compose.json text Phala Cloud hashes: Python `json.dumps(sort_keys=True,
- * indent=4, separators=(",", ":"), ensure_ascii=False)` of the compose after the §6.1 drops.
+ * indent=4, separators=(",", ":"), ensure_ascii=False)` of the compose after the drops of the official SDK's compose hash.
  */
 export function canonicalComposeJson(compose: object): string {
   return serialize(preHashDrops(compose), 0);

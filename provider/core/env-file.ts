@@ -1,6 +1,6 @@
 /**
  * Env-file parsing, compatible with the official Phala CLI's `-e file` (npm @phala/cloud 0.2.9,
- * `parseEnv`; research/phala.md §5.2): `KEY=VALUE` or `KEY: VALUE`, optional `export ` prefix,
+ * `parseEnv`; the `phala` CLI): `KEY=VALUE` or `KEY: VALUE`, optional `export ` prefix,
  * `#` comments, single / double / back quotes, `\n` and `\r` unescaped only inside double quotes,
  * later duplicates win. Errors name the line, never its value.
  */

@@ -1,11 +1,11 @@
 /**
- * The key and size rules an env must pass before anything is encrypted or sent (DESIGN.md §2.3).
- * The limits are the dstack guest's (research/phala.md §4.2: dstack-util `parse_env_file.rs`,
+ * The key and size rules an env must pass before anything is encrypted or sent (README: Configuration).
+ * The limits are the dstack guest's (the dstack guest's limits: dstack-util `parse_env_file.rs`,
  * `system_setup.rs`): a blob the guest would reject fails the boot, so it is refused here, at
  * `check`, during preview. Every failure names the key and the rule, never a value.
  */
 
-/** Key names the guest accepts (research/phala.md §4.2). */
+/** Key names the guest accepts (the dstack guest's limits). */
 export const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_KEY_BYTES = 255;
 export const MAX_VALUE_BYTES = 128 * 1024;
@@ -15,9 +15,9 @@ export const MAX_TOTAL_BYTES = 1024 * 1024;
 export const MAX_BLOB_BYTES = 256 * 1024;
 const ENVELOPE_OVERHEAD = 32 + 12 + 16;
 
-/** Exported by the pre-launch script itself; a user value would be overwritten (phala.md §4.1). */
+/** Exported by the pre-launch script itself; a user value would be overwritten (Phala's default pre-launch script). */
 export const RESERVED_KEYS = ["DSTACK_APP_ID", "DSTACK_GATEWAY_DOMAIN", "DSTACK_APP_DOMAIN"] as const;
-/** The pre-launch script's registry login variables (research/phala.md §4.1). */
+/** The pre-launch script's registry login variables (Phala's default pre-launch script). */
 export const DOCKER_KEYS = [
   "DSTACK_DOCKER_REGISTRY",
   "DSTACK_DOCKER_USERNAME",

@@ -1,6 +1,6 @@
 /**
  * The dstack encrypted-env envelope, byte-compatible with the guest decryptor and the
- * official SDKs (research/phala.md §1; repo Dstack-TEE/dstack, docs/encrypted-env-spec.md and
+ * official SDKs (the dstack env envelope; repo Dstack-TEE/dstack, docs/encrypted-env-spec.md and
  * dstack/dstack-util/src/crypto.rs):
  *
  *   plaintext = UTF-8 of {"env":[{"key":K,"value":V},...]}

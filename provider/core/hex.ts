@@ -1,4 +1,4 @@
-/** Hex helpers that validate instead of guessing (the official SDK's parser is lax, research/phala.md §1.1). */
+/** Hex helpers that validate instead of guessing (the official SDK's parser is lax, the dstack env envelope). */
 
 const HEX = /^[0-9a-fA-F]*$/;
 

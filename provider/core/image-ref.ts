@@ -1,8 +1,8 @@
 /**
  * Image references and registry hosts, parsed by the distribution grammar
- * (research/registry.md §1; repo distribution/reference `reference.go`, `normalize.go`).
+ * (the distribution reference grammar; repo distribution/reference `reference.go`, `normalize.go`).
  *
- * Two different parsers on purpose (registry.md §1.0 fact 1):
+ * Two different parsers on purpose (the distribution reference grammar):
  *  - {@link parseImageRef} for an image (`ghcr.io/org/app:1`, `ubuntu`),
  *  - {@link parseRegistryHost} for a registry field (`https://ghcr.io`, `localhost:5000`).
  */
@@ -14,7 +14,7 @@ export interface ImageRef {
   registry: string;
   /** Repository path, with `library/` for single-component Docker Hub names. */
   repository: string;
-  /** Tag; `latest` when neither tag nor digest is given (registry.md §1.2 rule 4). */
+  /** Tag; `latest` when neither tag nor digest is given (distribution's `splitDockerDomain`). */
   tag?: string;
   /** Digest `algorithm:hex`; when present it wins over the tag for pulling. */
   digest?: string;
@@ -22,9 +22,9 @@ export interface ImageRef {
 
 /** Canonical name of Docker Hub. */
 export const DOCKER_HUB = "docker.io";
-/** The only key under which the Docker CLI looks up Hub credentials (registry.md §3). */
+/** The only key under which the Docker CLI looks up Hub credentials (the Docker CLI config format). */
 export const DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
-/** The real API host of Docker Hub (registry.md §1.2). */
+/** The real API host of Docker Hub (distribution's `splitDockerDomain`). */
 export const DOCKER_HUB_API_HOST = "registry-1.docker.io";
 
 /** Maximum length of the repository path (distribution/reference `NameTotalLengthMax`). */
@@ -84,7 +84,7 @@ export function domainError(domain: string): string | undefined {
 
 /**
  * Splits an image name into domain and path (distribution `splitDockerDomain`,
- * registry.md §1.2).
+ * distribution's `splitDockerDomain`).
  */
 function splitDomain(name: string): { domain: string; path: string } {
   const slash = name.indexOf("/");
@@ -105,7 +105,7 @@ function splitDomain(name: string): { domain: string; path: string } {
 }
 
 /**
- * Parses an image reference by the distribution grammar (registry.md §1).
+ * Parses an image reference by the distribution grammar (the distribution reference grammar).
  *
  * @param ref the reference, e.g. `ghcr.io/org/app:1`, `ubuntu`, `localhost:5000/x@sha256:…`
  * @param field input name used in error messages
@@ -172,7 +172,7 @@ export function parseImageRef(ref: string, field = "image"): ImageRef {
   return out;
 }
 
-/** A parsed registry field (registry.md §1.3). */
+/** A parsed registry field (the distribution reference grammar). */
 export interface RegistryHost {
   /** `host[:port]` as written, without scheme and path; Docker Hub aliases become `docker.io`. */
   host: string;
@@ -184,14 +184,14 @@ export interface RegistryHost {
 
 const HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 
-/** True when the (lower-cased) host is one of Docker Hub's spellings (registry.md §1.2). */
+/** True when the (lower-cased) host is one of Docker Hub's spellings (distribution's `splitDockerDomain`). */
 export function isDockerHub(host: string): boolean {
   return HUB_ALIASES.has(host.toLowerCase());
 }
 
 /**
  * Parses a registry field the way docker/cli `ConvertToHostname` does: strips `http(s)://`,
- * cuts at the first `/`, keeps `host[:port]` (registry.md §1.3). All Docker Hub spellings,
+ * cuts at the first `/`, keeps `host[:port]` (the distribution reference grammar). All Docker Hub spellings,
  * including `https://index.docker.io/v1/`, become `docker.io`.
  *
  * @throws CvmSecretsError INVALID_INPUT naming the field and the rule broken

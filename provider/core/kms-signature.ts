@@ -1,6 +1,6 @@
 /**
  * Authenticity of an app's env-encryption key, as signed by the dstack KMS root secp256k1 key
- * (research/phala.md §2.2-2.3; repo Dstack-TEE/dstack, dstack/kms/src/crypto.rs):
+ * (the dstack KMS signature format; repo Dstack-TEE/dstack, dstack/kms/src/crypto.rs):
  *
  *   legacy message = "dstack-env-encrypt-pubkey" || ":" || app_id(20) || public_key(32)
  *   v1 message     = "dstack-env-encrypt-pubkey" || ":" || app_id(20) || u64be(timestamp) || public_key(32)

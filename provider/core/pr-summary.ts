@@ -4,7 +4,7 @@
  * never `__provider`.
  *
  * How a changed secret is found without seeing it: the JSON replaces every secret with
- * "[secret]" on both sides, so secret values cannot be compared (research/pulumi.md §5). Each
+ * "[secret]" on both sides, so secret values cannot be compared (the Pulumi CLI's diff display). Each
  * CvmSecrets resource therefore carries, as a non-secret input, a fingerprint per key: a change
  * token that moves exactly when the value changes and is computed from no value at all (see
  * core/fingerprint.ts), so it reveals nothing about the value.

@@ -1,7 +1,7 @@
 /**
  * AWS Signature Version 4 for request headers, by hand with node:crypto (no AWS SDK).
  * Reference: AWS General Reference "Signature Version 4 signing process" and its test suite
- * (research/registry.md §2.3 "Amazon ECR": `GetAuthorizationToken` is SigV4-signed, service `ecr`).
+ * (the registries' own documentation: `GetAuthorizationToken` is SigV4-signed, service `ecr`).
  *
  * Pure: the signing time is an input, so the published vectors reproduce exactly.
  */

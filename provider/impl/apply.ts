@@ -137,7 +137,7 @@ async function apply(
       await client.patchEnvs(t.cvm, {
         encryptedEnv: (clearing ? blobs.cleared : blobs.env).get(info.appId)!,
         envKeys: clearing ? [] : write.sendEnvKeys || creating ? envKeys : undefined,
-        // Phase 2 of the on-chain flow (research/phala.md §3.6.2): the hash named by the 465.
+        // Phase 2 of the on-chain flow (`PATCH /cvms/{id}/envs`): the hash named by the 465.
         ...(inputs.transactionHash && pending[info.appId]
           ? { composeHash: pending[info.appId], transactionHash: inputs.transactionHash }
           : {}),

@@ -14,7 +14,7 @@
  */
 import type { PlanState } from "../core/plan";
 
-/** The engine's placeholder for a value not known during preview (research/pulumi.md §1.2). */
+/** The engine's placeholder for a value not known during preview (Pulumi dynamic providers). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export type ComposeCheckMode = "error" | "warn" | "off";
@@ -62,7 +62,7 @@ export interface CvmSecretsOutputs extends CvmSecretsInputs {
   lastRollout?: LastRolloutState;
 }
 
-/** Default rollout settings (DESIGN.md §2.2). */
+/** Default rollout settings (README: When does a CVM restart?). */
 export const DEFAULT_MAX_UNAVAILABLE = 1;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
 

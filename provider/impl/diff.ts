@@ -17,7 +17,7 @@ export async function diff(
   );
   if (plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
-    // Provider stderr is shown by the CLI as an info line (research/pulumi.md §1.10).
+    // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
     console.error(`CvmSecrets ${name}: ${plan.summary}`);
   }
   return { changes: plan.changed };

@@ -1,5 +1,5 @@
 /**
- * Step 5 of an apply: encrypt the env once per app (the key is per app, research/phala.md §2.1),
+ * Step 5 of an apply: encrypt the env once per app (the key is per app, `GET /kms/{kms}/pubkey/{app_id}`),
  * and the empty env used to clear a CVM. Keys in sorted order, so equal envs give equal plaintext.
  */
 import { lazy } from "./lazy";

@@ -1,7 +1,7 @@
 /**
- * Rolling env pushes (DESIGN.md §2.2): targets restart in waves of `maxUnavailable`; a wave
+ * Rolling env pushes (README: When does a CVM restart?): targets restart in waves of `maxUnavailable`; a wave
  * starts only when every CVM of the previous one is `running` and not `in_progress`
- * (research/phala.md §3.7). The first failure stops the rollout after the CVMs already in
+ * (`GET /cvms/{id}/state`). The first failure stops the rollout after the CVMs already in
  * flight have settled, and the result says exactly which CVMs carry the new env and are
  * running, so the next `pulumi up` pushes only to the others.
  */

@@ -1,11 +1,11 @@
 /**
- * Process-wide provider settings. `configure` receives the whole stack config (research/pulumi.md
- * §1.7); environment variables are the fallback. Read only inside provider methods, never at
+ * Process-wide provider settings. `configure` receives the whole stack config (Pulumi
+ * dynamic providers: `ResourceProvider.configure`); environment variables are the fallback. Read only inside provider methods, never at
  * module scope of anything that is serialized.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Default API base, as in the official SDK (research/phala.md §3.1). */
+/** Default API base, as in the official SDK (Phala-Network/phala-cloud, the JS SDK's default base URL). */
 export const DEFAULT_API_URL = "https://cloud-api.phala.com/api/v1";
 
 export interface ProviderSettings {

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cvmSecretsProvider } from "../providers/cvm-secrets";
 
-/** How replicas are restarted when what they see changes (DESIGN.md §2.2). */
+/** How replicas are restarted when what they see changes (README: When does a CVM restart?). */
 export interface RolloutArgs {
   /** How many CVMs may restart at the same time. Default 1. */
   maxUnavailable?: pulumi.Input<number>;
@@ -12,7 +12,7 @@ export interface RolloutArgs {
   readyTimeoutSeconds?: pulumi.Input<number>;
 }
 
-/** Trust in the app's env-encryption key (DESIGN.md §2.4). */
+/** Trust in the app's env-encryption key (README: Security model). */
 export interface KmsArgs {
   /**
    * For on-chain KMS apps: the secp256k1 public key (hex) that must have signed the app's
@@ -134,7 +134,7 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
       // `registry` is not given); passed as a secret so the engine keeps the checked value
       // secret — a provider's check cannot mark a value secret itself.
       defaultRegistryEnv: pulumi.secret(""),
-      // Output-only properties must be named here to become Output properties (§1.4).
+      // Output-only properties must be named here to become Output properties (Pulumi dynamic resource outputs).
       envKeys: undefined,
       appIds: undefined,
       encryptionPublicKeys: undefined,

@@ -1,5 +1,5 @@
 /**
- * Host rules per registry type (research/registry.md §2.3).
+ * Host rules per registry type (the registries' own documentation).
  */
 
 /** Parts of a private ECR registry host. */
@@ -11,7 +11,7 @@ export interface EcrHost {
   suffix: string;
 }
 
-// repo awslabs/amazon-ecr-credential-helper, ecr-login/api/client.go (registry.md §2.3).
+// repo awslabs/amazon-ecr-credential-helper, ecr-login/api/client.go (the registries' own documentation).
 const ECR_HOST =
   /^(\d{12})\.dkr[.-]ecr(-fips)?\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?|amazonaws\.eu|on\.aws|on\.amazonwebservices\.com\.cn|sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$/;
 

@@ -1,4 +1,4 @@
-/** Registry credentials: types, schemas, validation and renderers (DESIGN.md §3). */
+/** Registry credentials: types, schemas, validation and renderers (README: Configuration). */
 export {
   type DefaultRegistryConfig,
   defaultRegistryEnv,

@@ -1,5 +1,5 @@
 /**
- * Renderers: a validated {@link Credential} → what each target consumes (research/registry.md §4).
+ * Renderers: a validated {@link Credential} → what each target consumes (the rendering targets).
  * Pure functions; every output carries credentials and must be marked secret by the caller.
  */
 import { CvmSecretsError, ErrorCodes } from "../../errors";
@@ -7,7 +7,7 @@ import { DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, isDockerHub } from "../image-ref";
 import type { Credential, RegistryToken } from "./types";
 
 /**
- * The Phala pre-launch variables (research/phala.md §4.1, registry.md §4.1): the three
+ * The Phala pre-launch variables (Phala's default pre-launch script, Phala's pre-launch registry variables): the three
  * `DSTACK_DOCKER_*` variables, or for ECR the four `DSTACK_AWS_*` variables (+ session token);
  * nothing for a public registry. Docker Hub gets `DSTACK_DOCKER_REGISTRY=docker.io`, GHCR exactly
  * `ghcr.io` (the script's GHCR pull pre-check compares the string).
@@ -35,7 +35,7 @@ export function cvmEnv(credential: Credential): Record<string, string> {
   }
 }
 
-/** The key under which Docker and the kubelet look up this registry (registry.md §3). */
+/** The key under which Docker and the kubelet look up this registry (the Docker CLI config format). */
 export function authKey(registry: string): string {
   return isDockerHub(registry) ? DOCKER_HUB_CONFIG_KEY : registry;
 }
@@ -62,7 +62,7 @@ function userPass(
 /**
  * Kubernetes `kubernetes.io/dockerconfigjson` content (the `.dockerconfigjson` value):
  * `{"auths":{KEY:{"username","password","auth"}}}` with `auth` = base64(user:pass) and Docker
- * Hub under `https://index.docker.io/v1/` (registry.md §3). ECR needs the short-lived `token`.
+ * Hub under `https://index.docker.io/v1/` (the Docker CLI config format). ECR needs the short-lived `token`.
  * A public credential renders `{"auths":{}}`.
  */
 export function dockerConfigJson(credential: Credential, token?: RegistryToken): string {
@@ -74,7 +74,7 @@ export function dockerConfigJson(credential: Credential, token?: RegistryToken):
   });
 }
 
-/** An Akash SDL `credentials:` block (registry.md §4.3). */
+/** An Akash SDL `credentials:` block (Akash SDL `credentials`). */
 export interface AkashCredentials {
   host: string;
   username: string;
@@ -83,7 +83,7 @@ export interface AkashCredentials {
 
 /**
  * The Akash SDL `credentials` block; the provider writes `host` verbatim as the
- * dockerconfigjson key, so Docker Hub uses `https://index.docker.io/v1/` (registry.md §4.3).
+ * dockerconfigjson key, so Docker Hub uses `https://index.docker.io/v1/` (Akash SDL `credentials`).
  * `undefined` for a public registry. ECR needs the short-lived `token` (stale after 12 h).
  */
 export function akashCredentials(

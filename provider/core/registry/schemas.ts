@@ -1,6 +1,6 @@
 /**
  * One zod schema per registry type, with exactly the fields that type needs
- * (DESIGN.md §3, research/registry.md §2.3, §3, §4). Every issue names the input property and
+ * (README: Configuration, the registries' own documentation, the Docker CLI config format, the rendering targets). Every issue names the input property and
  * the rule; no message ever contains an input value.
  */
 import { z } from "zod";
@@ -30,7 +30,7 @@ function registryField(rule?: (host: string) => string | undefined) {
 const CONTROL = /\p{Cc}/u;
 
 // Usernames: the Docker CLI splits `auth` at the first ':' and rejects an empty username
-// (registry.md §3); Akash trims whitespace (§4.3); env files and YAML dislike control characters.
+// (the Docker CLI config format); Akash trims whitespace (Akash SDL `credentials`); env files and YAML dislike control characters.
 const username = z.string().superRefine((v, ctx) => {
   if (v === "") ctx.addIssue({ code: "custom", message: "must not be empty" });
   else if (v.includes(":"))
@@ -43,7 +43,7 @@ const username = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: "custom", message: "must not contain control characters or newlines" });
 });
 
-// Passwords and tokens (registry.md §4.3: Akash trims, so surrounding whitespace would change).
+// Passwords and tokens (Akash SDL `credentials`: Akash trims, so surrounding whitespace would change).
 const secret = z.string().superRefine((v, ctx) => {
   if (v === "") ctx.addIssue({ code: "custom", message: "must not be empty" });
   else if (v.trim() !== v) ctx.addIssue({ code: "custom", message: "must not start or end with whitespace" });
@@ -276,7 +276,7 @@ export const acrSchema = z
   })
   .superRefine(requireOneSecret("password"));
 
-/** Quay robot usernames: `namespace+robot` (registry.md §2.3 "Red Hat Quay"). */
+/** Quay robot usernames: `namespace+robot` (the registries' own documentation). */
 export const QUAY_ROBOT = /^[a-z0-9_]{2,255}\+[a-z][a-z0-9_]{1,254}$/;
 
 /** Red Hat Quay (quay.io or self-hosted): robot account plus robot token. */

@@ -1,6 +1,6 @@
 /**
  * Registry credential types, their accepted spellings, and the normalised credential shape
- * every renderer and the verifier consume (DESIGN.md §3, research/registry.md §2.3).
+ * every renderer and the verifier consume (README: Configuration, the registries' own documentation).
  */
 
 /** The canonical registry types. */
@@ -68,7 +68,7 @@ export interface BasicCredential {
   insecure: boolean;
 }
 
-/** AWS IAM credentials for a private ECR registry (research/registry.md §2.3 "Amazon ECR"). */
+/** AWS IAM credentials for a private ECR registry (the registries' own documentation). */
 export interface EcrCredential {
   type: "ecr";
   /** `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (or another AWS partition suffix). */
