@@ -2,22 +2,65 @@
  * The `cvm-secrets` command.
  *
  *   cvm-secrets pr-summary [preview.json | -] [--title TEXT]
- *       Markdown summary of `pulumi preview --json` for a pull-request comment.
- *   cvm-secrets encrypt (--public-key HEX | --cvm ID) [-e KEY=VALUE | -e FILE]... [--env-file FILE]
+ *       Markdown summary of `pulumi preview --json` for a pull-request comment; fails (exit 1)
+ *       on a failed, empty or non-preview document.
+ *   cvm-secrets encrypt (--public-key HEX | --cvm ID) [--env-file FILE | -]... [-e KEY=VALUE | -e FILE]...
  *       Encrypts an env for a CVM, like `phala envs encrypt`: prints lowercase hex only.
  *       --cvm reads the key from the API (PHALA_CLOUD_API_KEY, PHALA_CLOUD_API_PREFIX).
+ *   cvm-secrets --help | --version | <command> --help
+ *
+ * Nothing a user passes as an argument is ever echoed back: a stray argument may be a value.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { phalaClient } from "../api/phala-client";
 import { parseAssignment, parseEnvFile } from "../core/env-file";
+import { KEY_PATTERN, validateEnv } from "../core/env-rules";
 import { encryptEnv } from "../core/envelope";
 import { type PreviewDocument, renderPrSummary } from "../core/pr-summary";
+import { previewProblem } from "../core/preview-check";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { DEFAULT_API_URL } from "../impl/settings";
 
-const USAGE = `usage:
-  cvm-secrets pr-summary [preview.json | -] [--title TEXT]
-  cvm-secrets encrypt (--public-key HEX | --cvm ID) [-e KEY=VALUE | -e FILE]... [--env-file FILE]`;
+const USAGE = `usage: cvm-secrets <command> [options]
+
+commands:
+  pr-summary   Markdown summary of \`pulumi preview --json\` for a pull-request comment
+  encrypt      encrypt an env for a CVM (prints the hex for PATCH /cvms/{id}/envs)
+
+options:
+  -h, --help     show this help (\`cvm-secrets <command> --help\` for a command's options)
+  -V, --version  print the version`;
+
+const COMMAND_USAGE: Record<string, string> = {
+  "pr-summary": `usage: cvm-secrets pr-summary [preview.json | -] [--title TEXT]
+
+Reads \`pulumi preview --json\` (a file, or standard input when the file is - or omitted) and
+prints Markdown: per resource the keys added, changed and removed and the CVMs that restart,
+never a value. Exits 1 without a summary when the preview failed, printed nothing, or is not
+a preview document.
+
+options:
+  --title TEXT   heading of the summary (default "pulumi preview")
+  -h, --help     show this help`,
+  encrypt: `usage: cvm-secrets encrypt (--public-key HEX | --cvm ID) [--env-file FILE]... [-e KEY=VALUE | -e FILE]...
+
+Encrypts an env to a CVM's app key and prints lowercase hex (like \`phala envs encrypt\`).
+Values are best read from a file or standard input, not the command line (which other local
+users can see): \`--env-file -\` reads KEY=VALUE lines from standard input.
+
+options:
+  -k, --public-key HEX  the app's encrypted_env_pubkey (64 hex digits)
+  --cvm ID              fetch the key from the API instead (PHALA_CLOUD_API_KEY, optionally
+                        PHALA_CLOUD_API_PREFIX)
+  --env-file FILE       KEY=VALUE lines (# comments, quotes, export prefix); - is standard
+                        input; repeatable, later keys win
+  -e, --env KEY=VALUE   one variable, or the path of an env file; repeatable
+  -h, --help            show this help
+
+Key names follow the CVM's rules: ^[A-Za-z_][A-Za-z0-9_]*$, at most 255 bytes, values at most
+128 KiB, at most 1024 entries; DSTACK_APP_ID, DSTACK_GATEWAY_DOMAIN and DSTACK_APP_DOMAIN are
+reserved.`,
+};
 
 export interface Io {
   stdout: (text: string) => void;
@@ -33,75 +76,168 @@ const defaultIo: Io = {
   env: process.env,
 };
 
+/** The package version (package.json, resolved through the package's own export map). */
+function version(): string {
+  return (require("pulumi-cvm-secrets/package.json") as { version: string }).version;
+}
+
+/** A usage error: printed with the command's usage, exit 2. */
+class UsageError extends Error {}
+
 /** Runs the command; returns the exit code. Errors are printed without values. */
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === "pr-summary") return prSummary(rest, io);
-    if (command === "encrypt") return await encrypt(rest, io);
-    if (command === "--help" || command === "-h" || command === "help") {
-      io.stdout(`${USAGE}\n`);
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      (command === undefined ? io.stderr : io.stdout)(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "--version" || command === "-V") {
+      io.stdout(`${version()}\n`);
       return 0;
     }
-    io.stderr(`${USAGE}\n`);
-    return 2;
+    const usage = COMMAND_USAGE[command];
+    if (usage === undefined) {
+      io.stderr(`cvm-secrets: unknown command ${describeArg(command)}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.stdout(`${usage}\n`);
+      return 0;
+    }
+    try {
+      if (command === "pr-summary") return prSummary(rest, io);
+      return await encrypt(rest, io);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        io.stderr(`cvm-secrets ${command}: ${err.message}\n\n${usage}\n`);
+        return 2;
+      }
+      throw err;
+    }
   } catch (err) {
     io.stderr(`cvm-secrets: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
 }
 
-function takeFlag(args: string[], ...names: string[]): string | undefined {
-  const at = args.findIndex((a) => names.includes(a));
-  if (at === -1) return undefined;
-  const value = args[at + 1];
-  if (value === undefined) throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `${args[at]} needs a value`);
-  args.splice(at, 2);
-  return value;
+/**
+ * Names an argument without showing it: a flag by its name (never an `=value` part), anything
+ * else by position only, since a stray argument may be a secret (a forgotten `-e`).
+ */
+function describeArg(arg: string, position?: number): string {
+  const flag = /^(--?[A-Za-z][\w-]*)(=|$)/.exec(arg);
+  if (flag) return flag[1]!;
+  return position === undefined ? "(not shown)" : `argument ${position} (not shown: it may hold a value)`;
+}
+
+interface FlagSpec {
+  names: readonly string[];
+  /** What the value should be, for "needs a value" errors. */
+  value: string;
+}
+
+/** Splits argv into flag values (in order) and positionals; unknown flags are usage errors. */
+function parseFlags(
+  argv: readonly string[],
+  specs: Record<string, FlagSpec>,
+): { flags: Array<[string, string]>; positionals: Array<[number, string]> } {
+  const flags: Array<[string, string]> = [];
+  const positionals: Array<[number, string]> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "-" || !arg.startsWith("-")) {
+      positionals.push([i + 1, arg]);
+      continue;
+    }
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const key = Object.keys(specs).find((k) => specs[k]!.names.includes(name));
+    if (key === undefined) {
+      const known = Object.values(specs).map((s) => s.names.join("/"));
+      throw new UsageError(`unknown option ${describeArg(arg)}; expected one of ${known.join(", ")}`);
+    }
+    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined || value === "") throw new UsageError(`${name} needs ${specs[key]!.value}`);
+    flags.push([key, value]);
+  }
+  return { flags, positionals };
 }
 
 function prSummary(argv: readonly string[], io: Io): number {
-  const args = [...argv];
-  const title = takeFlag(args, "--title");
-  const source = args[0] ?? "-";
-  const text = source === "-" ? io.readStdin() : readFileSync(source, "utf8");
-  let doc: PreviewDocument;
-  try {
-    doc = JSON.parse(text) as PreviewDocument;
-  } catch {
-    throw new CvmSecretsError(
-      ErrorCodes.INVALID_INPUT,
-      `${source === "-" ? "standard input" : source} is not JSON: pass the output of \`pulumi preview --json\``,
-    );
+  const { flags, positionals } = parseFlags(argv, { title: { names: ["--title"], value: "a title" } });
+  if (positionals.length > 1) {
+    throw new UsageError(`takes one preview file (or -), got ${positionals.length} arguments`);
   }
-  io.stdout(renderPrSummary(doc, title));
+  const title = flags.filter(([k]) => k === "title").pop()?.[1];
+  const file = positionals[0]?.[1] ?? "-";
+  const source = file === "-" ? "standard input" : file;
+  const text = file === "-" ? io.readStdin() : readFileSync(file, "utf8");
+  const problem = previewProblem(text, source);
+  if (problem) throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, problem);
+  io.stdout(renderPrSummary(JSON.parse(text) as PreviewDocument, title));
   return 0;
 }
 
 async function encrypt(argv: readonly string[], io: Io): Promise<number> {
-  const args = [...argv];
-  const publicKey = takeFlag(args, "--public-key", "-k");
-  const cvm = takeFlag(args, "--cvm");
-  const env: Record<string, string> = {};
-  for (;;) {
-    const file = takeFlag(args, "--env-file");
-    if (file === undefined) break;
-    Object.assign(env, parseEnvFile(readFileSync(file, "utf8"), file));
+  const { flags, positionals } = parseFlags(argv, {
+    publicKey: { names: ["--public-key", "-k"], value: "the app's public key (64 hex digits)" },
+    cvm: { names: ["--cvm"], value: "a CVM id or name" },
+    envFile: { names: ["--env-file"], value: "a file path, or - for standard input" },
+    env: { names: ["-e", "--env"], value: "KEY=VALUE or an env file path" },
+  });
+  if (positionals.length > 0) {
+    const [position] = positionals[0]!;
+    throw new UsageError(
+      `unexpected ${describeArg("", position)}; values go in --env-file FILE, --env-file - (standard input) or -e KEY=VALUE`,
+    );
   }
-  for (;;) {
-    const item = takeFlag(args, "-e", "--env");
-    if (item === undefined) break;
-    if (!item.includes("=") && existsSync(item))
-      Object.assign(env, parseEnvFile(readFileSync(item, "utf8"), item));
-    else {
-      const [key, value] = parseAssignment(item);
-      env[key] = value;
-    }
-  }
-  if (args.length > 0)
-    throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `unexpected argument: ${args[0]}\n${USAGE}`);
+  const one = (key: string): string | undefined => {
+    const given = flags.filter(([k]) => k === key);
+    if (given.length > 1) throw new UsageError(`--${key === "cvm" ? "cvm" : "public-key"} given twice`);
+    return given[0]?.[1];
+  };
+  const publicKey = one("publicKey");
+  const cvm = one("cvm");
   if ((publicKey === undefined) === (cvm === undefined)) {
     throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, "give exactly one of --public-key HEX or --cvm ID");
+  }
+  const env: Record<string, string> = {};
+  let stdinUsed = false;
+  const readFile = (file: string): void => {
+    if (file === "-") {
+      if (stdinUsed) throw new UsageError("standard input (-) can be read once only");
+      stdinUsed = true;
+      Object.assign(env, parseEnvFile(io.readStdin(), "standard input"));
+    } else {
+      Object.assign(env, parseEnvFile(readFileSync(file, "utf8"), file));
+    }
+  };
+  for (const [key, value] of flags) {
+    if (key === "envFile") readFile(value);
+    else if (key === "env") {
+      if (!value.includes("=") && (value === "-" || existsSync(value))) readFile(value);
+      else {
+        const [name, v] = parseAssignment(value);
+        env[name] = v;
+      }
+    }
+  }
+  // A key that is not a name may be a mistyped value (-e "$SECRET"): counted, never shown.
+  const badNames = Object.keys(env).filter((k) => !KEY_PATTERN.test(k)).length;
+  if (badNames > 0) {
+    throw new CvmSecretsError(
+      ErrorCodes.INVALID_INPUT,
+      `${badNames} key name${badNames === 1 ? " does" : "s do"} not match ^[A-Za-z_][A-Za-z0-9_]*$ ` +
+        "(not shown, as a malformed -e may hold a value); the CVM refuses such keys",
+    );
+  }
+  const failures = validateEnv(env);
+  if (failures.length > 0) {
+    throw new CvmSecretsError(
+      ErrorCodes.INVALID_INPUT,
+      `the env cannot be encrypted for a CVM:\n${failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n")}`,
+    );
   }
   const key = publicKey ?? (await keyOfCvm(cvm!, io.env));
   io.stdout(`${encryptEnv(env, key)}\n`);

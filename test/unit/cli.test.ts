@@ -63,6 +63,69 @@ describe("cvm-secrets encrypt", () => {
     expect(await main(["nope"], t)).toBe(2);
     expect(t.err).toContain("usage:");
   });
+
+  test("--env-file - reads the env from standard input; values never reach the command line", async () => {
+    const t = io(`DATABASE_URL=postgres://db/x\nSTRIPE_KEY='${SECRET}'\n`);
+    expect(await main(["encrypt", "--public-key", publicKey, "--env-file", "-"], t)).toBe(0);
+    expect(guestDecrypt(t.out.trim(), secretKey).env).toEqual([
+      { key: "DATABASE_URL", value: "postgres://db/x" },
+      { key: "STRIPE_KEY", value: SECRET },
+    ]);
+    const twice = io("A=1\n");
+    expect(await main(["encrypt", "-k", publicKey, "--env-file", "-", "-e", "-"], twice)).toBe(2);
+    expect(twice.err).toContain("read once only");
+  });
+
+  test("a forgotten -e: the stray argument is refused by position, never echoed", async () => {
+    const t = io();
+    expect(await main(["encrypt", "--public-key", publicKey, `A=${SECRET}`], t)).toBe(2);
+    expect(t.err).toContain("unexpected argument 3 (not shown: it may hold a value)");
+    expect(t.err).toContain("--env-file -");
+    expect(`${t.out}${t.err}`).not.toContain(SECRET);
+  });
+
+  test("unknown flags and missing values say what is expected, without echoing an =value", async () => {
+    const t = io();
+    expect(await main(["encrypt", `--secret=${SECRET}`], t)).toBe(2);
+    expect(t.err).toContain(
+      "unknown option --secret; expected one of --public-key/-k, --cvm, --env-file, -e/--env",
+    );
+    const missing = io();
+    expect(await main(["encrypt", "--public-key"], missing)).toBe(2);
+    expect(missing.err).toContain("--public-key needs the app's public key (64 hex digits)");
+    expect(`${t.err}${missing.err}`).not.toContain(SECRET);
+  });
+
+  test("key names are checked like the resource's (env rules), before encrypting, naming no value", async () => {
+    const bad = io();
+    expect(await main(["encrypt", "-k", publicKey, "-e", `1BAD=${SECRET}`, "-e", `${SECRET}-x=1`], bad)).toBe(
+      1,
+    );
+    expect(bad.err).toContain("2 key names do not match ^[A-Za-z_][A-Za-z0-9_]*$");
+    const reserved = io();
+    expect(await main(["encrypt", "-k", publicKey, "-e", `DSTACK_APP_ID=${SECRET}`], reserved)).toBe(1);
+    expect(reserved.err).toContain("env.DSTACK_APP_ID: is set by the pre-launch script at boot");
+    expect(`${bad.out}${bad.err}${reserved.out}${reserved.err}`).not.toContain(SECRET);
+  });
+});
+
+describe("cvm-secrets help and version", () => {
+  test("--help, --version and per-command --help", async () => {
+    const help = io();
+    expect(await main(["--help"], help)).toBe(0);
+    expect(help.out).toMatch(/commands:\n {2}pr-summary[\s\S]*encrypt/);
+    const version = io();
+    expect(await main(["--version"], version)).toBe(0);
+    expect(version.out).toBe(`${require("../../package.json").version}\n`);
+    for (const command of ["encrypt", "pr-summary"]) {
+      const t = io();
+      expect(await main([command, "--help"], t)).toBe(0);
+      expect(t.out).toContain(`usage: cvm-secrets ${command}`);
+    }
+    const none = io();
+    expect(await main([], none)).toBe(2);
+    expect(none.err).toContain("usage: cvm-secrets <command>");
+  });
 });
 
 describe("cvm-secrets pr-summary", () => {
@@ -96,5 +159,36 @@ describe("cvm-secrets pr-summary", () => {
     const t = io("not json");
     expect(await main(["pr-summary"], t)).toBe(1);
     expect(t.err).toContain("pulumi preview --json");
+  });
+
+  test("a failed, empty or step-less preview fails loudly instead of reporting no restarts", async () => {
+    // The shape `pulumi preview --json` prints when the program throws (3.276.0): steps so far,
+    // and an error diagnostic whose message may quote inputs.
+    const failed = {
+      steps: [{ op: "create", urn: "urn:pulumi:dev::app::pulumi:pulumi:Stack::app-dev" }],
+      diagnostics: [
+        {
+          urn: "urn:pulumi:dev::app::pulumi:pulumi:Stack::app-dev",
+          message: `error: ${SECRET}`,
+          severity: "error",
+        },
+      ],
+      changeSummary: { create: 1 },
+    };
+    for (const [input, expected] of [
+      [JSON.stringify(failed), "the preview failed (1 error at app-dev)"],
+      ["", "standard input is empty"],
+      ["  \n", "standard input is empty"],
+      ["{}", 'has no "steps" list'],
+    ] as const) {
+      const t = io(input);
+      expect(await main(["pr-summary", "-"], t)).toBe(1);
+      expect(t.err).toContain(expected);
+      expect(t.out).toBe("");
+      expect(t.err).not.toContain(SECRET);
+    }
+    const warned = io(JSON.stringify({ ...failed, diagnostics: [{ message: "w", severity: "warning" }] }));
+    expect(await main(["pr-summary"], warned)).toBe(0);
+    expect(warned.out).toContain("No CVM restarts");
   });
 });

@@ -48,3 +48,54 @@ test("its pr-summary invocation runs with our CLI", async () => {
   expect(out).toContain("### prod");
   expect(out).toContain("No CVM restarts.");
 });
+
+interface Step {
+  id?: string;
+  name?: string;
+  run?: string;
+  if?: string;
+  env?: Record<string, string>;
+  "continue-on-error"?: boolean;
+}
+
+test("the Phala Cloud API key is not handed to the pull request's code", () => {
+  const text = readFileSync(WORKFLOW, "utf8");
+  const doc = parse(text);
+  const envs = [doc.env, doc.jobs.preview.env, ...doc.jobs.preview.steps.map((s: Step) => s.env)];
+  for (const env of envs) expect(Object.keys(env ?? {})).not.toContain("PHALA_CLOUD_API_KEY");
+  expect(text).not.toContain("secrets.PHALA_CLOUD_API_KEY");
+  // The preview it runs is check + diff only, which never builds an API client.
+  expect(doc.jobs.preview.steps.find((s: Step) => s.id === "preview").run).not.toContain("--refresh");
+});
+
+test("a failed preview replaces the sticky comment with a note and fails the job", async () => {
+  const steps: Step[] = parse(readFileSync(WORKFLOW, "utf8")).jobs.preview.steps;
+  const byName = (name: string) => steps.find((s) => s.name === name)!;
+  expect(byName("Preview (JSON)")["continue-on-error"]).toBe(true);
+  expect(byName("Summarise")["continue-on-error"]).toBe(true);
+  const failed = "steps.preview.outcome != 'success' || steps.summary.outcome != 'success'";
+  const note = byName("Note a failed preview");
+  expect(note.if).toBe(failed);
+  expect(note.run).toContain("The preview failed");
+  expect(note.run).toContain('> "$RUNNER_TEMP/summary.md"');
+  const comment = byName("Comment");
+  expect(comment.if).toBe("always()");
+  expect(comment.run).toContain("--edit-last");
+  expect(steps.indexOf(comment)).toBeGreaterThan(steps.indexOf(note));
+  expect(byName("Fail on a failed preview")).toMatchObject({ if: failed, run: "exit 1" });
+  // The summarise step fails on a failed preview's JSON, so the note replaces its output.
+  const dir = mkdtempSync(path.join(tmpdir(), "cvms-ci-"));
+  const file = path.join(dir, "preview.json");
+  writeFileSync(file, JSON.stringify({ steps: [], diagnostics: [{ severity: "error", message: "boom" }] }));
+  let err = "";
+  const code = await main(["pr-summary", file, "--title", "prod"], {
+    stdout: () => {},
+    stderr: (t) => {
+      err += t;
+    },
+    readStdin: () => "",
+    env: {},
+  });
+  expect(code).toBe(1);
+  expect(err).toContain("the preview failed");
+});
