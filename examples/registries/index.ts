@@ -26,6 +26,9 @@ const credentials = {
       // A VPC endpoint, or the local stand-in the tests use; default is the public ECR API.
       endpoint: cfg.get("ecrEndpoint"),
     },
+    // A CVM logs in with the DSTACK_AWS_* variables itself; the 12-hour token (one AWS call at
+    // create/update) is only needed for dockerConfigJson and akashCredentials.
+    mintEcrToken: true,
   }),
   acr: new RegistryCredential("acr", {
     type: "ACR",

@@ -5,9 +5,11 @@
  * - `check` (preview too): validates the credential per type and `verify.image`; every failure
  *   names the input and the rule, never a value. No network.
  * - `diff` (preview too): pure; changes when the credential renders differently, `verify`
- *   changes, or an ECR token is expired or within an hour of expiry.
- * - `create` / `update`: ECR `GetAuthorizationToken`, then `verify` against the registry
- *   (never in preview), then the outputs.
+ *   changes, or a minted ECR token is expired or within an hour of expiry.
+ * - `create` / `update`: ECR `GetAuthorizationToken` only when `mintEcrToken` asks for the
+ *   token-bearing outputs (a CVM logs in with `DSTACK_AWS_*` itself, so `cvmEnv` needs no AWS
+ *   call), then `verify` against the registry (never in preview; it mints its own ECR token),
+ *   then the outputs.
  * - `delete`: nothing remote to remove. `read`: state as is.
  */
 import { randomBytes } from "node:crypto";
@@ -52,7 +54,8 @@ export interface RegistryCredentialOutputs {
   /** Normalised registry host (`docker.io` for Docker Hub). */
   registry: string;
   cvmEnv: Record<string, string>;
-  dockerConfigJson: string;
+  /** Absent for ECR without `mintEcrToken`. */
+  dockerConfigJson?: string;
   akashCredentials?: AkashCredentials;
   verifiedAt?: string;
   verifiedDigest?: string;
@@ -61,7 +64,7 @@ export interface RegistryCredentialOutputs {
 }
 
 // Inputs of the resource that are not credential fields.
-const RESOURCE_KEYS = ["resourceName", "verify"] as const;
+const RESOURCE_KEYS = ["resourceName", "verify", "mintEcrToken"] as const;
 // Outputs only: never fed back into validation.
 const OUTPUT_KEYS = [
   "cvmEnv",
@@ -240,7 +243,8 @@ export async function diff(
   if (old.registry !== c.registry || Boolean(old.insecureRegistry) !== c.insecure) changed.push("registry");
   if (!sameJson(old.cvmEnv, cvmEnv(c))) changed.push("credential");
   if (!sameJson(old.verify, news.verify)) changed.push("verify");
-  if (c.type === "ecr" && needsRefresh(old.expiresAt)) {
+  if (Boolean(old.mintEcrToken) !== Boolean(news.mintEcrToken)) changed.push("mintEcrToken");
+  if (c.type === "ecr" && news.mintEcrToken === true && needsRefresh(old.expiresAt)) {
     changed.push("ecr token");
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
     console.error(
@@ -258,7 +262,7 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
   const verify = (props.verify ?? {}) as VerifyInput;
   let token: RegistryToken | undefined;
   let expiresAt: string | undefined;
-  if (credential.type === "ecr") {
+  if (credential.type === "ecr" && props.mintEcrToken === true) {
     const t = await getAuthorizationToken({
       accessKeyId: credential.accessKeyId,
       secretAccessKey: credential.secretAccessKey,
@@ -276,9 +280,12 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
     registry: credential.registry,
     insecureRegistry: credential.insecure,
     cvmEnv: cvmEnv(credential),
-    dockerConfigJson: dockerConfigJson(credential, token),
   };
-  const akash = akashCredentials(credential, token);
+  // An ECR credential renders for Kubernetes and Akash only with a minted token.
+  const renderable = credential.type !== "ecr" || token !== undefined;
+  if (renderable) outs.dockerConfigJson = dockerConfigJson(credential, token);
+  else delete outs.dockerConfigJson;
+  const akash = renderable ? akashCredentials(credential, token) : undefined;
   if (akash) outs.akashCredentials = akash;
   else delete outs.akashCredentials;
   if (expiresAt) outs.expiresAt = expiresAt;

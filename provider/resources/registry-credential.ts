@@ -69,6 +69,13 @@ export interface RegistryCredentialArgs {
   region?: pulumi.Input<string>;
   /** IAM credentials, for `ecr` only. Secret. */
   ecr?: pulumi.Input<EcrArgs>;
+  /**
+   * ECR only: mint a 12-hour token with `GetAuthorizationToken` at create/update (and again
+   * within an hour of expiry) to fill `dockerConfigJson` and `akashCredentials`. Default false:
+   * a CVM logs in with the `DSTACK_AWS_*` variables of `cvmEnv` itself, so creating the
+   * credential calls no AWS API (`verify`, when set, still reaches ECR and the registry).
+   */
+  mintEcrToken?: pulumi.Input<boolean>;
   /** Live check at create/update; absent means no network check at all. */
   verify?: pulumi.Input<RegistryVerifyArgs>;
 }
@@ -96,10 +103,14 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
   declare public readonly cvmEnv: pulumi.Output<Record<string, string>>;
   /**
    * `.dockerconfigjson` content for Kubernetes (Docker Hub under `https://index.docker.io/v1/`).
-   * For ECR it holds a 12-hour token, refreshed by `pulumi up` within an hour of expiry. Secret.
+   * For ECR it holds a 12-hour token, refreshed by `pulumi up` within an hour of expiry, and is
+   * absent unless `mintEcrToken` is set. Secret.
    */
-  declare public readonly dockerConfigJson: pulumi.Output<string>;
-  /** Akash SDL `credentials` (`host`, `username`, `password`); absent for `public`. Secret. */
+  declare public readonly dockerConfigJson: pulumi.Output<string | undefined>;
+  /**
+   * Akash SDL `credentials` (`host`, `username`, `password`); absent for `public`, and for ECR
+   * unless `mintEcrToken` is set. Secret.
+   */
   declare public readonly akashCredentials: pulumi.Output<AkashCredentialsOutput | undefined>;
   /** When `verify` last succeeded (ISO 8601); absent when not verified. */
   declare public readonly verifiedAt: pulumi.Output<string | undefined>;
@@ -121,6 +132,7 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
         args.serviceAccountKey === undefined ? undefined : pulumi.secret(args.serviceAccountKey),
       region: args.region,
       ecr: args.ecr === undefined ? undefined : pulumi.secret(args.ecr),
+      mintEcrToken: args.mintEcrToken,
       verify: args.verify,
       // Output-only properties must be named here to become Output properties.
       cvmEnv: undefined,

@@ -171,13 +171,34 @@ describe("ECR", () => {
     await ecr.stop();
     await short.stop();
   });
-  const inputs = (endpoint: string) => ({
+  const inputs = (endpoint: string, mintEcrToken: boolean | "unset" = true) => ({
     resourceName: "ecr",
     type: "ECR",
     ecr: { ...key, registry: "123456789012.dkr.ecr.eu-central-1.amazonaws.com", endpoint },
+    ...(mintEcrToken === "unset" ? {} : { mintEcrToken }),
   });
 
-  it("create: IAM variables for the CVM, a token for Kubernetes and Akash, and its expiry", async () => {
+  it("create without mintEcrToken calls no AWS API: the CVM's IAM variables, no token outputs", async () => {
+    // An endpoint nothing listens on: any AWS call would fail the create.
+    const offline = inputs("http://127.0.0.1:9/", "unset");
+    const { outs } = await create(offline);
+    expect(outs.cvmEnv).toEqual({
+      DSTACK_AWS_ACCESS_KEY_ID: key.accessKeyId,
+      DSTACK_AWS_SECRET_ACCESS_KEY: AWS_SECRET,
+      DSTACK_AWS_REGION: "eu-central-1",
+      DSTACK_AWS_ECR_REGISTRY: "123456789012.dkr.ecr.eu-central-1.amazonaws.com",
+    });
+    expect(outs.dockerConfigJson).toBeUndefined();
+    expect(outs.akashCredentials).toBeUndefined();
+    expect(outs.expiresAt).toBeUndefined();
+    // No token to refresh, so no update is planned; asking for the token outputs is a change.
+    expect(await diff("id", outs, offline)).toEqual({ changes: false });
+    expect(await diff("id", outs, { ...offline, mintEcrToken: true })).toEqual({ changes: true });
+    // The token is minted only when asked for: then the unreachable endpoint fails the update.
+    await expect(update("id", outs, { ...offline, mintEcrToken: true })).rejects.toThrow();
+  });
+
+  it("create with mintEcrToken: IAM variables for the CVM, a token for Kubernetes and Akash, and its expiry", async () => {
     const { outs } = await create(inputs(ecr.endpoint));
     expect(outs.cvmEnv).toEqual({
       DSTACK_AWS_ACCESS_KEY_ID: key.accessKeyId,
