@@ -3,6 +3,8 @@
  * API (the Phala Cloud API, emulator/COVERAGE.md; emulator/COVERAGE.md) on loopback, with admin endpoints under
  * `/_emulator` and their JS mirror `admin`. See emulator/COVERAGE.md for what is emulated.
  */
+// First: a Node.js too old gets a sentence, not a dependency's stack trace.
+import "../provider/node-version";
 import type { AddressInfo } from "node:net";
 import { EmulatorAdmin } from "./admin";
 import { FaultPlan } from "./faults";

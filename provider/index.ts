@@ -3,6 +3,9 @@
  * @packageDocumentation
  */
 
+// First: a Node.js too old gets a sentence, not a dependency's stack trace.
+import "./node-version";
+
 export { type VerifyKind, type VerifyResult, verifyPull } from "./api/registry-verify";
 export {
   ENVELOPE_OVERHEAD,

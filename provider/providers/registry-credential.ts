@@ -4,13 +4,22 @@
  * `require()`s the installed implementation at run time, so
  *   - `__provider` stays about 2 KB and captures no value (no credential can leak into it),
  *   - upgrading the package reaches existing resources, including their delete and refresh.
+ * `configure` runs first in every provider process, so it is where a missing package is
+ * explained (a function's comments are serialized with it, so there are none inside).
  * Do not import anything here at module scope and do not reference module-level values.
  */
 import type * as pulumi from "@pulumi/pulumi";
 
 export const registryCredentialProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
-    require("pulumi-cvm-secrets/impl/settings").configure(req);
+    try {
+      require("pulumi-cvm-secrets/impl/settings").configure(req);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
+      throw new Error(
+        `pulumi-cvm-secrets is not installed where this program runs (${(e as Error).message.split("\n")[0]}): run \`npm install pulumi-cvm-secrets\` in its directory`,
+      );
+    }
   },
   async check(olds, news) {
     return require("pulumi-cvm-secrets/impl/registry-credential").check(olds, news);

@@ -5,6 +5,8 @@
  */
 
 import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -58,6 +60,32 @@ describe.each(PROVIDERS)("%s", (moduleName, exportName) => {
     // Each resolves through the package's export map, as the provider process will resolve it.
     const script = `for (const r of ${JSON.stringify([...new Set(requires)])}) require.resolve(r)`;
     expect(() => execFileSync(process.execPath, ["-e", script], { cwd: ROOT })).not.toThrow();
+  });
+
+  test("where the package is not installed, configure says so and what to do", () => {
+    // The provider process of a program whose node_modules lacks the package: the stub is
+    // loaded from state as Pulumi does (require-from-string), from a directory with no modules.
+    const dir = mkdtempSync(path.join(tmpdir(), "cvms-no-package-"));
+    try {
+      writeFileSync(path.join(dir, "provider.txt"), serialized.text);
+      const script = `
+        const text = require("node:fs").readFileSync("provider.txt", "utf8");
+        const provider = require(${JSON.stringify(require.resolve("require-from-string"))})(text).handler();
+        provider.configure({ config: { get: () => undefined } }).then(
+          () => console.log("configured"),
+          (e) => console.log(e.message),
+        );`;
+      const out = execFileSync(NODE, ["-e", script], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH },
+      });
+      expect(out).toContain("pulumi-cvm-secrets is not installed where this program runs");
+      expect(out).toContain("Cannot find module 'pulumi-cvm-secrets/impl/settings'");
+      expect(out).toContain("run `npm install pulumi-cvm-secrets` in its directory");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("survives the require-from-string round trip and exposes every method", () => {
