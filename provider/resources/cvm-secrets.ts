@@ -2,6 +2,7 @@
  * `CvmSecrets`: the encrypted environment of one CVM or of a set of replicas, on Phala Cloud.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "../providers/cvm-secrets";
 
 /** How replicas are restarted when what they see changes (README: When does a CVM restart?). */
@@ -116,6 +117,7 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
   declare public readonly fingerprints: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
+    if (opts?.import !== undefined) throw importRefused(name);
     const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
     const props = {
       // Names the resource in the provider's preview line (provider stderr carries no URN).
@@ -158,4 +160,21 @@ function secretValues(
 
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof (value as Promise<unknown> | undefined)?.then === "function";
+}
+
+/**
+ * Why a CvmSecrets cannot be imported, and what to do instead. Marked as Pulumi's RunError
+ * (`__pulumiRunError`), so the CLI prints the sentence rather than a stack trace. (The engine
+ * hands a dynamic provider no `__provider` on import, so the provider could not even load.)
+ */
+function importRefused(name: string): CvmSecretsError {
+  const error = new CvmSecretsError(
+    ErrorCodes.INVALID_INPUT,
+    `CvmSecrets ${name} cannot be imported: a CVM's encrypted env cannot be read back (the API ` +
+      "returns only ciphertext and key names), so there is no state to import. Remove the " +
+      "`import` option and set `adopt: true` with the resource's cvms and env: the next " +
+      "`pulumi up` takes the CVM's env over (replacing it with this resource's env).",
+    { resource: name },
+  );
+  return Object.assign(error, { __pulumiRunError: true });
 }
