@@ -12,7 +12,6 @@ import {
   installedProject,
   PULUMI_NEW_TSCONFIG,
   packPackage,
-  repoVersion,
 } from "../support/package";
 
 const PROGRAM = `import { CvmSecrets, encryptEnv, RegistryCredential } from "pulumi-cvm-secrets";
@@ -20,24 +19,12 @@ import { startEmulator, type Emulator } from "pulumi-cvm-secrets/emulator";
 
 export async function smoke(): Promise<string> {
   const emu: Emulator = await startEmulator({ restartMs: 10 });
-  const cvm = await emu.admin.createCvm({ name: "types-check" });
-  const hex: string = encryptEnv({ A: "1" }, (await emu.admin.guest(cvm.id)).compose_hash.padEnd(64, "0"));
+  const app = await emu.admin.createApp();
+  const hex: string = encryptEnv({ A: "1" }, app.encrypted_env_pubkey);
   await emu.close();
   return [typeof CvmSecrets, typeof RegistryCredential, hex.length > 0].join(" ");
 }
 `;
-
-const NODENEXT = {
-  compilerOptions: {
-    strict: true,
-    target: "es2022",
-    module: "nodenext",
-    moduleResolution: "nodenext",
-    noEmit: false,
-    outDir: "out",
-  },
-  files: ["index.ts"],
-};
 
 const tsconfig = (module: string, resolution: string, files: string[], outDir: string) => ({
   compilerOptions: { strict: true, target: "es2022", module, moduleResolution: resolution, outDir },
@@ -49,19 +36,15 @@ let p: InstalledProject;
 
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), "cvms-pkg-"));
-  p = installedProject(
-    packPackage(work),
-    {
-      "package.json": JSON.stringify({ name: "types-check", main: "index.ts", private: true }),
-      "tsconfig.json": JSON.stringify(PULUMI_NEW_TSCONFIG),
-      "tsconfig.cjs.json": JSON.stringify(tsconfig("nodenext", "nodenext", ["index.ts"], "out-cjs")),
-      "tsconfig.esm.json": JSON.stringify(tsconfig("nodenext", "nodenext", ["esm.mts"], "out-esm")),
-      "index.ts": PROGRAM,
-      // .mts is an ES module under nodenext whatever package.json says.
-      "esm.mts": `${PROGRAM}\nconsole.log(await smoke());\n`,
-    },
-    { typescript: repoVersion("typescript"), "@types/node": repoVersion("@types/node") },
-  );
+  p = installedProject(packPackage(work), {
+    "package.json": JSON.stringify({ name: "types-check", main: "index.ts", private: true }),
+    "tsconfig.json": JSON.stringify(PULUMI_NEW_TSCONFIG),
+    "tsconfig.cjs.json": JSON.stringify(tsconfig("nodenext", "nodenext", ["index.ts"], "out-cjs")),
+    "tsconfig.esm.json": JSON.stringify(tsconfig("nodenext", "nodenext", ["esm.mts"], "out-esm")),
+    "index.ts": PROGRAM,
+    // .mts is an ES module under nodenext whatever package.json says.
+    "esm.mts": `${PROGRAM}\nconsole.log(await smoke());\n`,
+  });
 }, 300_000);
 
 afterAll(() => {

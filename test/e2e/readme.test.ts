@@ -113,11 +113,7 @@ describe.each([
         "tsconfig.json": JSON.stringify(PULUMI_NEW_TSCONFIG, null, 4),
         "index.ts": program.text,
       },
-      {
-        "@pulumi/pulumi": sdkVersion,
-        typescript: repoVersion("typescript"),
-        "@types/node": repoVersion("@types/node"),
-      },
+      { "@pulumi/pulumi": sdkVersion },
     );
     pulumi = pulumiWorkspace(project.dir);
   }, 300_000);

@@ -78,7 +78,8 @@ export interface InstalledProject {
 
 /**
  * A fresh project dir with `files`, and `npm install` of the packed tarball plus `deps`
- * (name → version); `@pulumi/pulumi` defaults to the repository's version.
+ * (name → version) over what `pulumi new typescript` installs: `@pulumi/pulumi`, `typescript`
+ * and `@types/node`, at the repository's versions.
  */
 export function installedProject(
   tarball: string,
@@ -93,9 +94,10 @@ export function installedProject(
   if (!files["package.json"]) {
     writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "scratch", private: true }));
   }
-  const specs = Object.entries({ "@pulumi/pulumi": repoVersion("@pulumi/pulumi"), ...deps }).map(
-    ([name, version]) => `${name}@${version}`,
+  const defaults = Object.fromEntries(
+    ["@pulumi/pulumi", "typescript", "@types/node"].map((name) => [name, repoVersion(name)]),
   );
+  const specs = Object.entries({ ...defaults, ...deps }).map(([name, version]) => `${name}@${version}`);
   const exec: InstalledProject["exec"] = (cmd, args, options = {}) => {
     try {
       return execFileSync(cmd, args, {

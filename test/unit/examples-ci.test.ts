@@ -10,6 +10,16 @@ import { main } from "../../provider/cli/main";
 
 const WORKFLOW = path.join(__dirname, "../../examples/ci/pull-request-preview.yml");
 
+/** Runs the CLI in-process; `out` is standard output and error together. */
+async function runCli(args: string[]): Promise<{ code: number; out: string }> {
+  let out = "";
+  const collect = (t: string) => {
+    out += t;
+  };
+  const code = await main(args, { stdout: collect, stderr: collect, readStdin: () => "", env: {} });
+  return { code, out };
+}
+
 test("the workflow parses and grants what commenting needs", () => {
   const doc = parse(readFileSync(WORKFLOW, "utf8"));
   expect(doc.on.pull_request).toBeDefined();
@@ -33,17 +43,7 @@ test("its pr-summary invocation runs with our CLI", async () => {
   const file = path.join(dir, "preview.json");
   writeFileSync(file, JSON.stringify({ steps: [], changeSummary: { same: 2 } }));
   const resolved = args.map((a) => a.replace("$RUNNER_TEMP/preview.json", file));
-  let out = "";
-  const code = await main(resolved, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      out += t;
-    },
-    readStdin: () => "",
-    env: {},
-  });
+  const { code, out } = await runCli(resolved);
   expect(code).toBe(0);
   expect(out).toContain("### prod");
   expect(out).toContain("No CVM restarts.");
@@ -87,15 +87,7 @@ test("a failed preview replaces the sticky comment with a note and fails the job
   const dir = mkdtempSync(path.join(tmpdir(), "cvms-ci-"));
   const file = path.join(dir, "preview.json");
   writeFileSync(file, JSON.stringify({ steps: [], diagnostics: [{ severity: "error", message: "boom" }] }));
-  let err = "";
-  const code = await main(["pr-summary", file, "--title", "prod"], {
-    stdout: () => {},
-    stderr: (t) => {
-      err += t;
-    },
-    readStdin: () => "",
-    env: {},
-  });
+  const { code, out } = await runCli(["pr-summary", file, "--title", "prod"]);
   expect(code).toBe(1);
-  expect(err).toContain("the preview failed");
+  expect(out).toContain("the preview failed");
 });
