@@ -1,6 +1,6 @@
 /**
  * The RegistryCredential dynamic provider, loaded at run time by the stub in
- * providers/registry-credential.ts (README: Configuration).
+ * providers/registry-credential.ts (DESIGN.md §3).
  *
  * - `check` (preview too): validates the credential per type and `verify.image`; every failure
  *   names the input and the rule, never a value. No network.
@@ -11,18 +11,23 @@
  *   call), then `verify` against the registry (never in preview; it mints its own ECR token),
  *   then the outputs.
  * - `delete`: nothing remote to remove. `read`: state as is.
+ *
+ * Outputs carry no secret input's value: the SDK logs every output of a resource at debug level
+ * (`RegisterResource RPC finished`), secret or not. The credential renderings (`cvmEnv`,
+ * `dockerConfigJson`, `akashCredentials`) are built on the program side from the secret inputs
+ * (resources/registry-credential.ts); the provider returns only what it alone can produce — the
+ * ECR token, marked secret — and `credentialVersion`, a change token computed by `check` from
+ * no value (core/fingerprint.ts), by which `diff` tells that the credential changed.
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { getAuthorizationToken, needsRefresh } from "../api/ecr";
 import { verifyPull } from "../api/registry-verify";
+import { nextFingerprint } from "../core/fingerprint";
 import { imageMatchesRegistry, parseImageRef } from "../core/image-ref";
 import {
-  type AkashCredentials,
-  akashCredentials,
   type Credential,
   cvmEnv,
-  dockerConfigJson,
   normaliseRegistryType,
   type RegistryToken,
   type ValidationFailure,
@@ -31,7 +36,7 @@ import {
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
 import { withPathInReason } from "./failures";
 
-/** Pulumi's marker for an unknown value during preview (Pulumi secrets in dynamic providers). */
+/** Pulumi's marker for an unknown value during preview (research/pulumi.md §1.5). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** `verify` input. */
@@ -46,20 +51,26 @@ export interface VerifyInput {
   timeoutSeconds?: number;
 }
 
-/** State of a RegistryCredential: its inputs plus these outputs. */
+/** Pulumi's wire form of a secret value (the provider cannot mark an output secret otherwise). */
+const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+
+/** Outputs of a RegistryCredential: none holds a secret input's value. */
 export interface RegistryCredentialOutputs {
   resourceName?: string;
   type: string;
   verify?: VerifyInput;
   /** Normalised registry host (`docker.io` for Docker Hub). */
   registry: string;
-  cvmEnv: Record<string, string>;
-  /** Absent for ECR without `mintEcrToken`. */
-  dockerConfigJson?: string;
-  akashCredentials?: AkashCredentials;
+  insecureRegistry?: boolean;
+  /** Change token of the credential (moves exactly when the credential renders differently). */
+  credentialVersion?: string;
+  mintEcrToken?: boolean;
+  /** ECR with `mintEcrToken` only: the registry token from GetAuthorizationToken, as a secret. */
+  ecrToken?: { value: RegistryToken } | null;
   verifiedAt?: string;
   verifiedDigest?: string;
   expiresAt?: string;
+  /** State written by 0.1 also held the renderings and the credential inputs. */
   [key: string]: unknown;
 }
 
@@ -67,6 +78,8 @@ export interface RegistryCredentialOutputs {
 const RESOURCE_KEYS = ["resourceName", "verify", "mintEcrToken"] as const;
 // Outputs only: never fed back into validation.
 const OUTPUT_KEYS = [
+  "credentialVersion",
+  "ecrToken",
   "cvmEnv",
   "dockerConfigJson",
   "akashCredentials",
@@ -148,7 +161,7 @@ function verifyFailures(verify: unknown, credential: Credential | undefined): Va
 
 /** Validates the inputs at preview: per-type schema and `verify`. No network. */
 export async function check(
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.CheckResult> {
   const inputs: Record<string, unknown> = { ...news };
@@ -177,8 +190,30 @@ export async function check(
       }
     } else failures.push(...r.failures);
   }
+  if (credential) inputs.credentialVersion = credentialVersion(olds, news, credential);
   failures.push(...verifyFailures(news.verify, credential));
   return failures.length > 0 ? { inputs, failures: withPathInReason(failures) } : { inputs };
+}
+
+/**
+ * The credential's change token: the previous one while the credential (as the old inputs,
+ * which hold it in plaintext, render it) is unchanged, else the next of the chain.
+ */
+function credentialVersion(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  credential: Credential,
+): string {
+  const name = typeof news.resourceName === "string" ? news.resourceName : "";
+  const previous = typeof olds.credentialVersion === "string" ? olds.credentialVersion : undefined;
+  const old = Object.keys(credentialInputs(olds)).length > 0 ? validate(olds) : undefined;
+  const same = old?.ok === true && sameJson(renderingKey(old.credential), renderingKey(credential));
+  return same && previous !== undefined ? previous : nextFingerprint(name, "credential", previous);
+}
+
+/** What identifies a credential: everything its renderings depend on. */
+function renderingKey(c: Credential): unknown {
+  return { type: c.type, registry: c.registry, insecure: c.insecure, env: cvmEnv(c) };
 }
 
 function mustValidate(props: Record<string, unknown>): Credential {
@@ -241,12 +276,16 @@ export async function diff(
   const c = r.credential;
   if (normaliseRegistryType(old.type) !== c.type) changed.push("type");
   if (old.registry !== c.registry || Boolean(old.insecureRegistry) !== c.insecure) changed.push("registry");
-  if (!sameJson(old.cvmEnv, cvmEnv(c))) changed.push("credential");
+  if (old.credentialVersion === undefined) {
+    // State from 0.1 holds the credential in its outputs, which the engine hands back to the
+    // program (and its debug log) on every run: rewrite it.
+    changed.push("outputs from an earlier version (rewritten without credentials)");
+  } else if (old.credentialVersion !== news.credentialVersion) changed.push("credential");
   if (!sameJson(old.verify, news.verify)) changed.push("verify");
   if (Boolean(old.mintEcrToken) !== Boolean(news.mintEcrToken)) changed.push("mintEcrToken");
   if (c.type === "ecr" && news.mintEcrToken === true && needsRefresh(old.expiresAt)) {
     changed.push("ecr token");
-    // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
+    // Provider stderr is shown by the CLI as an info line (research/pulumi.md §1.10).
     console.error(
       `RegistryCredential ${name}: the ECR token ${old.expiresAt ? `expires at ${old.expiresAt}` : "is missing"}; it will be refreshed`,
     );
@@ -275,25 +314,20 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
     expiresAt = t.expiresAt;
   }
   const outs: RegistryCredentialOutputs = {
-    ...(props as Record<string, unknown>),
+    ...(props.resourceName === undefined ? {} : { resourceName: props.resourceName as string }),
     type: String(props.type),
+    ...(props.verify === undefined ? {} : { verify: props.verify as VerifyInput }),
+    ...(props.mintEcrToken === true ? { mintEcrToken: true } : {}),
     registry: credential.registry,
     insecureRegistry: credential.insecure,
-    cvmEnv: cvmEnv(credential),
+    ...(typeof props.credentialVersion === "string" ? { credentialVersion: props.credentialVersion } : {}),
   };
-  // An ECR credential renders for Kubernetes and Akash only with a minted token.
-  const renderable = credential.type !== "ecr" || token !== undefined;
-  if (renderable) outs.dockerConfigJson = dockerConfigJson(credential, token);
-  else delete outs.dockerConfigJson;
-  const akash = renderable ? akashCredentials(credential, token) : undefined;
-  if (akash) outs.akashCredentials = akash;
-  else delete outs.akashCredentials;
+  // Always present (null without ECR): during preview the SDK takes an absent output as unknown,
+  // which would make the program-side renderings unknown too.
+  outs.ecrToken = token ? { ...SECRET_SIG, value: token } : null;
   if (expiresAt) outs.expiresAt = expiresAt;
-  else delete outs.expiresAt;
-  delete outs.verifiedAt;
-  delete outs.verifiedDigest;
   if (props.verify !== undefined && props.verify !== null && !verify.skip) {
-    // With an image: pull access to it; without: the login alone (the registry v2 token auth flow).
+    // With an image: pull access to it; without: the login alone (registry.md §2.1 step 6).
     const result = await verifyPull({
       ...(verify.image ? { image: verify.image } : {}),
       credential,
@@ -310,7 +344,6 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
     outs.verifiedAt = new Date().toISOString();
     if (result.digest) outs.verifiedDigest = result.digest;
   }
-  for (const k of Object.keys(outs)) if (k.startsWith("__")) delete outs[k];
   return outs;
 }
 
@@ -332,11 +365,10 @@ export async function update(
 /** Nothing to remove remotely: a registry credential lives only in state. */
 export async function remove(_id: string, _props: Record<string, unknown>): Promise<void> {}
 
-/** Refresh keeps the state as is (a registry cannot be asked for a credential). */
+/**
+ * Refresh keeps the state as is (a registry cannot be asked for a credential). No `inputs`:
+ * the engine keeps the previous ones (the credential among them), which outputs never carry.
+ */
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
-  const inputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) {
-    if (!(OUTPUT_KEYS as readonly string[]).includes(k) && v !== undefined) inputs[k] = v;
-  }
-  return { id, props, inputs };
+  return { id, props };
 }

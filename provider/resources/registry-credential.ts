@@ -1,7 +1,7 @@
 /**
  * `RegistryCredential`: pull credentials for one container registry, validated at preview,
  * verified against the registry at create/update, rendered for Phala CVMs, Kubernetes and Akash
- * (README: Configuration, the registry v2 API).
+ * (DESIGN.md §3, research/registry.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { registryCredentialProvider } from "../providers/registry-credential";
@@ -98,66 +98,95 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
   /**
    * The Phala pre-launch variables: `DSTACK_DOCKER_REGISTRY`/`USERNAME`/`PASSWORD`, or for ECR
    * `DSTACK_AWS_ACCESS_KEY_ID`/`SECRET_ACCESS_KEY`/`REGION`/`ECR_REGISTRY` (+ `SESSION_TOKEN`);
-   * empty for `public`. Secret.
+   * empty for `public`. Secret. Rendered in this program from the secret inputs: the provider
+   * never returns it, so it is never in the engine's answer to the program.
    */
-  declare public readonly cvmEnv: pulumi.Output<Record<string, string>>;
+  public readonly cvmEnv: pulumi.Output<Record<string, string>>;
   /**
    * `.dockerconfigjson` content for Kubernetes (Docker Hub under `https://index.docker.io/v1/`).
    * For ECR it holds a 12-hour token, refreshed by `pulumi up` within an hour of expiry, and is
    * absent unless `mintEcrToken` is set. Secret.
    */
-  declare public readonly dockerConfigJson: pulumi.Output<string | undefined>;
+  public readonly dockerConfigJson: pulumi.Output<string | undefined>;
   /**
    * Akash SDL `credentials` (`host`, `username`, `password`); absent for `public`, and for ECR
    * unless `mintEcrToken` is set. Secret.
    */
-  declare public readonly akashCredentials: pulumi.Output<AkashCredentialsOutput | undefined>;
+  public readonly akashCredentials: pulumi.Output<AkashCredentialsOutput | undefined>;
   /** When `verify` last succeeded (ISO 8601); absent when not verified. */
   declare public readonly verifiedAt: pulumi.Output<string | undefined>;
   /** Manifest digest seen by the last successful `verify`. */
   declare public readonly verifiedDigest: pulumi.Output<string | undefined>;
   /** ECR only: when the token in `dockerConfigJson`/`akashCredentials` expires (ISO 8601). */
   declare public readonly expiresAt: pulumi.Output<string | undefined>;
+  /**
+   * A change token of the credential (`fp-` + 16 hex): moves exactly when the credential
+   * changes; computed from no value. Not secret.
+   */
+  declare public readonly credentialVersion: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryCredentialArgs, opts?: pulumi.CustomResourceOptions) {
+    const secrets = {
+      password: args.password === undefined ? undefined : pulumi.secret(args.password),
+      token: args.token === undefined ? undefined : pulumi.secret(args.token),
+      serviceAccountKey:
+        args.serviceAccountKey === undefined ? undefined : pulumi.secret(args.serviceAccountKey),
+      ecr: args.ecr === undefined ? undefined : pulumi.secret(args.ecr),
+    };
     const props = {
       // Names the resource in the provider's diff line (provider stderr carries no URN).
       resourceName: name,
       type: args.type,
       registry: args.registry,
       username: args.username,
-      password: args.password === undefined ? undefined : pulumi.secret(args.password),
-      token: args.token === undefined ? undefined : pulumi.secret(args.token),
-      serviceAccountKey:
-        args.serviceAccountKey === undefined ? undefined : pulumi.secret(args.serviceAccountKey),
+      ...secrets,
       region: args.region,
-      ecr: args.ecr === undefined ? undefined : pulumi.secret(args.ecr),
       mintEcrToken: args.mintEcrToken,
       verify: args.verify,
       // Output-only properties must be named here to become Output properties.
-      cvmEnv: undefined,
-      dockerConfigJson: undefined,
-      akashCredentials: undefined,
       verifiedAt: undefined,
       verifiedDigest: undefined,
       expiresAt: undefined,
+      credentialVersion: undefined,
+      ecrToken: undefined,
     };
-    const secretOutputs = [
-      "cvmEnv",
-      "dockerConfigJson",
-      "akashCredentials",
-      "password",
-      "token",
-      "serviceAccountKey",
-      "ecr",
-    ];
     super(
       registryCredentialProvider,
       name,
       props,
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOutputs] },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "ecrToken"] },
       "cvm-secrets",
       "RegistryCredential",
     );
+    // The renderings, from the inputs (still secret Outputs) and the provider's ECR token. They
+    // depend on this resource's outputs, so a consumer waits for its create/update (verify).
+    const own = this as unknown as { registry: pulumi.Output<string>; ecrToken: pulumi.Output<unknown> };
+    const inputs = pulumi.output({
+      type: args.type,
+      registry: args.registry,
+      username: args.username,
+      ...secrets,
+      region: args.region,
+    });
+    const rendered = pulumi.all([inputs, own.ecrToken, own.registry]).apply(([values, token]) => {
+      type Rendered = Partial<import("../core/registry").Renderings> | undefined;
+      // Loaded on first use: a program that never reads a rendering does not pay for it.
+      const registry = require("../core/registry") as typeof import("../core/registry");
+      const r = registry.validateCredential(values);
+      // Invalid inputs fail the provider's check (naming input and rule); nothing to render.
+      if (!r.ok) return undefined as Rendered;
+      const t = token as { username?: unknown; password?: unknown } | undefined;
+      const ecr =
+        typeof t?.username === "string" && typeof t.password === "string"
+          ? { username: t.username, password: t.password }
+          : undefined;
+      // An ECR credential renders for Kubernetes and Akash only with a minted token.
+      if (r.credential.type === "ecr" && ecr === undefined)
+        return { cvmEnv: registry.cvmEnv(r.credential) } as Rendered;
+      return registry.renderAll(r.credential, ecr) as Rendered;
+    });
+    this.cvmEnv = pulumi.secret(rendered.apply((r) => r?.cvmEnv ?? {}));
+    this.dockerConfigJson = pulumi.secret(rendered.apply((r) => r?.dockerConfigJson));
+    this.akashCredentials = pulumi.secret(rendered.apply((r) => r?.akashCredentials));
   }
 }

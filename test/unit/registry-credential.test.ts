@@ -1,3 +1,4 @@
+import { renderAll, validateCredential } from "../../provider/core/registry";
 import { type CvmSecretsError, ErrorCodes } from "../../provider/errors";
 import { check, create, diff, read, remove, update } from "../../provider/impl/registry-credential";
 import { type EcrStandIn, startEcrStandIn } from "../support/registry-server";
@@ -26,7 +27,11 @@ describe("check", () => {
   it("accepts valid inputs and drops stale outputs", async () => {
     const r = await check({}, { ...ghcr, cvmEnv: { X: "y" } });
     expect(r.failures).toBeUndefined();
-    expect(r.inputs).toEqual({ ...ghcr, registry: "ghcr.io" });
+    expect(r.inputs).toEqual({
+      ...ghcr,
+      registry: "ghcr.io",
+      credentialVersion: expect.stringMatching(/^fp-/),
+    });
   });
 
   it("normalises the registry input to the bare host and remembers http://", async () => {
@@ -43,11 +48,13 @@ describe("check", () => {
     expect(await diff("id", outs, { ...r.inputs, insecureRegistry: undefined })).toEqual({ changes: true });
   });
 
-  it("diff compares state canonically (the engine sorts keys)", async () => {
-    const { outs } = await create(ghcr);
-    const sorted = JSON.parse(JSON.stringify(outs, Object.keys(outs).sort()));
-    const reversedEnv = Object.fromEntries(Object.entries(outs.cvmEnv as Record<string, string>).reverse());
-    expect(await diff("id", { ...sorted, cvmEnv: reversedEnv }, ghcr)).toEqual({ changes: false });
+  it("diff rewrites state from 0.1, whose outputs held the credential", async () => {
+    const inputs = (await check({}, ghcr)).inputs;
+    const { outs } = await create(inputs);
+    const legacy = { ...outs, credentialVersion: undefined, cvmEnv: { DSTACK_DOCKER_PASSWORD: SECRET } };
+    expect(await diff("id", legacy, inputs)).toEqual({ changes: true });
+    expect(stderr).toHaveBeenLastCalledWith(expect.stringContaining("rewritten without credentials"));
+    expect(await diff("id", outs, inputs)).toEqual({ changes: false });
   });
 
   it("reports each failure by property and rule, never a value", async () => {
@@ -95,51 +102,72 @@ describe("check", () => {
 });
 
 describe("create / diff / update / read / remove (no verify)", () => {
-  it("renders the outputs", async () => {
-    const { id, outs } = await create(ghcr);
+  // check's olds are the previous inputs; diff and update get the previous outputs.
+  const checked = async (olds: Record<string, unknown>, news: Record<string, unknown>) =>
+    (await check(olds, news)).inputs;
+
+  it("outputs carry no secret input's value; the renderings are the program side's", async () => {
+    const { id, outs } = await create(await checked({}, ghcr));
     expect(id).toMatch(/^registrycredential-[0-9a-f]{16}$/);
     expect(outs.registry).toBe("ghcr.io");
-    expect(outs.cvmEnv).toEqual({
+    expect(JSON.stringify(outs)).not.toContain(SECRET);
+    expect(Object.keys(outs).sort()).toEqual([
+      "credentialVersion",
+      "ecrToken",
+      "insecureRegistry",
+      "registry",
+      "resourceName",
+      "type",
+    ]);
+    const { resourceName: _n, __provider: _p, ...fields } = ghcr;
+    const r = validateCredential(fields);
+    if (!r.ok) throw new Error("valid");
+    const rendered = renderAll(r.credential);
+    expect(rendered.cvmEnv).toEqual({
       DSTACK_DOCKER_REGISTRY: "ghcr.io",
       DSTACK_DOCKER_USERNAME: "octo",
       DSTACK_DOCKER_PASSWORD: SECRET,
     });
-    expect(JSON.parse(outs.dockerConfigJson)).toEqual({
+    expect(JSON.parse(rendered.dockerConfigJson)).toEqual({
       auths: { "ghcr.io": { username: "octo", password: SECRET, auth: b64(`octo:${SECRET}`) } },
     });
-    expect(outs.akashCredentials).toEqual({ host: "ghcr.io", username: "octo", password: SECRET });
+    expect(rendered.akashCredentials).toEqual({ host: "ghcr.io", username: "octo", password: SECRET });
     expect(outs.verifiedAt).toBeUndefined();
     expect(outs.expiresAt).toBeUndefined();
-    expect(outs.__provider).toBeUndefined();
   });
 
   it("diff: no change, then a new token, a new verify, a new registry spelling that normalises the same", async () => {
-    const { outs } = await create(ghcr);
-    expect(await diff("id", outs, ghcr)).toEqual({ changes: false });
-    expect(await diff("id", outs, { ...ghcr, registry: "https://ghcr.io/" })).toEqual({ changes: false });
-    expect(await diff("id", outs, { ...ghcr, type: "ghcr" })).toEqual({ changes: false });
-    expect(await diff("id", outs, { ...ghcr, token: "ghp_other" })).toEqual({ changes: true });
-    expect(await diff("id", outs, { ...ghcr, verify: { skip: true } })).toEqual({ changes: true });
-    expect(await diff("id", outs, { ...ghcr, type: "custom", registry: "ghcr.io" })).toEqual({
-      changes: true,
-    });
-    expect(await diff("id", outs, { ...ghcr, token: UNKNOWN })).toEqual({ changes: true });
+    const first = await checked({}, ghcr);
+    const { outs } = await create(first);
+    const next = (news: Record<string, unknown>) => checked(first, news).then((n) => diff("id", outs, n));
+    expect(await next(ghcr)).toEqual({ changes: false });
+    expect(await next({ ...ghcr, registry: "https://ghcr.io/" })).toEqual({ changes: false });
+    expect(await next({ ...ghcr, type: "ghcr" })).toEqual({ changes: false });
+    expect(await next({ ...ghcr, token: "ghp_other" })).toEqual({ changes: true });
+    expect(await next({ ...ghcr, verify: { skip: true } })).toEqual({ changes: true });
+    expect(await next({ ...ghcr, type: "custom", registry: "ghcr.io" })).toEqual({ changes: true });
+    expect(await next({ ...ghcr, token: UNKNOWN })).toEqual({ changes: true });
+    // The token moves with the credential and says nothing about it: the same first token for any value.
+    const other = await checked({}, { ...ghcr, token: "ghp_other" });
+    expect(other.credentialVersion).toBe(first.credentialVersion);
+    expect((await checked(first, { ...ghcr, token: "ghp_other" })).credentialVersion).not.toBe(
+      first.credentialVersion,
+    );
   });
 
   it("public: no credential outputs", async () => {
+    const r = validateCredential({ type: "Public" });
+    if (!r.ok) throw new Error("valid");
+    expect(renderAll(r.credential)).toEqual({ cvmEnv: {}, dockerConfigJson: '{"auths":{}}' });
     const { outs } = await create({ type: "Public" });
-    expect(outs.cvmEnv).toEqual({});
-    expect(outs.dockerConfigJson).toBe('{"auths":{}}');
-    expect(outs.akashCredentials).toBeUndefined();
+    expect(outs.ecrToken).toBeNull();
   });
 
-  it("update keeps rendering; read returns state and inputs; remove is a no-op", async () => {
-    const { outs } = await update("id", {}, { ...ghcr, username: "hubot" });
-    expect(outs.cvmEnv.DSTACK_DOCKER_USERNAME).toBe("hubot");
+  it("read returns the state and no inputs (the engine keeps the old ones); remove is a no-op", async () => {
+    const { outs } = await update("id", {}, await checked({}, { ...ghcr, username: "hubot" }));
     const r = await read("id", outs);
     expect(r.props).toBe(outs);
-    expect(r.inputs?.cvmEnv).toBeUndefined();
-    expect(r.inputs?.token).toBe(SECRET);
+    expect(r.inputs).toBeUndefined();
     await expect(remove("id", outs)).resolves.toBeUndefined();
   });
 
@@ -178,19 +206,13 @@ describe("ECR", () => {
     ...(mintEcrToken === "unset" ? {} : { mintEcrToken }),
   });
 
-  it("create without mintEcrToken calls no AWS API: the CVM's IAM variables, no token outputs", async () => {
+  it("create without mintEcrToken calls no AWS API: no token output, nothing to refresh", async () => {
     // An endpoint nothing listens on: any AWS call would fail the create.
-    const offline = inputs("http://127.0.0.1:9/", "unset");
+    const offline = (await check({}, inputs("http://127.0.0.1:9/", "unset"))).inputs;
     const { outs } = await create(offline);
-    expect(outs.cvmEnv).toEqual({
-      DSTACK_AWS_ACCESS_KEY_ID: key.accessKeyId,
-      DSTACK_AWS_SECRET_ACCESS_KEY: AWS_SECRET,
-      DSTACK_AWS_REGION: "eu-central-1",
-      DSTACK_AWS_ECR_REGISTRY: "123456789012.dkr.ecr.eu-central-1.amazonaws.com",
-    });
-    expect(outs.dockerConfigJson).toBeUndefined();
-    expect(outs.akashCredentials).toBeUndefined();
+    expect(outs.ecrToken).toBeNull();
     expect(outs.expiresAt).toBeUndefined();
+    expect(JSON.stringify(outs)).not.toContain(AWS_SECRET);
     // No token to refresh, so no update is planned; asking for the token outputs is a change.
     expect(await diff("id", outs, offline)).toEqual({ changes: false });
     expect(await diff("id", outs, { ...offline, mintEcrToken: true })).toEqual({ changes: true });
@@ -198,37 +220,54 @@ describe("ECR", () => {
     await expect(update("id", outs, { ...offline, mintEcrToken: true })).rejects.toThrow();
   });
 
-  it("create with mintEcrToken: IAM variables for the CVM, a token for Kubernetes and Akash, and its expiry", async () => {
-    const { outs } = await create(inputs(ecr.endpoint));
-    expect(outs.cvmEnv).toEqual({
+  it("create with mintEcrToken: the token (secret) and its expiry; the IAM variables are rendered from the inputs", async () => {
+    const first = (await check({}, inputs(ecr.endpoint))).inputs;
+    const { outs } = await create(first);
+    expect(JSON.stringify(outs)).not.toContain(AWS_SECRET);
+    // Marked secret in Pulumi's wire form: the engine keeps it secret in state.
+    expect(outs.ecrToken).toEqual({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: { username: "AWS", password: ecr.password },
+    });
+    const { resourceName: _n, mintEcrToken: _m, ...fields } = inputs(ecr.endpoint);
+    const r = validateCredential(fields);
+    if (!r.ok) throw new Error("valid");
+    const rendered = renderAll(r.credential, outs.ecrToken.value);
+    expect(rendered.cvmEnv).toEqual({
       DSTACK_AWS_ACCESS_KEY_ID: key.accessKeyId,
       DSTACK_AWS_SECRET_ACCESS_KEY: AWS_SECRET,
       DSTACK_AWS_REGION: "eu-central-1",
       DSTACK_AWS_ECR_REGISTRY: "123456789012.dkr.ecr.eu-central-1.amazonaws.com",
     });
     expect(
-      JSON.parse(outs.dockerConfigJson).auths["123456789012.dkr.ecr.eu-central-1.amazonaws.com"].password,
+      JSON.parse(rendered.dockerConfigJson).auths["123456789012.dkr.ecr.eu-central-1.amazonaws.com"].password,
     ).toBe(ecr.password);
-    expect(outs.akashCredentials).toEqual({
+    expect(rendered.akashCredentials).toEqual({
       host: "123456789012.dkr.ecr.eu-central-1.amazonaws.com",
       username: "AWS",
       password: ecr.password,
     });
     expect(new Date(outs.expiresAt).getTime()).toBeGreaterThan(Date.now() + 11 * 3600_000);
-    expect(await diff("id", outs, inputs(ecr.endpoint))).toEqual({ changes: false });
+    expect(await diff("id", outs, (await check(first, inputs(ecr.endpoint))).inputs)).toEqual({
+      changes: false,
+    });
   });
 
   it("diff refreshes a token that expires within the hour, or has expired", async () => {
-    const { outs } = await create(inputs(short.endpoint));
-    expect(await diff("id", outs, inputs(short.endpoint))).toEqual({ changes: true });
+    const first = (await check({}, inputs(short.endpoint))).inputs;
+    const { outs } = await create(first);
+    expect(await diff("id", outs, first)).toEqual({ changes: true });
     expect(stderr).toHaveBeenLastCalledWith(
       expect.stringMatching(/^RegistryCredential ecr: the ECR token expires at .*; it will be refreshed$/),
     );
-    expect(await diff("id", { ...outs, expiresAt: "2000-01-01T00:00:00Z" }, inputs(short.endpoint))).toEqual({
+    expect(await diff("id", { ...outs, expiresAt: "2000-01-01T00:00:00Z" }, first)).toEqual({
       changes: true,
     });
-    const { outs: fresh } = await update("id", outs, inputs(ecr.endpoint));
-    expect(await diff("id", fresh, inputs(ecr.endpoint))).toEqual({ changes: false });
+    const moved = (await check(first, inputs(ecr.endpoint))).inputs;
+    const { outs: fresh } = await update("id", outs, moved);
+    expect(await diff("id", fresh, (await check(moved, inputs(ecr.endpoint))).inputs)).toEqual({
+      changes: false,
+    });
   });
 
   it("a wrong secret fails create with REGISTRY_CHECK_FAILED and no secret in the message", async () => {

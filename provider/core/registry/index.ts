@@ -8,7 +8,15 @@ export {
 
 export type { EcrHost } from "./hosts";
 export { ACR_HOST, AWS_REGION, ecrApiEndpoint, ecrHost, GAR_HOST, GCR_HOSTS, parseEcrHost } from "./hosts";
-export { type AkashCredentials, akashCredentials, authKey, cvmEnv, dockerConfigJson } from "./render";
+export {
+  type AkashCredentials,
+  akashCredentials,
+  authKey,
+  cvmEnv,
+  dockerConfigJson,
+  type Renderings,
+  renderAll,
+} from "./render";
 export { decodeServiceAccountKey, hostOf, QUAY_ROBOT } from "./schemas";
 export {
   type BasicCredential,

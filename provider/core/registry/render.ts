@@ -94,3 +94,20 @@ export function akashCredentials(
   if (up === undefined) return undefined;
   return { host: authKey(credential.registry), username: up.username, password: up.password };
 }
+
+/** Every rendering of a credential, as the program-side `RegistryCredential` exposes them. */
+export interface Renderings {
+  cvmEnv: Record<string, string>;
+  dockerConfigJson: string;
+  akashCredentials?: AkashCredentials;
+}
+
+/** All renderings; ECR needs the `token` its provider minted. */
+export function renderAll(credential: Credential, token?: RegistryToken): Renderings {
+  const akash = akashCredentials(credential, token);
+  return {
+    cvmEnv: cvmEnv(credential),
+    dockerConfigJson: dockerConfigJson(credential, token),
+    ...(akash ? { akashCredentials: akash } : {}),
+  };
+}
