@@ -4,7 +4,13 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { planUpdate } from "../core/plan";
-import { type CvmSecretsInputs, type CvmSecretsOutputs, desiredOf, planStateOf } from "./cvm-secrets-state";
+import {
+  type CvmSecretsInputs,
+  type CvmSecretsOutputs,
+  desiredOf,
+  planStateOf,
+  SECRET_INPUT_KEYS,
+} from "./cvm-secrets-state";
 
 export async function diff(
   id: string,
@@ -15,6 +21,17 @@ export async function diff(
     planStateOf(olds as unknown as CvmSecretsOutputs),
     desiredOf(news as unknown as CvmSecretsInputs),
   );
+  // State from 0.1 held the plaintext env (and the fingerprint key) in its outputs, which the
+  // engine hands back to the program, and its debug log, on every run: rewrite it once. The
+  // update writes to no CVM (the plan above has nothing to do) and restarts nothing.
+  const legacy = SECRET_INPUT_KEYS.some((key) => olds[key] !== undefined);
+  if (legacy && !plan.changed) {
+    const name = typeof news.resourceName === "string" ? news.resourceName : id;
+    console.error(
+      `CvmSecrets ${name}: state from an earlier version is rewritten without plaintext; nothing restarts`,
+    );
+    return { changes: true };
+  }
   if (plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).

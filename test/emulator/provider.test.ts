@@ -362,8 +362,12 @@ describe("fingerprints", () => {
     };
     const mark = await counts();
     const same = await up(old, { cvms: [cvm], env: SECRETS });
-    expect(same.changed).toBe(false);
+    // One update that rewrites the outputs without plaintext: no request, no restart.
+    expect(same.changed).toBe(true);
     expect(delta(mark, await counts())).toEqual({});
+    expect(providerLines.at(-1)).toContain("rewritten without plaintext; nothing restarts");
+    for (const key of ["env", "fingerprintSalt"]) expect(same.resource.outputs).not.toHaveProperty(key);
+    expect((await up(same.resource, { cvms: [cvm], env: SECRETS })).changed).toBe(false);
     expect(same.resource.inputs.fingerprints).toEqual(fingerprints);
     expect(same.resource.inputs).not.toHaveProperty("fingerprintSalt");
 
