@@ -36,7 +36,7 @@ async function rotation(k: number): Promise<{ total: number; delays: number[]; r
     const first = await impl.check({}, { ...base, env: { API_KEY: "old-value" } });
     const created = await impl.create(first.inputs as Props);
     const olds = created.outs as Props;
-    // check gets the old inputs (plaintext env), diff and update the old outputs (research/pulumi.md).
+    // check gets the old inputs (plaintext env), diff and update the old outputs.
     const news = await impl.check(first.inputs as Props, {
       ...base,
       env: { API_KEY: "new-value" },

@@ -1,6 +1,6 @@
 /**
  * The RegistryCredential dynamic provider, loaded at run time by the stub in
- * providers/registry-credential.ts (DESIGN.md §3).
+ * providers/registry-credential.ts (README: Configuration).
  *
  * - `check` (preview too): validates the credential per type and `verify.image`; every failure
  *   names the input and the rule, never a value. No network.
@@ -36,7 +36,7 @@ import {
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
 import { withPathInReason } from "./failures";
 
-/** Pulumi's marker for an unknown value during preview (research/pulumi.md §1.5). */
+/** Pulumi's marker for an unknown value during preview (Pulumi secrets in dynamic providers). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** `verify` input. */
@@ -285,7 +285,7 @@ export async function diff(
   if (Boolean(old.mintEcrToken) !== Boolean(news.mintEcrToken)) changed.push("mintEcrToken");
   if (c.type === "ecr" && news.mintEcrToken === true && needsRefresh(old.expiresAt)) {
     changed.push("ecr token");
-    // Provider stderr is shown by the CLI as an info line (research/pulumi.md §1.10).
+    // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
     console.error(
       `RegistryCredential ${name}: the ECR token ${old.expiresAt ? `expires at ${old.expiresAt}` : "is missing"}; it will be refreshed`,
     );
@@ -327,7 +327,7 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
   outs.ecrToken = token ? { ...SECRET_SIG, value: token } : null;
   if (expiresAt) outs.expiresAt = expiresAt;
   if (props.verify !== undefined && props.verify !== null && !verify.skip) {
-    // With an image: pull access to it; without: the login alone (registry.md §2.1 step 6).
+    // With an image: pull access to it; without: the login alone (the registry v2 token auth flow).
     const result = await verifyPull({
       ...(verify.image ? { image: verify.image } : {}),
       credential,

@@ -1,7 +1,7 @@
 /**
  * `RegistryCredential`: pull credentials for one container registry, validated at preview,
  * verified against the registry at create/update, rendered for Phala CVMs, Kubernetes and Akash
- * (DESIGN.md §3, research/registry.md).
+ * (README: Configuration, the registry v2 API).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { registryCredentialProvider } from "../providers/registry-credential";
