@@ -3,7 +3,7 @@
  * project outside the repository (no link back to the repository's node_modules).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "./pulumi";
@@ -27,9 +27,16 @@ export function repoVersion(name: string): string {
   return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
 }
 
-/** `npm pack` of the repository into `dest` (runs `prepare`, i.e. builds); returns the tarball. */
+/**
+ * `npm pack` of the repository into `dest`; returns the tarball. It packs `dist/` as built
+ * (`npm test` builds it before jest): running `prepare` here would rewrite `dist/` under tests
+ * that are reading it in parallel.
+ */
 export function packPackage(dest: string): string {
-  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dest], {
+  if (!existsSync(path.join(REPO_ROOT, "dist", "provider", "index.js"))) {
+    throw new Error("dist/ is not built: run `npm run build` (npm test does it first)");
+  }
+  const out = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dest], {
     cwd: REPO_ROOT,
     env: NPM_ENV,
     encoding: "utf8",
