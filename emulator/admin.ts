@@ -8,7 +8,16 @@ import { checkFaultSpec, type FaultPlan, type FaultSpec } from "./faults";
 import { detail, type Reply, ReplyError, validation } from "./http";
 import { isValidCvmName, normalizeAppId } from "./ids";
 import { appView, cvmInfo } from "./shapes";
-import { allowedEnvsOf, buildCompose, type EmulatorState, KMS_KINDS, type KmsKind } from "./state";
+import {
+  allowedEnvsOf,
+  buildCompose,
+  COMPOSE_FORMATS,
+  type ComposeFormat,
+  type CvmRecord,
+  type EmulatorState,
+  KMS_KINDS,
+  type KmsKind,
+} from "./state";
 
 /** Context of admin handlers. */
 export interface AdminContext {
@@ -109,18 +118,49 @@ function createCvm(ctx: AdminContext, _params: Record<string, string>, raw: unkn
   if (!/^[0-9a-fA-F]*$/.test(blob) || blob.length % 2 !== 0) {
     throw validation({ loc: ["body", "encrypted_env"], msg: "Value error, not hex", type: "value_error" });
   }
+  const format = stringField(body, "compose_file_format") ?? "object";
+  if (!(COMPOSE_FORMATS as readonly string[]).includes(format)) {
+    throw validation({
+      loc: ["body", "compose_file_format"],
+      msg: `Input should be ${COMPOSE_FORMATS.map((f) => `'${f}'`).join(", ")}`,
+      type: "enum",
+    });
+  }
+  // Replicas of one app share one compose file and so one compose hash (TF
+  // waitForCVMsOnComposeHash): a CVM added to an app with CVMs gets the app's compose unless
+  // it names its own.
+  const sibling = ctx.state.cvms.find((c) => c.appId === app.appId);
+  const ownCompose = compose !== undefined || allowed !== undefined;
   const cvm = ctx.state.addCvm({
     name,
     app,
-    compose: buildCompose(
-      name,
-      compose === undefined ? {} : { docker_compose_file: compose },
-      (allowed as string[] | undefined) ?? [],
-    ),
+    compose:
+      sibling && !ownCompose
+        ? structuredClone(sibling.compose)
+        : buildCompose(
+            typeof sibling?.compose["name"] === "string" ? sibling.compose["name"] : name,
+            compose === undefined ? {} : { docker_compose_file: compose },
+            (allowed as string[] | undefined) ?? [],
+          ),
     encryptedEnv: blob.toLowerCase(),
+    composeFormat: format as ComposeFormat,
   });
   ctx.state.bootNow(cvm);
-  return { status: 200, body: cvmInfo(ctx.state, cvm, true) };
+  return { status: 200, body: adminCvmView(ctx.state, cvm) };
+}
+
+/**
+ * The answer of `POST /_emulator/cvms`: the CVMInfoDetail plus what a test needs and the API
+ * does not show on a CVM — the app's key (`encrypted_env_pubkey`, reported as null for on-chain
+ * KMS) and the KMS signer (`k256_pubkey`).
+ */
+function adminCvmView(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
+  const app = state.apps.get(cvm.appId);
+  return {
+    ...cvmInfo(state, cvm, true),
+    encrypted_env_pubkey: app?.publicKey ?? null,
+    k256_pubkey: state.kmsOf(cvm.kms).k256Pubkey,
+  };
 }
 
 function guest(ctx: AdminContext, params: Record<string, string>): Reply {
@@ -222,7 +262,9 @@ export interface AppInfo {
   encrypted_env_pubkey: string;
   k256_pubkey: string;
   kms_id: string;
-  kms_slug: KmsKind;
+  /** A realistic slug (`kms-base-prod2`), not the type. */
+  kms_slug: string;
+  kms_type: KmsKind;
 }
 
 /** Body of `POST /_emulator/cvms`. */
@@ -234,6 +276,8 @@ export interface CreateCvmInput {
   docker_compose_file?: string;
   allowed_envs?: string[];
   encrypted_env?: string;
+  /** How `GET /cvms/{id}` (2026) shows `compose_file`: `object` (default), `string` (JSON) or `null`. */
+  compose_file_format?: ComposeFormat;
 }
 
 /** `GET /_emulator/cvms/{id}/guest`. */
@@ -301,8 +345,15 @@ export class EmulatorAdmin {
     return this.call("POST", "/apps/{app_id}/rotate-key", { app_id: appId });
   }
 
-  /** `POST /_emulator/cvms`: returns the CVMInfo JSON. */
-  createCvm(input: CreateCvmInput): Promise<Record<string, unknown> & { id: string; app_id: string }> {
+  /** `POST /_emulator/cvms`: the CVMInfoDetail JSON plus the app's key and the KMS signer. */
+  createCvm(input: CreateCvmInput): Promise<
+    Record<string, unknown> & {
+      id: string;
+      app_id: string;
+      encrypted_env_pubkey: string;
+      k256_pubkey: string;
+    }
+  > {
     return this.call("POST", "/cvms", {}, input);
   }
 

@@ -10,11 +10,13 @@ import { busy, cvmNotFound, detail, type Reply, type RequestContext, structured,
 import { isValidCvmName, normalizeAppId, normalizeUuid, randomHex } from "./ids";
 import {
   type ApiVersion,
+  appForVersion,
   currentUser,
   cvmForVersion,
   cvmState,
   cvmStatus,
   kmsInfo,
+  kmsInspect,
   NODE,
   vm,
 } from "./shapes";
@@ -169,8 +171,14 @@ function kmsGet(req: ApiRequest, state: EmulatorState): Reply {
   return ok(kmsInfo(kms));
 }
 
+function kmsInfoGet(req: ApiRequest, state: EmulatorState): Reply {
+  const kms = state.findKms(req.params["kms_id"] ?? "");
+  if (!kms) throw detail(404, "KMS not found");
+  return ok(kmsInspect(kms));
+}
+
 function kmsPubkey(req: ApiRequest, state: EmulatorState): Reply {
-  const kms = state.findKms(req.params["kms"] ?? "");
+  const kms = state.findKmsOrType(req.params["kms"] ?? "");
   if (!kms) throw detail(404, "KMS not found");
   const appId = normalizeAppId(req.params["app_id"] ?? "");
   if (!appId) {
@@ -178,8 +186,8 @@ function kmsPubkey(req: ApiRequest, state: EmulatorState): Reply {
   }
   // A KMS derives a key for any app id (dstack KMS key derivation); the emulator creates the app on first sight.
   const known = state.apps.get(appId);
-  if (known && known.kms !== kms.slug) throw detail(404, "App not found on this KMS");
-  const app = known ?? state.ensureApp(kms.slug, appId);
+  if (known && known.kms !== kms.type) throw detail(404, "App not found on this KMS");
+  const app = known ?? state.ensureApp(kms.type, appId);
   const signature = signKey(
     Buffer.from(kms.secretKey, "hex"),
     Buffer.from(app.appId, "hex"),
@@ -308,7 +316,7 @@ function commit(req: ApiRequest, state: EmulatorState): Reply {
   // Idempotent on (app_id, compose_hash); another compose for the same app → 409 ERR-03-007 (`POST /cvms/provision` + commit).
   const sameApp = state.cvms.filter((c) => c.appId === appId);
   const same = sameApp.find((c) => c.composeHash === hash.toLowerCase());
-  if (same) return ok(vm(state, same, req.version));
+  if (same) return ok(vm(state, same));
   if (sameApp.length > 0) {
     throw structured(req.ctx, 409, "ERR-03-007", "A CVM with this app_id already exists", [
       { field: "app_id", value: appId, message: null },
@@ -333,7 +341,7 @@ function commit(req: ApiRequest, state: EmulatorState): Reply {
     operationType: "create",
     countsAsRestart: false,
   });
-  return ok(vm(state, cvm, req.version));
+  return ok(vm(state, cvm));
 }
 
 function listCvms(req: ApiRequest, state: EmulatorState): Reply {
@@ -341,27 +349,63 @@ function listCvms(req: ApiRequest, state: EmulatorState): Reply {
 }
 
 function paginatedCvms(req: ApiRequest, state: EmulatorState): Reply {
-  const page = Number(req.query.get("page") ?? "1");
-  const pageSize = Number(req.query.get("page_size") ?? "30");
-  if (!Number.isInteger(page) || page < 1) {
-    throw validation({
-      loc: ["query", "page"],
-      msg: "Input should be greater than or equal to 1",
-      type: "greater_than_equal",
-    });
-  }
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
-    throw validation({
-      loc: ["query", "page_size"],
-      msg: "Input should be between 1 and 100",
-      type: "less_than_equal",
-    });
-  }
+  const page = intQuery(req, "page", 1, 1, Number.MAX_SAFE_INTEGER);
+  const pageSize = intQuery(req, "page_size", 30, 1, 100);
   const all = state.cvms;
   const items = all
     .slice((page - 1) * pageSize, page * pageSize)
     .map((c) => cvmForVersion(state, c, req.version, false));
   return ok({ items, total: all.length, page, page_size: pageSize, pages: Math.ceil(all.length / pageSize) });
+}
+
+/** Reads an integer query parameter in [min, max] (FastAPI 422 otherwise). */
+function intQuery(req: ApiRequest, name: string, fallback: number, min: number, max: number): number {
+  const raw = req.query.get(name);
+  const value = raw === null ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw validation({
+      loc: ["query", name],
+      msg: `Input should be between ${min} and ${max}`,
+      type: "value_error",
+    });
+  }
+  return value;
+}
+
+/** `GET /apps` (DstackAppListResponse of the version): the apps that have CVMs, paginated. */
+function listApps(req: ApiRequest, state: EmulatorState): Reply {
+  const page = intQuery(req, "page", 1, 1, Number.MAX_SAFE_INTEGER);
+  const pageSize = intQuery(req, "page_size", 20, 1, 100);
+  const search = req.query.get("search")?.toLowerCase();
+  const kmsType = req.query.get("kms_type")?.toLowerCase();
+  const apps = [...state.apps.values()].filter((app) => {
+    const cvms = state.cvms.filter((c) => c.appId === app.appId);
+    if (cvms.length === 0) return false;
+    if (kmsType && app.kms !== kmsType) return false;
+    if (!search) return true;
+    return (
+      app.appId.includes(search) ||
+      cvms.some(
+        (c) =>
+          c.name.toLowerCase().includes(search) || c.vmUuid.includes(search) || c.instanceId.includes(search),
+      )
+    );
+  });
+  const slice = apps.slice((page - 1) * pageSize, page * pageSize);
+  return ok({
+    dstack_apps: slice.map((app) =>
+      appForVersion(
+        state,
+        app,
+        state.cvms.filter((c) => c.appId === app.appId),
+        req.version,
+      ),
+    ),
+    page,
+    page_size: pageSize,
+    total: apps.length,
+    total_pages: Math.ceil(apps.length / pageSize),
+  });
 }
 
 function getCvm(req: ApiRequest, state: EmulatorState): Reply {
@@ -480,7 +524,7 @@ function power(kind: "restart" | "start" | "stop" | "shutdown") {
       });
     }
     state.save();
-    return ok(vm(state, cvm, req.version));
+    return ok(vm(state, cvm));
   };
 }
 
@@ -523,6 +567,7 @@ export const API_ROUTES: Route[] = [
   { method: "GET", template: "/kms", handler: kmsList },
   { method: "GET", template: "/kms/phala/next_app_id", handler: nextAppId },
   { method: "GET", template: "/kms/{kms_id}", handler: kmsGet },
+  { method: "GET", template: "/kms/{kms_id}/info", handler: kmsInfoGet },
   { method: "GET", template: "/kms/{kms}/pubkey/{app_id}", handler: kmsPubkey },
   { method: "POST", template: "/cvms/provision", handler: provision },
   { method: "POST", template: "/cvms", handler: commit },
@@ -530,6 +575,7 @@ export const API_ROUTES: Route[] = [
   { method: "GET", template: "/cvms/paginated", handler: paginatedCvms },
   { method: "GET", template: "/cvms/{id}", handler: getCvm },
   { method: "DELETE", template: "/cvms/{id}", handler: deleteCvm },
+  { method: "GET", template: "/apps", handler: listApps },
   { method: "GET", template: "/apps/{app_id}/cvms", handler: appCvms },
   { method: "PATCH", template: "/cvms/{id}/envs", handler: patchEnvs },
   { method: "GET", template: "/cvms/{id}/compose_file", handler: composeFile },

@@ -1,11 +1,15 @@
 /**
- * Response builders with the keys the official SDK's zod schemas require (the Phala Cloud API and dstack
- * the official SDK's zod schemas): nullable-but-required keys are always present, strict objects carry no extra keys,
- * and `X-Phala-Version` picks integer or `cvm_…` ids and CVMInfo vs CvmDetail.
+ * Response builders in exactly the documented shapes (Phala's OpenAPI document, model names in
+ * the comments; bodies it leaves untyped follow the official SDK). `X-Phala-Version` picks the
+ * model: 2025-10-28 answers `GET /cvms/{id}` with CvmBasicInfo (full KMSInfo, top-level
+ * `encrypted_env_pubkey`), the 2026 versions with CVMInfoDetail (six-field CVMKmsInfo, `kms_type`
+ * at top level, no `boot_error`: that is in CvmState, `GET /cvms/{id}/state`). Every declared
+ * key is present, no other key is: test/emulator/documented-shapes.test.ts holds each answer
+ * against provider/api/phala-schemas.ts in `exact` mode.
  */
-import type { AppRecord, CvmRecord, EmulatorState, KmsRecord, OperationRecord } from "./state";
+import type { AppRecord, CvmRecord, EmulatorState, KmsRecord } from "./state";
 
-/** API versions (Phala Cloud API conventions). The default is the current SDK's. */
+/** API versions (`X-Phala-Version`). */
 export type ApiVersion = "2025-10-28" | "2026-01-21" | "2026-05-22";
 /** Versions the emulator answers to. */
 export const API_VERSIONS: readonly ApiVersion[] = ["2025-10-28", "2026-01-21", "2026-05-22"];
@@ -22,36 +26,90 @@ export const NODE = { id: 3, name: "emulator-node", region: "LOCAL-1" } as const
 /** Fixed resources of `tdx.small`. */
 const RESOURCE = { vcpu: 1, memory_in_gb: 2, disk_in_gb: 20 } as const;
 
-/** KmsInfo (the official SDK's zod schemas): every key present; `k256_pubkey` included. */
+const onChain = (cvm: CvmRecord): boolean => cvm.kms !== "phala";
+
+/** KMSInfo: exactly its seven keys (no `k256_pubkey`: the signer is only in `/kms/{id}/info`). */
 export function kmsInfo(kms: KmsRecord): Record<string, unknown> {
   return {
     id: kms.id,
     slug: kms.slug,
-    url: `https://kms.${kms.slug}.${GATEWAY_DOMAIN}`,
+    url: kmsUrl(kms),
     version: "v0.5.7",
     chain_id: kms.chainId,
     kms_contract_address: kms.contractAddress,
     gateway_app_id: null,
-    k256_pubkey: kms.k256Pubkey,
   };
 }
 
-/** CVM `kms_info`: a superset of CvmKmsInfo and KmsInfo plus `encrypted_env_pubkey` (the official SDK's zod schemas). */
+function kmsUrl(kms: KmsRecord): string {
+  return `https://${kms.slug}.${GATEWAY_DOMAIN}`;
+}
+
+/** KmsInspectResponse (`GET /kms/{kms_id}/info`): the signer is `rpc.bootstrap_info.k256_pubkey`. */
+export function kmsInspect(kms: KmsRecord): Record<string, unknown> {
+  const bootstrap = {
+    k256_pubkey: kms.k256Pubkey,
+    ca_pubkey: kms.caPubkey,
+    quote_length: 0,
+    eventlog_length: 0,
+  };
+  const chain = kms.chainId !== null;
+  return {
+    id: kms.id,
+    slug: kms.slug,
+    endpoint: kmsUrl(kms),
+    kms_type: kms.type,
+    db_version: "v0.5.7",
+    rpc: {
+      version: "v0.5.7",
+      is_dev: false,
+      chain_id: kms.chainId,
+      kms_contract_address: kms.contractAddress,
+      gateway_app_id: null,
+      bootstrap_info: bootstrap,
+      version_synced: true,
+    },
+    rpc_error: null,
+    guest_agent: null,
+    guest_agent_error: "the emulator has no KMS guest agent",
+    teepods: [],
+    on_chain: chain
+      ? {
+          kms_info: { ...bootstrap },
+          gateway_app_id: null,
+          owner: null,
+          verification: {
+            k256_pubkey_match: true,
+            ca_pubkey_match: true,
+            gateway_app_id_match: null,
+            device_id_allowed: null,
+            os_image_allowed: null,
+            mr_aggregated_allowed: null,
+          },
+          error: null,
+        }
+      : null,
+  };
+}
+
+/** The app's X25519 key as the API reports it: null for on-chain KMS (read it from `/kms/.../pubkey`). */
+function reportedPubkey(state: EmulatorState, cvm: CvmRecord): string | null {
+  if (onChain(cvm)) return null;
+  return state.apps.get(cvm.appId)?.publicKey ?? null;
+}
+
+/** CVMKmsInfo: exactly six nullable fields. */
 export function cvmKmsInfo(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
   const kms = state.kmsOf(cvm.kms);
-  const onChain = cvm.kms !== "phala";
+  const chain = onChain(cvm);
   return {
-    ...kmsInfo(kms),
+    chain_id: kms.chainId,
     dstack_kms_address: kms.contractAddress,
-    dstack_app_address: onChain ? `0x${cvm.appId}` : null,
+    dstack_app_address: chain ? `0x${cvm.appId}` : null,
     deployer_address: null,
-    rpc_endpoint: onChain ? `https://rpc.${cvm.kms}.${GATEWAY_DOMAIN}` : null,
-    encrypted_env_pubkey: envPubkey(state, cvm),
+    rpc_endpoint: chain ? `https://rpc.${cvm.kms}.${GATEWAY_DOMAIN}` : null,
+    encrypted_env_pubkey: reportedPubkey(state, cvm),
   };
-}
-
-function envPubkey(state: EmulatorState, cvm: CvmRecord): string | null {
-  return state.apps.get(cvm.appId)?.publicKey ?? null;
 }
 
 function uptime(cvm: CvmRecord): string | null {
@@ -59,7 +117,19 @@ function uptime(cvm: CvmRecord): string | null {
   return `${Math.floor((Date.now() - cvm.bootedAt) / 1000)}s`;
 }
 
-/** CVMInfo v2026-01-21 / v2026-05-22 (the official SDK's zod schemas); `detail` adds `compose_file`. */
+function flag(cvm: CvmRecord, key: string, fallback: boolean): boolean {
+  const value = cvm.compose[key];
+  return typeof value === "boolean" ? value : fallback;
+}
+
+/** `compose_file` of CVMInfoDetail in the CVM's chosen form (object, JSON string, null). */
+function composeFileOf(cvm: CvmRecord): Record<string, unknown> | string | null {
+  const format = cvm.composeFormat ?? "object";
+  if (format === "null") return null;
+  return format === "string" ? JSON.stringify(cvm.compose) : { ...cvm.compose };
+}
+
+/** CVMInfo (v20260121 schemas); `detail` = CVMInfoDetail (adds `compose_file`). */
 export function cvmInfo(state: EmulatorState, cvm: CvmRecord, detail: boolean): Record<string, unknown> {
   const info: Record<string, unknown> = {
     id: cvm.id,
@@ -77,21 +147,20 @@ export function cvmInfo(state: EmulatorState, cvm: CvmRecord, detail: boolean): 
     node_info: {
       object_type: "node",
       id: NODE.id,
+      node_id: NODE.id,
       name: NODE.name,
       region: NODE.region,
       device_id: cvm.deviceId,
       ppid: null,
-      status: "online",
+      status: "ONLINE",
       version: "0.5.7",
     },
     os: { name: IMAGE, version: "0.5.7", is_dev: false, os_image_hash: OS_IMAGE_HASH },
     kms_type: cvm.kms,
     kms_info: cvmKmsInfo(state, cvm),
-    encrypted_env_pubkey: envPubkey(state, cvm),
     status: cvm.status,
     in_progress: cvm.inProgress,
-    progress: cvm.progress,
-    boot_error: cvm.bootError,
+    progress: cvm.progress ? { ...cvm.progress } : null,
     compose_hash: cvm.composeHash,
     docker_compose_hash: null,
     pre_launch_script_hash: null,
@@ -104,32 +173,47 @@ export function cvmInfo(state: EmulatorState, cvm: CvmRecord, detail: boolean): 
         instance: `https://${cvm.instanceId}.${GATEWAY_DOMAIN}`,
       },
     ],
-    public_logs: cvm.compose["public_logs"] ?? true,
-    public_sysinfo: cvm.compose["public_sysinfo"] ?? true,
-    public_tcbinfo: cvm.compose["public_tcbinfo"] ?? true,
-    gateway_enabled: cvm.compose["gateway_enabled"] ?? true,
-    secure_time: cvm.compose["secure_time"] ?? false,
-    listed: false,
-    storage_fs: cvm.compose["storage_fs"] ?? "zfs",
-    workspace: { object_type: "workspace", id: "wks_emulator", name: "emulator", slug: "emulator" },
-    creator: { object_type: "user", id: "usr_emulator", username: "emulator" },
+    public_logs: flag(cvm, "public_logs", true),
+    public_sysinfo: flag(cvm, "public_sysinfo", true),
+    public_tcbinfo: flag(cvm, "public_tcbinfo", true),
+    gateway_enabled: flag(cvm, "gateway_enabled", true),
+    secure_time: flag(cvm, "secure_time", false),
+    storage_fs: typeof cvm.compose["storage_fs"] === "string" ? cvm.compose["storage_fs"] : "zfs",
+    workspace: {
+      object_type: "workspace",
+      id: "wks_emulator",
+      name: "emulator",
+      slug: "emulator",
+      avatar_url: null,
+    },
+    creator: { object_type: "user", id: "usr_emulator", username: "emulator", avatar_url: null },
     created_at: cvm.createdAt,
     deleted_at: null,
+    listed: false,
     project_type: null,
   };
-  if (detail) info["compose_file"] = cvm.compose;
+  if (detail) info["compose_file"] = composeFileOf(cvm);
   return info;
 }
 
-/** CvmDetail v2025-10-28 (the official SDK's zod schemas): integer id and the flat resource keys. */
-export function cvmDetailLegacy(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
+function publicUrls(cvm: CvmRecord): Array<{ app: string; instance: string }> {
+  return [
+    {
+      app: `https://${cvm.appId}.${GATEWAY_DOMAIN}`,
+      instance: `https://${cvm.instanceId}.${GATEWAY_DOMAIN}`,
+    },
+  ];
+}
+
+/** CvmBasicInfo (cvms.management): `GET /cvms/{id}` in 2025-10-28. No `boot_error`, no compose. */
+export function cvmBasicInfo(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
   return {
     id: cvm.dbId,
+    teepod_id: NODE.id,
+    teepod: { id: NODE.id, name: NODE.name, region_identifier: NODE.region },
     name: cvm.name,
     status: cvm.status,
     in_progress: cvm.inProgress,
-    teepod_id: NODE.id,
-    teepod: { id: NODE.id, name: NODE.name, region_identifier: NODE.region },
     app_id: cvm.appId,
     vm_uuid: cvm.vmUuid,
     instance_id: cvm.instanceId,
@@ -137,33 +221,42 @@ export function cvmDetailLegacy(state: EmulatorState, cvm: CvmRecord): Record<st
     memory: RESOURCE.memory_in_gb * 1024,
     disk_size: RESOURCE.disk_in_gb,
     base_image: IMAGE,
-    encrypted_env_pubkey: envPubkey(state, cvm),
-    kms_info: kmsInfo(state.kmsOf(cvm.kms)),
-    public_urls: [{ app: `https://${cvm.appId}.${GATEWAY_DOMAIN}`, instance: "" }],
-    gateway_domain: GATEWAY_DOMAIN,
+    encrypted_env_pubkey: reportedPubkey(state, cvm),
+    listed: false,
+    project_id: null,
+    project_type: null,
     instance_type: cvm.instanceType,
-    compose_hash: cvm.composeHash,
-    boot_error: cvm.bootError,
+    public_sysinfo: flag(cvm, "public_sysinfo", true),
+    public_logs: flag(cvm, "public_logs", true),
+    dapp_dashboard_url: null,
+    syslog_endpoint: null,
+    kms_info: kmsInfo(state.kmsOf(cvm.kms)),
+    contract_address: onChain(cvm) ? `0x${cvm.appId}` : null,
+    deployer_address: null,
+    scheduled_delete_at: null,
+    public_urls: publicUrls(cvm),
+    gateway_domain: GATEWAY_DOMAIN,
   };
 }
 
-/** CvmInfo v2025-10-28 (list item of that version: `hosted` VM info plus flat fields). */
-export function cvmInfoLegacy(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
-  const appUrl = `https://${cvm.appId}.${GATEWAY_DOMAIN}`;
+/** HostedCvm: list items in 2025-10-28 (VmInfo under `hosted`, where `boot_error` is). */
+export function hostedCvm(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
   return {
     hosted: {
       id: cvm.vmUuid,
       name: cvm.name,
       status: cvm.status,
       uptime: uptime(cvm) ?? "",
-      app_url: appUrl,
+      app_url: `https://${cvm.appId}.${GATEWAY_DOMAIN}`,
       app_id: cvm.appId,
       instance_id: cvm.instanceId,
+      configuration: null,
       exited_at: cvm.exitedAt,
       boot_progress: bootProgress(cvm),
       boot_error: cvm.bootError,
       shutdown_progress: shutdownProgress(cvm),
       image_version: "0.5.7",
+      events: [],
     },
     name: cvm.name,
     managed_user: { id: 1, username: "emulator" },
@@ -178,22 +271,24 @@ export function cvmInfoLegacy(state: EmulatorState, cvm: CvmRecord): Record<stri
     project_type: null,
     billing_period: "hourly",
     kms_info: kmsInfo(state.kmsOf(cvm.kms)),
+    contract_address: onChain(cvm) ? `0x${cvm.appId}` : null,
+    deployer_address: null,
     vcpu: RESOURCE.vcpu,
     memory: RESOURCE.memory_in_gb * 1024,
     disk_size: RESOURCE.disk_in_gb,
     gateway_domain: GATEWAY_DOMAIN,
-    public_urls: [{ app: appUrl, instance: `https://${cvm.instanceId}.${GATEWAY_DOMAIN}` }],
+    public_urls: publicUrls(cvm),
   };
 }
 
-/** `GET /cvms/{id}` (detail) or a list item, in the shape of the given version. */
+/** `GET /cvms/{id}` (detail) or a list item, in the model of the given version. */
 export function cvmForVersion(
   state: EmulatorState,
   cvm: CvmRecord,
   version: ApiVersion,
   detail: boolean,
 ): Record<string, unknown> {
-  if (version === "2025-10-28") return detail ? cvmDetailLegacy(state, cvm) : cvmInfoLegacy(state, cvm);
+  if (version === "2025-10-28") return detail ? cvmBasicInfo(state, cvm) : hostedCvm(state, cvm);
   return cvmInfo(state, cvm, detail);
 }
 
@@ -210,16 +305,17 @@ function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
 }
 
-/** VM (the official SDK's zod schemas): returned by commit, start, stop, restart. String id only from 2026-05-22. */
-export function vm(state: EmulatorState, cvm: CvmRecord, version: ApiVersion): Record<string, unknown> {
+/** VM: returned by commit, start, stop, shutdown, restart (integer id and user_id, as documented). */
+export function vm(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
+  const docker = cvm.compose["docker_compose_file"];
+  const features = cvm.compose["features"];
   return {
-    id: version === "2026-05-22" ? cvm.id : cvm.dbId,
+    id: cvm.dbId,
     name: cvm.name,
     status: cvm.status,
     teepod_id: NODE.id,
-    teepod: { id: NODE.id, name: NODE.name, region_identifier: NODE.region },
-    // VMV20260121: numeric user_id; VMV20260522: string.
-    user_id: version === "2026-05-22" ? "usr_emulator" : 1,
+    teepod: { id: NODE.id, name: NODE.name },
+    user_id: 1,
     app_id: cvm.appId,
     vm_uuid: cvm.vmUuid,
     instance_id: cvm.instanceId,
@@ -230,20 +326,18 @@ export function vm(state: EmulatorState, cvm: CvmRecord, version: ApiVersion): R
     disk_size: RESOURCE.disk_in_gb,
     manifest_version: 2,
     version: "0.5.7",
-    runner: cvm.compose["runner"] ?? "docker-compose",
-    docker_compose_file: cvm.compose["docker_compose_file"] ?? null,
-    features: cvm.compose["features"] ?? null,
+    runner: typeof cvm.compose["runner"] === "string" ? cvm.compose["runner"] : "docker-compose",
+    docker_compose_file: typeof docker === "string" ? docker : null,
+    features: Array.isArray(features) ? features : null,
     created_at: cvm.createdAt,
-    encrypted_env_pubkey: envPubkey(state, cvm),
-    app_auth_contract_address: cvm.kms === "phala" ? null : `0x${cvm.appId}`,
-    deployer_address: null,
+    encrypted_env_pubkey: reportedPubkey(state, cvm),
   };
 }
 
 /**
- * `GET /cvms/{id}/state` body (`GET /cvms/{id}/state`). The SDK's CvmStateSchema has optional, non-nullable
- * strings, so empty fields are omitted rather than null. `in_progress` and `progress` are
- * extra keys so watchers can tell a settled state from a transient one.
+ * `GET /cvms/{id}/state` body and the `data:` of `event: state` (the SDK's CvmStateSchema:
+ * optional, non-nullable strings, so empty fields are omitted rather than null). `boot_error`
+ * of a failed boot is reported here.
  */
 export function cvmState(cvm: CvmRecord, version: ApiVersion): Record<string, unknown> {
   return withoutNulls({
@@ -251,8 +345,6 @@ export function cvmState(cvm: CvmRecord, version: ApiVersion): Record<string, un
     instance_id: cvm.instanceId,
     name: cvm.name,
     status: cvm.status,
-    in_progress: cvm.inProgress,
-    progress: cvm.progress,
     uptime: uptime(cvm),
     exited_at: cvm.exitedAt,
     boot_progress: bootProgress(cvm),
@@ -261,9 +353,9 @@ export function cvmState(cvm: CvmRecord, version: ApiVersion): Record<string, un
   });
 }
 
-/** CvmStatus of `POST /status/batch` (`GET /cvms/{id}/state`). */
+/** CvmStatus of `POST /status/batch` (its eleven documented keys; no guest events are emulated). */
 export function cvmStatus(cvm: CvmRecord): Record<string, unknown> {
-  const op: OperationRecord | undefined = cvm.operations[cvm.operations.length - 1];
+  const op = cvm.inProgress ? cvm.operations[cvm.operations.length - 1] : undefined;
   return {
     vm_uuid: cvm.vmUuid,
     status: cvm.status,
@@ -272,24 +364,75 @@ export function cvmStatus(cvm: CvmRecord): Record<string, unknown> {
     boot_progress: bootProgress(cvm),
     boot_error: cvm.bootError,
     shutdown_progress: shutdownProgress(cvm),
-    // Current SDK schema: an `operation` object; the older flat keys are kept as well (`GET /cvms/{id}/state`).
-    operation:
-      cvm.inProgress && op
-        ? {
-            type: op.operation_type,
-            phase: cvm.status,
-            started_at: op.started_at,
-            correlation_id: op.correlation_id,
-          }
-        : null,
-    events: op ? op.events : [],
-    operation_type: cvm.inProgress && op ? op.operation_type : null,
-    operation_started_at: cvm.inProgress && op ? op.started_at : null,
+    events: [],
+    operation_type: op ? op.operation_type : null,
+    operation_started_at: op ? op.started_at : null,
     correlation_id: cvm.progress?.correlation_id ?? null,
   };
 }
 
-/** The admin view of an app. */
+/** CvmBasicInfo (apps.v20251028): a CVM inside a 2025-10-28 app. */
+function appCvmLegacy(state: EmulatorState, cvm: CvmRecord): Record<string, unknown> {
+  const kms = state.kmsOf(cvm.kms);
+  return {
+    vm_uuid: cvm.vmUuid,
+    app_id: cvm.appId,
+    name: cvm.name,
+    status: cvm.status,
+    vcpu: RESOURCE.vcpu,
+    memory: RESOURCE.memory_in_gb * 1024,
+    disk_size: RESOURCE.disk_in_gb,
+    teepod_id: NODE.id,
+    teepod_name: NODE.name,
+    region_identifier: NODE.region,
+    kms_type: cvm.kms,
+    instance_type: cvm.instanceType,
+    listed: false,
+    base_image: IMAGE,
+    kms_slug: kms.slug,
+    kms_id: kms.id,
+    instance_id: cvm.instanceId,
+    machine_info: {
+      vcpu: RESOURCE.vcpu,
+      memory: RESOURCE.memory_in_gb * 1024,
+      disk_size: RESOURCE.disk_in_gb,
+      gpu_count: 0,
+    },
+    updated_at: cvm.createdAt,
+  };
+}
+
+/** DstackAppFullResponse of the version: an app and its CVMs (replicas). */
+export function appForVersion(
+  state: EmulatorState,
+  app: AppRecord,
+  cvms: readonly CvmRecord[],
+  version: ApiVersion,
+): Record<string, unknown> {
+  const item = (cvm: CvmRecord) =>
+    version === "2025-10-28" ? appCvmLegacy(state, cvm) : cvmInfo(state, cvm, false);
+  const first = cvms[0];
+  const body: Record<string, unknown> = {
+    id: `prj_${app.appId.slice(0, 12)}`,
+    name: typeof first?.compose["name"] === "string" ? first.compose["name"] : app.appId,
+    app_id: app.appId,
+    app_provision_type: null,
+    app_icon_url: null,
+    created_at: first?.createdAt ?? new Date(0).toISOString(),
+    kms_type: app.kms,
+    profile: null,
+    current_cvm: first ? item(first) : null,
+    cvms: cvms.map(item),
+    cvm_count: cvms.length,
+  };
+  if (version === "2025-10-28") {
+    body["team_slug"] = "emulator";
+    body["team_name"] = "emulator";
+  }
+  return body;
+}
+
+/** The admin view of an app (`/_emulator`, not a Phala API shape). */
 export function appView(state: EmulatorState, app: AppRecord): Record<string, unknown> {
   const kms = state.kmsOf(app.kms);
   return {
@@ -298,6 +441,7 @@ export function appView(state: EmulatorState, app: AppRecord): Record<string, un
     k256_pubkey: kms.k256Pubkey,
     kms_id: kms.id,
     kms_slug: kms.slug,
+    kms_type: kms.type,
   };
 }
 

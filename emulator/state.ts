@@ -21,11 +21,16 @@ export const KMS_KINDS: readonly KmsKind[] = ["phala", "ethereum", "base"];
 /** A KMS instance with its secp256k1 root key. */
 export interface KmsRecord {
   id: string;
-  slug: KmsKind;
+  /** The KMS type (`kms_type` of its CVMs). */
+  type: KmsKind;
+  /** A realistic slug, distinct from the type, e.g. `kms-base-prod2` (the real slugs look so). */
+  slug: string;
   /** secp256k1 secret, hex. */
   secretKey: string;
-  /** Compressed public key, hex (`k256_pubkey`). */
+  /** Compressed public key, hex (`k256_pubkey`): served only by `GET /kms/{kms_id}/info`. */
   k256Pubkey: string;
+  /** The KMS CA public key (`ca_pubkey` of `/info`), a fixed placeholder. */
+  caPubkey: string;
   chainId: number | null;
   contractAddress: string | null;
 }
@@ -91,7 +96,15 @@ export interface CvmRecord {
   operations: OperationRecord[];
   /** Phase-1 result of a 465 flow: the compose waiting for its on-chain registration. */
   pending: { composeHash: string; allowedEnvs: string[] } | null;
+  /** How `compose_file` appears in `GET /cvms/{id}` (2026): object (default), JSON string or null. */
+  composeFormat?: ComposeFormat;
 }
+
+/** The forms the API document allows for `CVMInfoDetail.compose_file`. */
+export type ComposeFormat = "object" | "string" | "null";
+
+/** The forms, for validation. */
+export const COMPOSE_FORMATS: readonly ComposeFormat[] = ["object", "string", "null"];
 
 /** A provision cached by compose hash (`POST /cvms/provision` + commit). */
 export interface ProvisionRecord {
@@ -227,13 +240,21 @@ export class EmulatorState {
 
   /** The KMS of a kind. */
   kmsOf(kind: KmsKind): KmsRecord {
-    return this.kms.find((k) => k.slug === kind)!;
+    return this.kms.find((k) => k.type === kind)!;
   }
 
-  /** Looks a KMS up by `kms_…` id or slug. */
+  /** Looks a KMS up by `kms_…` id or slug (`GET /kms/{kms_id}`: "KMS ID (hashed) or slug"). */
   findKms(idOrSlug: string): KmsRecord | undefined {
     const key = idOrSlug.toLowerCase();
     return this.kms.find((k) => k.id === idOrSlug || k.slug === key);
+  }
+
+  /**
+   * Looks a KMS up by id, slug or type: the pubkey route maps a type to its KMS
+   * (the `phala` CLI calls `/kms/{kms_type}/pubkey/{app_id}`).
+   */
+  findKmsOrType(ref: string): KmsRecord | undefined {
+    return this.findKms(ref) ?? this.kms.find((k) => k.type === ref.toLowerCase());
   }
 
   /** Creates (or returns the existing) app with a fresh X25519 key pair. */
@@ -271,6 +292,7 @@ export class EmulatorState {
     compose: Record<string, unknown>;
     encryptedEnv: string;
     instanceType?: string;
+    composeFormat?: ComposeFormat;
   }): CvmRecord {
     const cvm: CvmRecord = {
       dbId: this.nextDbId++,
@@ -296,6 +318,7 @@ export class EmulatorState {
       exitedAt: null,
       operations: [],
       pending: null,
+      composeFormat: input.composeFormat ?? "object",
     };
     this.cvms.push(cvm);
     this.record(cvm, "created");
@@ -523,7 +546,12 @@ export class EmulatorState {
   private load(file: string): void {
     const data = JSON.parse(readFileSync(file, "utf8")) as PersistedState;
     if (data.version !== 1) throw new Error(`unsupported emulator state file version in ${file}`);
-    this.kms = data.kms;
+    // Files written before KMS records had a type carried the type in `slug`.
+    this.kms = data.kms.map((k) =>
+      k.type
+        ? k
+        : { ...newKms(k.slug as KmsKind), ...k, type: k.slug as KmsKind, slug: KMS_SLUGS[k.slug as KmsKind] },
+    );
     for (const app of data.apps) this.apps.set(app.appId, app);
     this.cvms = data.cvms;
     this.provisions = new Map(Object.entries(data.provisions));
@@ -550,13 +578,22 @@ export class EmulatorState {
   }
 }
 
+/** Slugs in the style of the real ones (`kms-base-prod2`), never equal to the type. */
+const KMS_SLUGS: Record<KmsKind, string> = {
+  phala: "kms-phala-prod7",
+  ethereum: "kms-eth-prod1",
+  base: "kms-base-prod2",
+};
+
 function newKms(kind: KmsKind): KmsRecord {
   const secret = randomBytes(32);
   return {
     id: hashId("kms"),
-    slug: kind,
+    type: kind,
+    slug: KMS_SLUGS[kind],
     secretKey: secret.toString("hex"),
     k256Pubkey: kmsPublicKey(secret),
+    caPubkey: kmsPublicKey(randomBytes(32)),
     chainId: kind === "ethereum" ? 1 : kind === "base" ? 8453 : null,
     contractAddress: kind === "phala" ? null : `0x${randomHex(20)}`,
   };

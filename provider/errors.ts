@@ -24,6 +24,8 @@ export const ErrorCodes = {
   REGISTRY_CHECK_FAILED: "CVMS_REGISTRY_CHECK_FAILED",
   /** The local toolchain or configuration is missing something. */
   CONFIGURATION: "CVMS_CONFIGURATION",
+  /** The API reports another app for a CVM than the one pinned in state: nothing is sent. */
+  APP_CHANGED: "CVMS_APP_CHANGED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,23 +1,25 @@
 /**
- * The Phala Cloud API client (the Phala Cloud API): undici, zod-parsed responses, `X-API-Key`,
+ * The Phala Cloud API client: undici, zod-parsed responses, `X-API-Key`,
  * `X-Phala-Version`, timeouts, retries (retry.ts). Errors name the call, the status, the error
  * code and the request id — never a request body, a response value or the key.
  */
 import { request } from "undici";
-import { z } from "zod";
+import type { z } from "zod";
 import { CvmSecretsError, ErrorCodes } from "../errors";
-import {
-  CvmInfoSchema,
-  type CvmInfoWire,
-  CvmStateSchema,
-  KmsPubkeySchema,
-  PatchEnvsAcceptedSchema,
-  StructuredErrorSchema,
-} from "./phala-schemas";
+import { type CvmBasicWire, type CvmDetailWire, cvmDetailSchemaFor, Wire } from "./phala-schemas";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
 import { SseParser } from "./sse";
 
-/** The API version this client speaks (Phala Cloud API conventions). */
+/**
+ * The `X-Phala-Version` this client sends on every call: `2026-05-22`, the current version of the
+ * official SDK. Why this one: its `GET /cvms/{id}` (CVMInfoDetail) carries what the provider
+ * reads in one call — `kms_type`, the on-chain addresses in `kms_info` (to resolve the KMS via
+ * `GET /kms`), `progress` (`target`, `correlation_id`) to tell a busy CVM and to recognise a push
+ * that was applied although its answer was lost, and the compose inline. Its `kms_info` has no
+ * KMS slug or id and its CVM record no `boot_error`: the KMS is named by `kms_type` (as the
+ * `phala` CLI does) and the boot error is read from `GET /cvms/{id}/state`. The parser also
+ * reads the 2025-10-28 shape (CvmBasicInfo), so a server answering in that version still works.
+ */
 export const API_VERSION = "2026-05-22";
 
 export interface PhalaClientOptions {
@@ -36,15 +38,38 @@ export interface CvmInfo {
   id: string;
   name: string;
   appId: string;
+  /** The VM UUID (dashed, lowercase) when the API reports it. */
+  vmUuid?: string;
   status: string;
+  /** `in_progress`, or a non-empty `progress.target`: an operation is still running. */
   inProgress: boolean;
-  bootError?: string;
-  /** `kms_info.encrypted_env_pubkey`, else the top-level one; lowercase hex without 0x. */
+  /** `progress.correlation_id` of the running operation. */
+  correlationId?: string;
+  /** The reported env-encryption key, lowercase hex without 0x; often absent for on-chain KMS. */
   encryptionPublicKey?: string;
-  kms: { type?: string; onChain: boolean; id?: string; slug?: string; k256Pubkey?: string };
+  kms: {
+    /** `kms_type` (2026) — `phala`, `ethereum`, `base`, `legacy`. */
+    type?: string;
+    onChain: boolean;
+    chainId?: number;
+    /** `kms_info.dstack_kms_address` (2026) or `kms_contract_address` (2025-10-28), lowercase. */
+    contractAddress?: string;
+    /** KMS id / slug: only the 2025-10-28 shape names them. */
+    id?: string;
+    slug?: string;
+  };
   allowedEnvs?: string[];
+  /** The app-compose, parsed when the API sends it as a JSON string. */
   composeFile?: Record<string, unknown>;
   composeHash?: string;
+}
+
+/** A KMS instance of `GET /kms`. */
+export interface KmsListing {
+  id: string;
+  slug?: string;
+  chainId?: number;
+  contractAddress?: string;
 }
 
 export interface PatchEnvsRequest {
@@ -57,17 +82,24 @@ export interface PatchEnvsRequest {
 export interface PhalaClient {
   getCvm(cvm: string): Promise<CvmInfo>;
   getComposeFile(cvm: string): Promise<Record<string, unknown>>;
+  /** `GET /cvms/{id}/state`: the status and, after a failed boot, `boot_error`. */
+  getState(cvm: string): Promise<{ status: string; bootError?: string }>;
+  /** `GET /kms/{kms}/pubkey/{app_id}`; `kms` is a KMS id, slug or type. */
   getKmsPubkey(kms: string, appId: string): Promise<{ publicKey: string; signature: string }>;
+  /** Every KMS of `GET /kms` (all pages). */
+  listKms(): Promise<KmsListing[]>;
+  /** `GET /kms/{kms_id}/info` → `rpc.bootstrap_info.k256_pubkey`, the KMS signer; undefined if not reported. */
+  getKmsSigner(kmsId: string): Promise<string | undefined>;
   patchEnvs(
     cvm: string,
     body: PatchEnvsRequest,
-  ): Promise<{ allowedEnvsChanged: boolean; correlationId?: string }>;
-  /** Resolves when the CVM is `running` and not `in_progress`; rejects when it settles stopped. */
+  ): Promise<{ allowedEnvsChanged?: boolean; correlationId?: string }>;
+  /** Resolves when the CVM is `running` and not busy; rejects when it settles stopped. */
   waitReady(cvm: string, timeoutMs: number): Promise<{ composeHash?: string }>;
 }
 
 /**
- * A `{cvm_id}` path segment as the official SDK builds it (`CvmIdSchema`, the official SDK's `CvmIdSchema`):
+ * A `{cvm_id}` path segment as the official SDK builds it (its `CvmIdSchema`):
  * 40 hex digits → `app_<hex>`, a UUID → dashes removed, anything else verbatim.
  */
 export function cvmPathId(cvm: string): string {
@@ -78,6 +110,20 @@ export function cvmPathId(cvm: string): string {
   return encodeURIComponent(id);
 }
 
+/** A path segment that must not be empty (`/kms//pubkey/…` would name another route). */
+function segment(value: string, what: string): string {
+  const trimmed = value.trim();
+  if (trimmed === "") {
+    throw new CvmSecretsError(ErrorCodes.API_ERROR, `internal: empty ${what} in an API path`, { what });
+  }
+  return encodeURIComponent(trimmed);
+}
+
+/** Statuses after which a write may have been applied although the answer says otherwise. */
+function mayHaveApplied(status: number | undefined): boolean {
+  return status === undefined || status >= 500;
+}
+
 export function phalaClient(options: PhalaClientOptions): PhalaClient {
   const base = options.baseUrl.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -85,19 +131,32 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
   const pollMs = options.pollIntervalMs ?? 1_000;
   const headers = {
     "x-api-key": options.apiKey,
+    // Which version and why: see API_VERSION.
     "x-phala-version": API_VERSION,
     accept: "application/json",
     "user-agent": "pulumi-cvm-secrets",
   };
 
+  interface CallOptions<R> {
+    body?: unknown;
+    ok?: number[];
+    subject: string;
+    /**
+     * For a write that is not idempotent: after a lost answer (connection error, timeout) or a
+     * 5xx, asks the server whether the write took effect before retrying or failing; a value
+     * means it did, and becomes the result.
+     */
+    applied?: () => Promise<R | undefined>;
+  }
+
   /** One call with retries; `call` is the route template used in messages. */
-  async function call<T extends z.ZodType>(
+  async function call<T extends z.ZodType, R = z.infer<T>>(
     call: string,
     method: "GET" | "PATCH" | "POST",
     path: string,
-    schema: T,
-    { body, ok = [200], subject }: { body?: unknown; ok?: number[]; subject: string },
-  ): Promise<z.infer<T>> {
+    schema: T | ((body: unknown) => T),
+    { body, ok = [200], subject, applied }: CallOptions<R>,
+  ): Promise<z.infer<T> | R> {
     for (let attempt = 0; ; attempt++) {
       let status: number;
       let text: string;
@@ -117,6 +176,8 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
         requestId = header(res.headers["x-request-id"]);
       } catch (error) {
         const reason = connectionReason(error);
+        const done = applied ? await applied() : undefined;
+        if (done !== undefined) return done;
         const delay = attempt + 1 < policy.attempts ? backoffDelay(attempt, policy, undefined) : undefined;
         if (delay === undefined) {
           throw new CvmSecretsError(
@@ -129,7 +190,8 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
         continue;
       }
       if (ok.includes(status)) {
-        const parsed = schema.safeParse(text === "" ? {} : safeJson(text));
+        const json = text === "" ? {} : safeJson(text);
+        const parsed = (typeof schema === "function" ? schema(json) : schema).safeParse(json);
         if (parsed.success) return parsed.data;
         const fields = parsed.error.issues.map((i) => i.path.join(".") || "(body)").join(", ");
         throw new CvmSecretsError(
@@ -138,7 +200,11 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
           { call, status },
         );
       }
-      if (isRetryableStatus(status) && attempt + 1 < policy.attempts) {
+      if (applied && mayHaveApplied(status)) {
+        const done = await applied();
+        if (done !== undefined) return done;
+      }
+      if (isRetryableStatus(status) && !isFinal409(status, text) && attempt + 1 < policy.attempts) {
         const delay = backoffDelay(attempt, policy, retryAfter);
         if (delay !== undefined) {
           await sleep(delay);
@@ -149,9 +215,9 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
     }
   }
 
-  return {
+  const client: PhalaClient = {
     async getCvm(cvm) {
-      const raw = await call("GET /cvms/{id}", "GET", `/cvms/${cvmPathId(cvm)}`, CvmInfoSchema, {
+      const raw = await call("GET /cvms/{id}", "GET", `/cvms/${cvmPathId(cvm)}`, cvmDetailSchemaFor, {
         subject: `CVM ${cvm}`,
       });
       return toCvmInfo(raw);
@@ -161,21 +227,54 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
         "GET /cvms/{id}/compose_file",
         "GET",
         `/cvms/${cvmPathId(cvm)}/compose_file`,
-        z.looseObject({}),
+        Wire.AppCompose,
         {
           subject: `CVM ${cvm}`,
         },
       );
     },
+    async getState(cvm) {
+      const raw = await call("GET /cvms/{id}/state", "GET", `/cvms/${cvmPathId(cvm)}/state`, Wire.CvmState, {
+        subject: `CVM ${cvm}`,
+      });
+      return { status: raw.status, bootError: raw.boot_error ?? undefined };
+    },
     async getKmsPubkey(kms, appId) {
       const raw = await call(
         "GET /kms/{kms}/pubkey/{app_id}",
         "GET",
-        `/kms/${encodeURIComponent(kms)}/pubkey/${encodeURIComponent(appId.replace(/^0x/, ""))}`,
-        KmsPubkeySchema,
+        `/kms/${segment(kms, "KMS")}/pubkey/${segment(appId.replace(/^0x/i, ""), "app id")}`,
+        Wire.KmsPubkey,
         { subject: `app ${appId}` },
       );
       return { publicKey: raw.public_key, signature: raw.signature };
+    },
+    async listKms() {
+      const out: KmsListing[] = [];
+      for (let page = 1; ; page++) {
+        const raw = await call("GET /kms", "GET", `/kms?page=${page}&page_size=100`, Wire.KmsListResponse, {
+          subject: "the KMS list",
+        });
+        for (const k of raw.items) {
+          out.push({
+            id: k.id,
+            slug: k.slug ?? undefined,
+            chainId: k.chain_id ?? undefined,
+            contractAddress: k.kms_contract_address?.toLowerCase() ?? undefined,
+          });
+        }
+        if (page >= raw.pages || raw.items.length === 0) return out;
+      }
+    },
+    async getKmsSigner(kmsId) {
+      const raw = await call(
+        "GET /kms/{kms_id}/info",
+        "GET",
+        `/kms/${segment(kmsId, "KMS id")}/info`,
+        Wire.KmsInspectResponse,
+        { subject: `KMS ${kmsId}` },
+      );
+      return raw.rpc?.bootstrap_info.k256_pubkey ?? raw.on_chain?.kms_info?.k256_pubkey ?? undefined;
     },
     async patchEnvs(cvm, body) {
       const wire: Record<string, unknown> = { encrypted_env: body.encryptedEnv };
@@ -186,31 +285,48 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
         "PATCH /cvms/{id}/envs",
         "PATCH",
         `/cvms/${cvmPathId(cvm)}/envs`,
-        PatchEnvsAcceptedSchema,
+        Wire.PatchEnvsAccepted,
         {
           body: wire,
           ok: [200, 202],
           subject: `CVM ${cvm}`,
+          // The push is accepted only on an idle CVM (busy → 409), so a CVM that is busy right
+          // after a lost answer is running this push: do not send it again (a second restart).
+          applied: async () => {
+            const info = await client.getCvm(cvm).catch(() => undefined);
+            return info?.inProgress ? { correlationId: info.correlationId } : undefined;
+          },
         },
       );
-      return { allowedEnvsChanged: raw.allowed_envs_changed, correlationId: raw.correlation_id ?? undefined };
+      if ("allowed_envs_changed" in raw) {
+        return {
+          allowedEnvsChanged: raw.allowed_envs_changed,
+          correlationId: raw.correlation_id ?? undefined,
+        };
+      }
+      return raw;
     },
     async waitReady(cvm, waitMs) {
       const deadline = Date.now() + waitMs;
-      const settled = async (): Promise<{ composeHash?: string } | undefined> => {
-        const info = await this.getCvm(cvm);
+      const stopped = (bootError: string | undefined) =>
+        new CvmSecretsError(
+          ErrorCodes.ROLLOUT_FAILED,
+          `CVM ${cvm} stopped instead of starting${bootError ? `: boot error "${clip(bootError, 200)}"` : ""}. ` +
+            "Check its serial log in the Phala Cloud dashboard.",
+          { cvm },
+        );
+      /** Settled? `bootError` from the stream saves a `/state` call. */
+      const settled = async (bootError?: string): Promise<{ composeHash?: string } | undefined> => {
+        const info = await client.getCvm(cvm);
         if (info.status === "running" && !info.inProgress) return { composeHash: info.composeHash };
         if (info.status === "stopped" && !info.inProgress) {
-          throw new CvmSecretsError(
-            ErrorCodes.ROLLOUT_FAILED,
-            `CVM ${cvm} stopped instead of starting${info.bootError ? `: boot error "${clip(info.bootError, 200)}"` : ""}. ` +
-              "Check its serial log in the Phala Cloud dashboard.",
-            { cvm },
-          );
+          // CVMInfoDetail has no boot_error; CvmState does.
+          const why = bootError ?? (await client.getState(cvm).catch(() => undefined))?.bootError;
+          throw stopped(why);
         }
         return undefined;
       };
-      // Prefer the state stream (`GET /cvms/{id}/state`); fall back to polling.
+      // Prefer the state stream (`GET /cvms/{id}/state?target=…`); fall back to polling.
       await streamUntilSettled(cvm, deadline, settled).catch((error) => {
         if (error instanceof CvmSecretsError && error.code === ErrorCodes.ROLLOUT_FAILED) throw error;
       });
@@ -228,12 +344,16 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
       }
     },
   };
+  return client;
 
-  /** Reads the SSE state stream until the CVM settles, the stream ends, or the deadline. */
+  /**
+   * Reads the SSE state stream until it ends (the server sends `complete` once the status
+   * matches the target, `timeout` at its deadline), the CVM settles stopped, or the deadline.
+   */
   async function streamUntilSettled(
     cvm: string,
     deadline: number,
-    settled: () => Promise<unknown>,
+    settled: (bootError?: string) => Promise<unknown>,
   ): Promise<void> {
     const seconds = Math.max(10, Math.min(600, Math.ceil((deadline - Date.now()) / 1000)));
     const res = await request(`${base}/cvms/${cvmPathId(cvm)}/state?target=running&timeout=${seconds}`, {
@@ -252,12 +372,12 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
     try {
       for await (const chunk of res.body) {
         for (const event of parser.push(chunk as string)) {
-          if (event.event === "complete") return;
-          if (event.event === "timeout" || event.event === "error") return;
+          if (event.event === "complete" || event.event === "timeout" || event.event === "error") return;
           if (event.event === "state") {
-            const state = CvmStateSchema.safeParse(safeJson(event.data));
+            const state = Wire.CvmState.safeParse(safeJson(event.data));
             // A stop may be transient (mid-restart) or final (boot error): the CVM record decides.
-            if (state.success && state.data.status === "stopped") await settled();
+            if (state.success && state.data.status === "stopped")
+              await settled(state.data.boot_error ?? undefined);
           }
           if (Date.now() >= deadline) return;
         }
@@ -268,31 +388,87 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
   }
 }
 
-function toCvmInfo(raw: CvmInfoWire): CvmInfo {
-  const kms = raw.kms_info ?? {};
-  const type = raw.kms_type ?? undefined;
-  const key = kms.encrypted_env_pubkey ?? raw.encrypted_env_pubkey ?? undefined;
-  const onChain =
-    (kms.chain_id !== null && kms.chain_id !== undefined) || type === "ethereum" || type === "base";
-  return {
-    id: String(raw.id),
+/** Lowercase hex without 0x. */
+function bareHex(value: string): string {
+  return value.replace(/^0x/i, "").toLowerCase();
+}
+
+/** `compose_file` as an object: the API may send it as a JSON string, or null. */
+function composeObject(value: unknown): Record<string, unknown> | undefined {
+  const parsed = typeof value === "string" ? safeJson(value) : value;
+  const compose = Wire.AppCompose.safeParse(parsed);
+  return compose.success && parsed !== null && typeof parsed === "object" ? compose.data : undefined;
+}
+
+function toCvmInfo(raw: CvmDetailWire | CvmBasicWire): CvmInfo {
+  const common = {
     name: raw.name,
-    appId: (raw.app_id ?? "").replace(/^0x/, "").toLowerCase(),
+    appId: bareHex(raw.app_id ?? ""),
+    vmUuid: raw.vm_uuid ?? undefined,
     status: raw.status,
-    inProgress: raw.in_progress === true,
-    bootError: raw.boot_error ?? undefined,
-    encryptionPublicKey: key ? key.replace(/^0x/i, "").toLowerCase() : undefined,
+  };
+  if (typeof raw.id === "number") {
+    // 2025-10-28 CvmBasicInfo: KMSInfo under kms_info, the key at top level, no progress.
+    const legacy = raw as CvmBasicWire;
+    const kms = legacy.kms_info ?? undefined;
+    return {
+      ...common,
+      id: String(legacy.id),
+      inProgress: legacy.in_progress === true,
+      encryptionPublicKey: legacy.encrypted_env_pubkey ? bareHex(legacy.encrypted_env_pubkey) : undefined,
+      kms: {
+        onChain: kms?.chain_id !== null && kms?.chain_id !== undefined,
+        chainId: kms?.chain_id ?? undefined,
+        contractAddress: kms?.kms_contract_address?.toLowerCase() ?? undefined,
+        id: kms?.id,
+        slug: kms?.slug ?? undefined,
+      },
+    };
+  }
+  const detail = raw as CvmDetailWire;
+  const kms = detail.kms_info ?? undefined;
+  const type = detail.kms_type ?? undefined;
+  const key = kms?.encrypted_env_pubkey ?? undefined;
+  const compose = composeObject(detail.compose_file);
+  return {
+    ...common,
+    id: detail.id,
+    // Busy while in_progress or while progress names a target (as the Terraform provider reads it).
+    inProgress: detail.in_progress === true || (detail.progress?.target ?? "") !== "",
+    correlationId: detail.progress?.correlation_id ?? undefined,
+    encryptionPublicKey: key ? bareHex(key) : undefined,
     kms: {
       type,
-      onChain,
-      id: kms.id ?? undefined,
-      slug: kms.slug ?? undefined,
-      k256Pubkey: kms.k256_pubkey ?? undefined,
+      onChain:
+        type === "ethereum" || type === "base" || (kms?.chain_id !== null && kms?.chain_id !== undefined),
+      chainId: kms?.chain_id ?? undefined,
+      contractAddress: kms?.dstack_kms_address?.toLowerCase() ?? undefined,
     },
-    allowedEnvs: raw.compose_file?.allowed_envs ?? undefined,
-    composeFile: raw.compose_file ?? undefined,
-    composeHash: raw.compose_hash ?? undefined,
+    allowedEnvs: Array.isArray(compose?.allowed_envs) ? (compose.allowed_envs as string[]) : undefined,
+    composeFile: compose,
+    composeHash: detail.compose_hash ?? undefined,
   };
+}
+
+/** A 409 with an error code (e.g. ERR-03-010, several CVMs match) will not pass by waiting. */
+function isFinal409(status: number, text: string): boolean {
+  return status === 409 && errorCode(safeJson(text)) !== undefined;
+}
+
+function structuredOf(body: unknown) {
+  return Wire.StructuredError.safeParse(
+    body &&
+      typeof body === "object" &&
+      "detail" in body &&
+      typeof (body as { detail: unknown }).detail === "object"
+      ? (body as { detail: unknown }).detail
+      : body,
+  );
+}
+
+function errorCode(body: unknown): string | undefined {
+  const structured = structuredOf(body);
+  return structured.success ? structured.data.error_code : undefined;
 }
 
 /** The error for a final non-2xx answer. Only the server's message text is quoted, clipped. */
@@ -305,14 +481,7 @@ function apiError(
   attempts: number,
 ) {
   const body = safeJson(text);
-  const structured = StructuredErrorSchema.safeParse(
-    body &&
-      typeof body === "object" &&
-      "detail" in body &&
-      typeof (body as { detail: unknown }).detail === "object"
-      ? (body as { detail: unknown }).detail
-      : body,
-  );
+  const structured = structuredOf(body);
   const code = structured.success ? structured.data.error_code : undefined;
   const rid = requestId ?? (structured.success ? (structured.data.request_id ?? undefined) : undefined);
   const message = clip(serverMessage(body, structured.success ? structured.data.message : undefined), 300);
@@ -327,7 +496,7 @@ function apiError(
     return new CvmSecretsError(
       ErrorCodes.HASH_REGISTRATION_REQUIRED,
       `${subject}: the new key set changes the compose hash, which this app's on-chain KMS must allow first (HTTP 465 ${code ?? ""}). ` +
-        `Register compose hash 0x${composeHash} on the DstackApp contract of app ${appId} (addComposeHash), ` +
+        `Register compose hash 0x${composeHash.replace(/^0x/i, "")} on the DstackApp contract of app ${appId} (addComposeHash), ` +
         'then set transactionHash: "0x…" (the registration transaction) on this resource and run `pulumi up` again.',
       { call, status, code, requestId: rid, composeHash, appId },
     );
@@ -337,11 +506,13 @@ function apiError(
       ? " Check the API key (cvm-secrets:apiKey or PHALA_CLOUD_API_KEY)."
       : status === 404
         ? " Check the CVM id in `cvms` (cvm_…, app_<hex>, a UUID or the CVM name)."
-        : status === 409
-          ? ` Another operation kept the CVM busy through ${attempts} attempts; run \`pulumi up\` again when it is idle.`
-          : status === 429
-            ? " Rate limited; run `pulumi up` again later."
-            : "";
+        : status === 409 && code === "ERR-03-010"
+          ? " The id matches several CVMs (replicas of one app): name each CVM by its cvm_… id or its VM UUID."
+          : status === 409
+            ? ` Another operation kept the CVM busy through ${attempts} attempts; run \`pulumi up\` again when it is idle.`
+            : status === 429
+              ? " Rate limited; run `pulumi up` again later."
+              : "";
   return new CvmSecretsError(
     ErrorCodes.API_ERROR,
     `${call} for ${subject} failed: HTTP ${status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}` +

@@ -6,7 +6,9 @@
  *       on a failed, empty or non-preview document.
  *   cvm-secrets encrypt (--public-key HEX | --cvm ID) [--env-file FILE | -]... [-e KEY=VALUE | -e FILE]...
  *       Encrypts an env for a CVM, like `phala envs encrypt`: prints lowercase hex only.
- *       --cvm reads the key from the API (PHALA_CLOUD_API_KEY, PHALA_CLOUD_API_PREFIX).
+ *       --cvm reads the key from the API (PHALA_CLOUD_API_KEY, PHALA_CLOUD_API_PREFIX) under the
+ *       provider's trust rules: for on-chain KMS the KMS-signed key, verified against
+ *       --trusted-signer (else the signer the API reports for the KMS).
  *   cvm-secrets --help | --version | <command> --help
  *
  * Nothing a user passes as an argument is ever echoed back: a stray argument may be a value.
@@ -20,6 +22,7 @@ import { type PreviewDocument, renderPrSummary } from "../core/pr-summary";
 import { previewProblem } from "../core/preview-check";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { DEFAULT_API_URL } from "../impl/settings";
+import { trustedKey } from "../impl/trust";
 
 const USAGE = `usage: cvm-secrets <command> [options]
 
@@ -42,7 +45,7 @@ a preview document.
 options:
   --title TEXT   heading of the summary (default "pulumi preview")
   -h, --help     show this help`,
-  encrypt: `usage: cvm-secrets encrypt (--public-key HEX | --cvm ID) [--env-file FILE]... [-e KEY=VALUE | -e FILE]...
+  encrypt: `usage: cvm-secrets encrypt (--public-key HEX | --cvm ID [--trusted-signer HEX]) [--env-file FILE]... [-e KEY=VALUE | -e FILE]...
 
 Encrypts an env to a CVM's app key and prints lowercase hex (like \`phala envs encrypt\`).
 Values are best read from a file or standard input, not the command line (which other local
@@ -51,7 +54,10 @@ users can see): \`--env-file -\` reads KEY=VALUE lines from standard input.
 options:
   -k, --public-key HEX  the app's encrypted_env_pubkey (64 hex digits)
   --cvm ID              fetch the key from the API instead (PHALA_CLOUD_API_KEY, optionally
-                        PHALA_CLOUD_API_PREFIX)
+                        PHALA_CLOUD_API_PREFIX), under the provider's trust rules: for
+                        on-chain KMS the KMS-signed key
+  --trusted-signer HEX  with --cvm: the KMS signer's public key the signature must recover to
+                        (else the signer the API reports for the KMS, which proves less)
   --env-file FILE       KEY=VALUE lines (# comments, quotes, export prefix); - is standard
                         input; repeatable, later keys win
   -e, --env KEY=VALUE   one variable, or the path of an env file; repeatable
@@ -183,6 +189,7 @@ async function encrypt(argv: readonly string[], io: Io): Promise<number> {
   const { flags, positionals } = parseFlags(argv, {
     publicKey: { names: ["--public-key", "-k"], value: "the app's public key (64 hex digits)" },
     cvm: { names: ["--cvm"], value: "a CVM id or name" },
+    trustedSigner: { names: ["--trusted-signer"], value: "the KMS signer's public key (hex)" },
     envFile: { names: ["--env-file"], value: "a file path, or - for standard input" },
     env: { names: ["-e", "--env"], value: "KEY=VALUE or an env file path" },
   });
@@ -239,12 +246,18 @@ async function encrypt(argv: readonly string[], io: Io): Promise<number> {
       `the env cannot be encrypted for a CVM:\n${failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n")}`,
     );
   }
-  const key = publicKey ?? (await keyOfCvm(cvm!, io.env));
+  const trustedSigner = flags.find(([k]) => k === "trustedSigner")?.[1];
+  const key = publicKey ?? (await keyOfCvm(cvm!, io.env, trustedSigner));
   io.stdout(`${encryptEnv(env, key)}\n`);
   return 0;
 }
 
-async function keyOfCvm(cvm: string, env: NodeJS.ProcessEnv): Promise<string> {
+/** The CVM's key under the provider's trust rules (impl/trust.ts): signed for on-chain KMS. */
+async function keyOfCvm(
+  cvm: string,
+  env: NodeJS.ProcessEnv,
+  trustedSigner: string | undefined,
+): Promise<string> {
   const apiKey = env.PHALA_CLOUD_API_KEY;
   if (!apiKey) {
     throw new CvmSecretsError(
@@ -252,14 +265,6 @@ async function keyOfCvm(cvm: string, env: NodeJS.ProcessEnv): Promise<string> {
       "--cvm needs PHALA_CLOUD_API_KEY (and optionally PHALA_CLOUD_API_PREFIX)",
     );
   }
-  const info = await phalaClient({ baseUrl: env.PHALA_CLOUD_API_PREFIX || DEFAULT_API_URL, apiKey }).getCvm(
-    cvm,
-  );
-  if (!info.encryptionPublicKey) {
-    throw new CvmSecretsError(
-      ErrorCodes.API_ERROR,
-      `the API reports no env-encryption key for ${cvm}: is KMS enabled?`,
-    );
-  }
-  return info.encryptionPublicKey;
+  const client = phalaClient({ baseUrl: env.PHALA_CLOUD_API_PREFIX || DEFAULT_API_URL, apiKey });
+  return trustedKey(client, await client.getCvm(cvm), { kms: { trustedSigner } });
 }

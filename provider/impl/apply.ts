@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import type { CvmInfo } from "../api/phala-client";
 import { carryFingerprints } from "../core/fingerprint";
 import { planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
@@ -60,6 +61,17 @@ export async function update(
     { creating: false },
   );
   return { outs: publicOutputs(outs) };
+}
+
+/**
+ * `env_keys` of a push: sent only when the CVM's live allow-list is a different set (a changed
+ * `allowed_envs` changes the compose hash, and for on-chain KMS needs a registration, 465). When
+ * the API does not show the allow-list, the plan decides (`planned`: the key set changed, or a
+ * first push).
+ */
+function envKeysToSend(info: CvmInfo, envKeys: string[], planned: boolean): string[] | undefined {
+  if (info.allowedEnvs === undefined) return planned ? envKeys : undefined;
+  return sameSet(info.allowedEnvs, new Set(envKeys)) ? undefined : envKeys;
 }
 
 async function apply(
@@ -136,7 +148,7 @@ async function apply(
       const clearing = write.action === "clear-env";
       await client.patchEnvs(t.cvm, {
         encryptedEnv: (clearing ? blobs.cleared : blobs.env).get(info.appId)!,
-        envKeys: clearing ? [] : write.sendEnvKeys || creating ? envKeys : undefined,
+        envKeys: clearing ? undefined : envKeysToSend(info, envKeys, write.sendEnvKeys || creating),
         // Phase 2 of the on-chain flow (`PATCH /cvms/{id}/envs`): the hash named by the 465.
         ...(inputs.transactionHash && pending[info.appId]
           ? { composeHash: pending[info.appId], transactionHash: inputs.transactionHash }

@@ -28,8 +28,10 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
   }
   const timeoutMs = readyTimeoutMs(state);
   const result = await rollOut(targets, maxUnavailable(state), {
-    push: (t) =>
-      client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)!, envKeys: [] }).then(() => undefined),
+    // No env_keys: the allow-list (and so the compose hash) stays as it is. An on-chain KMS app
+    // would otherwise answer 465 (a changed allow-list needs an on-chain registration) and
+    // `pulumi destroy` could not finish; the empty env is what the guest sees either way.
+    push: (t) => client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! }).then(() => undefined),
     waitReady: (t) => client.waitReady(t.cvm, timeoutMs).then(() => undefined),
     progress: (event) => log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, "env cleared")}`),
   });

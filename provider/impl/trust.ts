@@ -4,14 +4,16 @@
  * first key seen is pinned in state and a silent change is refused.
  */
 import { createHash } from "node:crypto";
-import type { CvmInfo, PhalaClient } from "../api/phala-client";
+import type { CvmInfo, KmsListing, PhalaClient } from "../api/phala-client";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "./cvm-secrets-state";
 import { lazy } from "./lazy";
 
 /**
  * Verifies (on-chain KMS) and pins the key of every app among `infos`; records app ids and keys
- * in `outs`. Returns the key per app id. Throws before any write on an untrusted or changed key.
+ * in `outs`. Returns the key per app id. Throws before any write on an untrusted or changed key,
+ * and on a CVM the API now places in another app than the one pinned for it (an API that lies
+ * about `app_id` would otherwise get the env encrypted to a key of its choosing).
  */
 export async function pinKeys(
   client: PhalaClient,
@@ -21,6 +23,11 @@ export async function pinKeys(
   outs: CvmSecretsOutputs,
 ): Promise<Map<string, string>> {
   const keyByApp = new Map<string, string>();
+  for (const [cvm, info] of infos) {
+    // A CVM leaving `cvms` only gets an empty env: it may be cleared whatever the API says.
+    const pinnedApp = inputs.cvms.includes(cvm) ? old.appIds?.[cvm] : undefined;
+    if (pinnedApp && pinnedApp !== info.appId) throw appChangedError(cvm, pinnedApp, info.appId);
+  }
   for (const [cvm, info] of infos) {
     outs.appIds[cvm] = info.appId;
     if (keyByApp.has(info.appId)) continue;
@@ -35,28 +42,37 @@ export async function pinKeys(
   return keyByApp;
 }
 
-/** The app's encryption key, verified against the KMS signer for on-chain KMS apps. */
-export async function trustedKey(
-  client: PhalaClient,
-  info: CvmInfo,
-  inputs: CvmSecretsInputs,
-): Promise<string> {
-  const key = info.encryptionPublicKey;
-  if (!key) {
-    throw new CvmSecretsError(
-      ErrorCodes.API_ERROR,
-      `the API reports no env-encryption key for the app of ${info.name}: is KMS enabled for it?`,
-    );
+/** What {@link trustedKey} needs of the inputs. */
+export interface TrustOptions {
+  kms?: { trustedSigner?: string };
+}
+
+/**
+ * The app's env-encryption key (lowercase hex).
+ *
+ * - Phala KMS without `kms.trustedSigner`: the key the API reports for the CVM.
+ * - On-chain KMS, or any KMS with `kms.trustedSigner`: the key from
+ *   `GET /kms/{kms_type}/pubkey/{app_id}` (as the `phala` CLI fetches it), whose secp256k1
+ *   signature must recover to the signer. The signer is `kms.trustedSigner`, else the one the API
+ *   documents for the KMS (`GET /kms/{kms_id}/info` → `rpc.bootstrap_info.k256_pubkey`) — which
+ *   proves only that the key and the signer come from the same API. A key the CVM reports must
+ *   equal the signed one; when it reports none (usual for on-chain KMS), the signed key is used.
+ */
+export async function trustedKey(client: PhalaClient, info: CvmInfo, options: TrustOptions): Promise<string> {
+  const reported = info.encryptionPublicKey;
+  const trustedSigner = options.kms?.trustedSigner;
+  if (!info.kms.onChain && !trustedSigner) {
+    if (!reported) {
+      throw new CvmSecretsError(
+        ErrorCodes.API_ERROR,
+        `the API reports no env-encryption key for the app of ${info.name}: is KMS enabled for it?`,
+      );
+    }
+    return reported;
   }
-  if (!info.kms.onChain && !inputs.kms?.trustedSigner) return key;
-  const signer = inputs.kms?.trustedSigner ?? info.kms.k256Pubkey;
-  if (!signer) {
-    throw new CvmSecretsError(
-      ErrorCodes.UNTRUSTED_KEY,
-      `app ${info.appId}: the KMS signer is unknown (no kms_info.k256_pubkey); set kms.trustedSigner`,
-    );
-  }
-  const signed = await client.getKmsPubkey(info.kms.slug ?? info.kms.id ?? "", info.appId);
+  const kms = await locateKms(client, info);
+  const signer = trustedSigner ?? (await documentedSigner(client, info, kms));
+  const signed = await client.getKmsPubkey(kms.ref, info.appId);
   const verdict = lazy.kms().verifyKeySignature({
     appId: info.appId,
     publicKey: signed.publicKey,
@@ -66,11 +82,12 @@ export async function trustedKey(
   if (!verdict.ok) {
     throw new CvmSecretsError(
       ErrorCodes.UNTRUSTED_KEY,
-      `app ${info.appId}: the env-encryption key is not signed by the trusted KMS signer (${verdict.reason}: ${verdict.message}); nothing was sent`,
+      `app ${info.appId}: the env-encryption key is not signed by the ${trustedSigner ? "trusted" : "KMS"} signer (${verdict.reason}: ${verdict.message}); nothing was sent`,
       { appId: info.appId, reason: verdict.reason },
     );
   }
-  if (signed.publicKey.replace(/^0x/i, "").toLowerCase() !== key.toLowerCase()) {
+  const key = signed.publicKey.replace(/^0x/i, "").toLowerCase();
+  if (reported && reported !== key) {
     throw new CvmSecretsError(
       ErrorCodes.UNTRUSTED_KEY,
       `app ${info.appId}: the CVM's encryption key differs from the KMS-signed key; nothing was sent`,
@@ -78,6 +95,65 @@ export async function trustedKey(
     );
   }
   return key;
+}
+
+/**
+ * The KMS of a CVM: `ref` names it in `/kms/{ref}/pubkey/…` — its `kms_type` (the server maps
+ * the type to its KMS), else the slug or id the 2025-10-28 shape carries, else the KMS of
+ * `GET /kms` with the CVM's chain id and KMS contract address. `id` is its `kms_…` id, when known.
+ */
+async function locateKms(client: PhalaClient, info: CvmInfo): Promise<{ ref: string; id?: string }> {
+  const type = info.kms.type && info.kms.type !== "legacy" ? info.kms.type : undefined;
+  const direct = type ?? info.kms.slug ?? info.kms.id;
+  if (direct) return { ref: direct, id: info.kms.id };
+  const listed = await findListedKms(client, info);
+  return { ref: listed.id, id: listed.id };
+}
+
+async function findListedKms(client: PhalaClient, info: CvmInfo): Promise<KmsListing> {
+  const { chainId, contractAddress } = info.kms;
+  const match = (await client.listKms()).find(
+    (k) =>
+      contractAddress !== undefined &&
+      k.contractAddress === contractAddress &&
+      (chainId === undefined || k.chainId === chainId),
+  );
+  if (!match) {
+    throw new CvmSecretsError(
+      ErrorCodes.UNTRUSTED_KEY,
+      `app ${info.appId}: no KMS in GET /kms matches chain ${chainId ?? "?"} and KMS contract ${contractAddress ?? "?"}; ` +
+        "set kms.trustedSigner to the KMS signer's public key; nothing was sent",
+      { appId: info.appId },
+    );
+  }
+  return match;
+}
+
+/** The signer the API documents for the KMS (`GET /kms/{kms_id}/info`). */
+async function documentedSigner(
+  client: PhalaClient,
+  info: CvmInfo,
+  kms: { ref: string; id?: string },
+): Promise<string> {
+  const id = kms.id ?? (await findListedKms(client, info)).id;
+  const signer = await client.getKmsSigner(id);
+  if (!signer) {
+    throw new CvmSecretsError(
+      ErrorCodes.UNTRUSTED_KEY,
+      `app ${info.appId}: the API reports no signer for KMS ${id} (GET /kms/{kms_id}/info); set kms.trustedSigner; nothing was sent`,
+      { appId: info.appId },
+    );
+  }
+  return signer;
+}
+
+function appChangedError(cvm: string, pinned: string, live: string): CvmSecretsError {
+  return new CvmSecretsError(
+    ErrorCodes.APP_CHANGED,
+    `CVM ${cvm}: the API now reports app ${live}, but this resource pinned app ${pinned} for it; nothing was sent. ` +
+      "A CVM does not change its app: treat the API as untrusted. If the CVM was really replaced, remove it from `cvms`, run `pulumi up`, then add it again.",
+    { cvm, pinned, live },
+  );
 }
 
 function keyChangedError(appId: string, pinned: string, live: string): CvmSecretsError {

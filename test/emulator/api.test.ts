@@ -46,29 +46,32 @@ describe("KMS", () => {
       expect(list.body.items).toHaveLength(3);
       for (const kms of list.body.items) {
         expect(keysOf(kms)).toEqual(
-          [
-            "chain_id",
-            "gateway_app_id",
-            "id",
-            "k256_pubkey",
-            "kms_contract_address",
-            "slug",
-            "url",
-            "version",
-          ].sort(),
+          ["chain_id", "gateway_app_id", "id", "kms_contract_address", "slug", "url", "version"].sort(),
         );
       }
-      const phala = list.body.items.find((k: { slug: string }) => k.slug === "phala");
+      // Realistic slugs, distinct from the KMS type (research/phala-fidelity.md §2).
+      const phala = list.body.items.find((k: { slug: string }) => k.slug === "kms-phala-prod7");
       expect(phala.chain_id).toBeNull();
       expect((await http.get(`/kms/${phala.id}`)).body).toEqual(phala);
-      expect((await http.get("/kms/base")).body.chain_id).toBe(8453);
+      expect((await http.get("/kms/kms-base-prod2")).body.chain_id).toBe(8453);
+      // `{kms_id}` is an id or a slug, not a type; the signer is only in /info.
+      expect((await http.get("/kms/base")).status).toBe(404);
+      const info = await http.get(`/kms/${phala.id}/info`);
+      expect(info.body.rpc.bootstrap_info.k256_pubkey).toMatch(/^0[23][0-9a-f]{64}$/);
       expect((await http.get("/kms/kms_nope")).status).toBe(404);
     }));
 
   it("serves a strict, KMS-signed pubkey (legacy layout)", () =>
     withEmulator(async (http) => {
       const app = (await http.post("/_emulator/apps", { kms: "ethereum" })).body;
-      expect(keysOf(app)).toEqual(["app_id", "encrypted_env_pubkey", "k256_pubkey", "kms_id", "kms_slug"]);
+      expect(keysOf(app)).toEqual([
+        "app_id",
+        "encrypted_env_pubkey",
+        "k256_pubkey",
+        "kms_id",
+        "kms_slug",
+        "kms_type",
+      ]);
       const res = await http.get(`/kms/ethereum/pubkey/${app.app_id}`);
       expect(res.status).toBe(200);
       expect(keysOf(res.body)).toEqual(["public_key", "signature"]);
@@ -110,11 +113,18 @@ describe("CVM reads", () => {
       for (const key of CVM_INFO_REQUIRED) expect(info).toHaveProperty(key);
       expect(info.id).toMatch(/^cvm_/);
       expect(info.compose_file.allowed_envs).toEqual(["API_KEY"]);
-      expect(info.encrypted_env_pubkey).toMatch(/^[0-9a-f]{64}$/);
-      expect(info.kms_info.encrypted_env_pubkey).toBe(info.encrypted_env_pubkey);
-      for (const key of ["k256_pubkey", "slug", "id", "chain_id", "dstack_kms_address", "rpc_endpoint"]) {
-        expect(info.kms_info).toHaveProperty(key);
-      }
+      // CVMInfoDetail: the key only inside the six-field CVMKmsInfo; kms_type at top level.
+      expect(info).not.toHaveProperty("encrypted_env_pubkey");
+      expect(info.kms_info.encrypted_env_pubkey).toBe(cvm.encrypted_env_pubkey);
+      expect(keysOf(info.kms_info)).toEqual([
+        "chain_id",
+        "deployer_address",
+        "dstack_app_address",
+        "dstack_kms_address",
+        "encrypted_env_pubkey",
+        "rpc_endpoint",
+      ]);
+      expect(info.kms_type).toBe("phala");
       expect(info.compose_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(info.in_progress).toBe(false);
       expect(info.progress).toBeNull();
@@ -161,7 +171,7 @@ describe("CVM reads", () => {
       }
       const v0121 = await http.get(`/cvms/${cvm.id}`, { "X-Phala-Version": "2026-01-21" });
       expect(v0121.body.id).toBe(cvm.id);
-      // VM objects: integer id until 2026-01-21, string from 2026-05-22.
+      // VM objects: integer id and user_id (the document's VM model, every version).
       const r1 = await http.post(
         `/cvms/${cvm.id}/restart`,
         { force: false },
@@ -221,7 +231,6 @@ describe("CVM reads", () => {
           "correlation_id",
           "events",
           "in_progress",
-          "operation",
           "operation_started_at",
           "operation_type",
           "shutdown_progress",

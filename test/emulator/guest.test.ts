@@ -109,7 +109,7 @@ describe("guest view", () => {
       expect((await settled(http, cvm.id)).env).toEqual({ A: "1" });
       const rotated = await http.post(`/_emulator/apps/${cvm.app_id}/rotate-key`);
       expect(rotated.body.encrypted_env_pubkey).not.toBe(cvm.encrypted_env_pubkey);
-      expect((await http.get(`/cvms/${cvm.id}`)).body.encrypted_env_pubkey).toBe(
+      expect((await http.get(`/cvms/${cvm.id}`)).body.kms_info.encrypted_env_pubkey).toBe(
         rotated.body.encrypted_env_pubkey,
       );
       await http.post(`/cvms/${cvm.id}/restart`, {});

@@ -26,7 +26,7 @@ describe("state file", () => {
       expect(again).toMatchObject({
         id: cvm.id,
         app_id: cvm.app_id,
-        encrypted_env_pubkey: cvm.encrypted_env_pubkey,
+        kms_info: { encrypted_env_pubkey: cvm.encrypted_env_pubkey },
       });
       // The stored blob still decrypts with the persisted app key.
       await http2.post(`/cvms/${cvm.id}/restart`, {});
@@ -41,7 +41,8 @@ describe("admin", () => {
   it("the JS admin mirrors the HTTP endpoints", () =>
     withEmulator(async (http, emu) => {
       const app = await emu.admin.createApp({ kms: "base" });
-      expect(app.kms_slug).toBe("base");
+      expect(app.kms_type).toBe("base");
+      expect(app.kms_slug).toBe("kms-base-prod2");
       const cvm = await emu.admin.createCvm({ name: "mirrored", app_id: app.app_id, allowed_envs: ["A"] });
       expect(cvm.kms_type).toBe("base");
       expect((await http.get(`/_emulator/cvms/${cvm.id}/guest`)).body).toEqual(await emu.admin.guest(cvm.id));

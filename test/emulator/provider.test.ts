@@ -11,6 +11,7 @@ import { envDigest, legacyFingerprint, nextFingerprint } from "../../provider/co
 import { ErrorCodes } from "../../provider/errors";
 import * as impl from "../../provider/impl/cvm-secrets";
 import { configure } from "../../provider/impl/settings";
+import { hostileProxy } from "../support/hostile-proxy";
 import {
   delta,
   failedUp,
@@ -293,7 +294,8 @@ describe("CvmSecrets provider on the emulator", () => {
     await impl.remove(first.resource.id, first.resource.outputs);
     const guest = await emu.admin.guest(ids[0] as string);
     expect(guest.env).toEqual({});
-    expect(guest.allowed_envs).toEqual([]);
+    // Cleared without env_keys: the allow-list and the compose hash stay (no 465 on-chain).
+    expect(guest.allowed_envs.sort()).toEqual(Object.keys(SECRETS).sort());
   });
 
   test("adopt: a CVM with env set elsewhere is refused without adopt, zero writes", async () => {
@@ -473,10 +475,15 @@ describe("on-chain KMS", () => {
     scan(err.message);
     expect(err.code).toBe(ErrorCodes.UNTRUSTED_KEY);
     expect(delta(mark, await counts())["PATCH /cvms/{id}/envs"]).toBeUndefined();
-    const app =
-      (await emu.admin.guest(cvm as string)) &&
-      (await fetch(`${emu.url}/cvms/${cvm}`, { headers: { "x-api-key": emu.apiKey } }).then((r) => r.json()));
-    const rightSigner = (app as { kms_info: { k256_pubkey: string } }).kms_info.k256_pubkey;
+    // The signer where the API documents it: GET /kms/{kms_id}/info → rpc.bootstrap_info.
+    const get = <T>(path: string) =>
+      fetch(`${emu.url}${path}`, { headers: { "x-api-key": emu.apiKey } }).then(
+        (r) => r.json() as Promise<T>,
+      );
+    const list = await get<{ items: Array<{ id: string; chain_id: number | null }> }>("/kms");
+    const base = list.items.find((k) => k.chain_id === 8453)!;
+    const inspect = await get<{ rpc: { bootstrap_info: { k256_pubkey: string } } }>(`/kms/${base.id}/info`);
+    const rightSigner = inspect.rpc.bootstrap_info.k256_pubkey;
     const err2 = await failedUp(undefined, {
       cvms: [cvm],
       env: SECRETS,
@@ -488,7 +495,15 @@ describe("on-chain KMS", () => {
 
   test("a key-set change answers 465; the error names the compose hash; transactionHash finishes it", async () => {
     const [cvm] = await cvms(1, undefined, "ethereum");
+    const mark = await counts();
     const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS });
+    // No trustedSigner: the key is the KMS-signed one (the CVM reports none), the signer the one
+    // the API documents for the KMS, found through GET /kms by chain and contract.
+    expect(delta(mark, await counts())).toMatchObject({
+      "GET /kms": 1,
+      "GET /kms/{kms_id}/info": 1,
+      "GET /kms/{kms}/pubkey/{app_id}": 1,
+    });
     expect(err.code).toBe(ErrorCodes.HASH_REGISTRATION_REQUIRED);
     const kept = err.properties as Record<string, unknown>;
     const pending = Object.values(kept.pendingComposeHashes as Record<string, string>)[0] as string;
@@ -517,6 +532,64 @@ describe("on-chain KMS", () => {
       transactionHash: `0x${"ab".repeat(32)}`,
     });
     expect((await emu.admin.guest(cvm as string)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
+  });
+});
+
+describe("a lying API cannot get the env encrypted to its key", () => {
+  /** A proxy that reports another app (with a key the attacker holds) for every CVM. */
+  async function liar(attacker: { app_id: string; encrypted_env_pubkey: string }, allowedEnvs?: string[]) {
+    return hostileProxy(emu.url, (method, path, body) => {
+      if (method !== "GET" || !/^\/cvms\/[^/]+$/.test(path)) return undefined;
+      const cvm = body as {
+        app_id: string;
+        kms_info: Record<string, unknown>;
+        compose_file: Record<string, unknown>;
+      };
+      return {
+        ...cvm,
+        app_id: attacker.app_id,
+        kms_info: { ...cvm.kms_info, encrypted_env_pubkey: attacker.encrypted_env_pubkey },
+        ...(allowedEnvs ? { compose_file: { ...cvm.compose_file, allowed_envs: allowedEnvs } } : {}),
+      };
+    });
+  }
+
+  test("another app_id for a pinned CVM is refused before any write (update)", async () => {
+    const [cvm] = await cvms(1);
+    const first = await up(undefined, { cvms: [cvm], env: SECRETS });
+    const proxy = await liar(await emu.admin.createApp());
+    process.env.PHALA_CLOUD_API_PREFIX = proxy.url;
+    try {
+      const err = await failedUp(first.resource, { cvms: [cvm], env: { ...SECRETS, API_KEY: ROTATED } });
+      expect(err.code).toBe(ErrorCodes.APP_CHANGED);
+      expect(err.message).toContain(
+        `pinned app ${(first.resource.outputs.appIds as Record<string, string>)[cvm as string]}`,
+      );
+      expect(proxy.writes).toEqual([]);
+      scan(err.message);
+    } finally {
+      await proxy.close();
+      useEmulator(emu);
+    }
+    expect((await emu.admin.guest(cvm as string)).env).toEqual(SECRETS);
+  });
+
+  test("refresh through the liar, then an up with nothing changed: still nothing sent", async () => {
+    const [cvm] = await cvms(1);
+    const first = await up(undefined, { cvms: [cvm], env: SECRETS });
+    // The liar also shows a foreign allow-list, so refresh marks drift and the plan wants a push.
+    const proxy = await liar(await emu.admin.createApp(), ["OTHER"]);
+    process.env.PHALA_CLOUD_API_PREFIX = proxy.url;
+    try {
+      const read = await impl.read(first.resource.id, first.resource.outputs);
+      const refreshed: Resource = { ...first.resource, outputs: read.props as Record<string, unknown> };
+      const err = await failedUp(refreshed, { cvms: [cvm], env: SECRETS });
+      expect(err.code).toBe(ErrorCodes.APP_CHANGED);
+      expect(proxy.writes).toEqual([]);
+    } finally {
+      await proxy.close();
+      useEmulator(emu);
+    }
   });
 });
 

@@ -56,7 +56,8 @@ const CVM = (over: Record<string, unknown> = {}) => ({
   resource: {},
   gateway: {},
   app_id: "ab".repeat(20),
-  kms_info: { encrypted_env_pubkey: "CD".repeat(32), chain_id: null, slug: "phala" },
+  kms_type: "phala",
+  kms_info: { encrypted_env_pubkey: "CD".repeat(32), chain_id: null },
   compose_hash: "ee".repeat(32),
   compose_file: { docker_compose_file: "services: {}", allowed_envs: ["A"] },
   ...over,
@@ -133,7 +134,7 @@ describe("phalaClient", () => {
         appId: "ab".repeat(20),
         encryptionPublicKey: "cd".repeat(32),
         allowedEnvs: ["A"],
-        kms: { onChain: false, slug: "phala" },
+        kms: { onChain: false, type: "phala" },
       });
     } finally {
       await s.close();
@@ -276,7 +277,7 @@ describe("phalaClient", () => {
     const s = await serve((_req, res) => json(res, 200, { id: "cvm_abc", name: "x" }));
     try {
       const e = await expectError(phalaClient({ baseUrl: s.url, apiKey: API_KEY }).getCvm("cvm_abc"));
-      expect(e.message).toContain("unexpected response shape (fields: status, resource, gateway)");
+      expect(e.message).toContain("unexpected response shape (fields: resource, status, gateway)");
     } finally {
       await s.close();
     }
@@ -335,16 +336,20 @@ describe("phalaClient", () => {
 
   test("waitReady polls when there is no stream, and fails fast on a stopped CVM", async () => {
     const s = await serve((req, res, n) => {
-      if (req.url?.includes("/state")) return json(res, 404, { detail: "Not Found" });
+      // No stream (404 to the SSE request); the boot error comes from GET /state (CvmState).
+      if (req.url?.includes("/state?")) return json(res, 404, { detail: "Not Found" });
+      if (req.url?.endsWith("/state"))
+        return json(res, 200, { name: "x", status: "stopped", boot_error: "decryption failed" });
       if (n < 4) return json(res, 200, CVM({ status: "restarting", in_progress: true }));
-      return json(res, 200, CVM({ status: "stopped", in_progress: false, boot_error: "decryption failed" }));
+      return json(res, 200, CVM({ status: "stopped", in_progress: false }));
     });
     try {
       const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, pollIntervalMs: 5 });
       const e = await expectError(client.waitReady("cvm_abc", 10_000));
       expect(e.code).toBe(ErrorCodes.ROLLOUT_FAILED);
       expect(e.message).toContain('boot error "decryption failed"');
-      expect(s.calls.length).toBe(4);
+      expect(s.calls.length).toBe(5);
+      expect(s.calls.at(-1)).toBe("GET /api/v1/cvms/cvm_abc/state");
     } finally {
       await s.close();
     }
@@ -360,6 +365,219 @@ describe("phalaClient", () => {
       const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, pollIntervalMs: 5 });
       const e = await expectError(client.waitReady("cvm_abc", 50));
       expect(e.message).toContain("rollout.readyTimeoutSeconds");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("phalaClient against the documented shapes", () => {
+  const detailOf = (over: Record<string, unknown>) => CVM(over);
+
+  test.each([
+    ["an object", { allowed_envs: ["A", "B"] }, ["A", "B"]],
+    ["a JSON string", JSON.stringify({ name: "x", allowed_envs: ["B"] }), ["B"]],
+    ["null", null, undefined],
+  ])("compose_file as %s", async (_what, composeFile, allowed) => {
+    const s = await serve((_req, res) => json(res, 200, detailOf({ compose_file: composeFile })));
+    try {
+      const info = await phalaClient({ baseUrl: s.url, apiKey: API_KEY }).getCvm("cvm_abc");
+      expect(info.allowedEnvs).toEqual(allowed);
+      expect(info.composeFile === undefined).toBe(composeFile === null);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("progress.target non-empty counts as busy even when in_progress is false", async () => {
+    const progress = { target: "running", started_at: "2026-01-01T00:00:00Z", correlation_id: "op-1" };
+    const s = await serve((_req, res) => json(res, 200, detailOf({ in_progress: false, progress })));
+    try {
+      const info = await phalaClient({ baseUrl: s.url, apiKey: API_KEY }).getCvm("cvm_abc");
+      expect(info).toMatchObject({ inProgress: true, correlationId: "op-1" });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("reads the 2025-10-28 CvmBasicInfo: KMSInfo and the top-level key", async () => {
+    const legacy = {
+      id: 1001,
+      name: "api-1",
+      status: "running",
+      app_id: "ab".repeat(20),
+      vcpu: 1,
+      memory: 2048,
+      disk_size: 20,
+      encrypted_env_pubkey: "EF".repeat(32),
+      kms_info: {
+        id: "kms_base1",
+        slug: "kms-base-prod2",
+        url: "https://kms",
+        version: "v0.5.7",
+        chain_id: 8453,
+        kms_contract_address: "0xABC",
+        gateway_app_id: null,
+      },
+    };
+    const s = await serve((_req, res) => json(res, 200, legacy));
+    try {
+      const info = await phalaClient({ baseUrl: s.url, apiKey: API_KEY }).getCvm("cvm_abc");
+      expect(info).toMatchObject({
+        id: "1001",
+        encryptionPublicKey: "ef".repeat(32),
+        kms: {
+          onChain: true,
+          chainId: 8453,
+          slug: "kms-base-prod2",
+          id: "kms_base1",
+          contractAddress: "0xabc",
+        },
+      });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("ERR-03-010 (several CVMs match) is not retried and says to name cvm_… or the VM UUID", async () => {
+    const s = await serve((_req, res) =>
+      json(res, 409, { error_code: "ERR-03-010", message: "Multiple CVMs found", request_id: "req_1" }),
+    );
+    try {
+      const e = await expectError(
+        phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST }).getCvm(`app_${"ab".repeat(20)}`),
+      );
+      expect(s.calls).toHaveLength(1);
+      expect(e.message).toContain("ERR-03-010");
+      expect(e.message).toContain("cvm_… id or its VM UUID");
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a PATCH answered 503 on a CVM that is now busy was applied: not sent again", async () => {
+    const progress = { target: "running", started_at: "2026-01-01T00:00:00Z", correlation_id: "op-9" };
+    const s = await serve((req, res) =>
+      req.method === "PATCH"
+        ? json(res, 503, { detail: "Service Unavailable" })
+        : json(res, 200, detailOf({ status: "restarting", in_progress: true, progress })),
+    );
+    try {
+      const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST });
+      const result = await client.patchEnvs("cvm_abc", { encryptedEnv: "ab" });
+      expect(result).toEqual({ correlationId: "op-9" });
+      expect(s.calls.filter((c) => c.startsWith("PATCH"))).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a PATCH whose connection dropped on a CVM still idle is retried", async () => {
+    let patches = 0;
+    const s = await serve((req, res) => {
+      if (req.method !== "PATCH") return json(res, 200, detailOf({}));
+      patches++;
+      if (patches === 1) return req.socket.destroy();
+      json(res, 202, {
+        status: "in_progress",
+        message: null,
+        correlation_id: "c2",
+        allowed_envs_changed: false,
+      });
+    });
+    try {
+      const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST });
+      expect(await client.patchEnvs("cvm_abc", { encryptedEnv: "ab" })).toEqual({
+        allowedEnvsChanged: false,
+        correlationId: "c2",
+      });
+      expect(s.calls.map((c) => c.split(" ")[0])).toEqual(["PATCH", "GET", "PATCH"]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a 465 compose hash that carries 0x is not prefixed twice", async () => {
+    const hash = `0x${"34".repeat(32)}`;
+    const s = await serve((_req, res) =>
+      json(res, 465, { error_code: "ERR-01-005", details: [{ field: "compose_hash", value: hash }] }),
+    );
+    try {
+      const e = await expectError(
+        phalaClient({ baseUrl: s.url, apiKey: API_KEY }).patchEnvs("cvm_abc", {
+          encryptedEnv: "00",
+          envKeys: ["A"],
+        }),
+      );
+      expect(e.message).toContain(`compose hash ${hash} `);
+      expect(e.message).not.toContain("0x0x");
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("the KMS pubkey answer may carry more keys (timestamp, signature_v1)", async () => {
+    const s = await serve((_req, res) =>
+      json(res, 200, { public_key: "aa", signature: "bb", timestamp: 1, signature_v1: "cc" }),
+    );
+    try {
+      const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY });
+      expect(await client.getKmsPubkey("base", `0x${"ab".repeat(20)}`)).toEqual({
+        publicKey: "aa",
+        signature: "bb",
+      });
+      expect(s.calls).toEqual([`GET /api/v1/kms/base/pubkey/${"ab".repeat(20)}`]);
+      // Never an empty path segment (`/kms//pubkey/…` names another route).
+      const e = await expectError(client.getKmsPubkey("", "ab".repeat(20)));
+      expect(e.message).toContain("empty KMS");
+      expect(s.calls).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("listKms pages through GET /kms; getKmsSigner reads /kms/{id}/info", async () => {
+    const kms = (id: string, chain: number | null) => ({
+      id,
+      slug: `${id}-slug`,
+      url: "https://k",
+      version: "v1",
+      chain_id: chain,
+      kms_contract_address: chain ? "0xAA" : null,
+      gateway_app_id: null,
+    });
+    const s = await serve((req, res) => {
+      if (req.url?.includes("/info")) {
+        return json(res, 200, {
+          id: "kms_b",
+          slug: null,
+          endpoint: "https://k",
+          kms_type: "base",
+          db_version: "v1",
+          rpc: {
+            version: "v1",
+            is_dev: false,
+            bootstrap_info: { k256_pubkey: "02ab", ca_pubkey: "03cd", quote_length: 0, eventlog_length: 0 },
+            version_synced: true,
+          },
+        });
+      }
+      const page = new URL(req.url ?? "", "http://x").searchParams.get("page");
+      json(res, 200, {
+        items: page === "1" ? [kms("kms_a", null)] : [kms("kms_b", 8453)],
+        total: 2,
+        page: Number(page),
+        page_size: 1,
+        pages: 2,
+      });
+    });
+    try {
+      const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY });
+      expect(await client.listKms()).toEqual([
+        { id: "kms_a", slug: "kms_a-slug", chainId: undefined, contractAddress: undefined },
+        { id: "kms_b", slug: "kms_b-slug", chainId: 8453, contractAddress: "0xaa" },
+      ]);
+      expect(await client.getKmsSigner("kms_b")).toBe("02ab");
     } finally {
       await s.close();
     }
