@@ -398,18 +398,23 @@ describe("fingerprints", () => {
   });
 });
 
+/** The emulator plus a stack-wide default Docker Hub credential with this password. */
+function useDefaultRegistry(password: string): void {
+  configure({
+    config: new Map([
+      ["cvm-secrets:apiKey", emu.apiKey],
+      ["cvm-secrets:apiUrl", emu.url],
+      ["cvm-secrets:defaultRegistry", "https://index.docker.io/v1/"],
+      ["cvm-secrets:defaultRegistryUsername", "acme"],
+      ["cvm-secrets:defaultRegistryPassword", password],
+    ]),
+  } as never);
+}
+
 describe("stack-wide default registry credential", () => {
   test("applies to a CvmSecrets without registry, normalised, and never appears in an output", async () => {
     const password = "default-registry-pw-31337";
-    configure({
-      config: new Map([
-        ["cvm-secrets:apiKey", emu.apiKey],
-        ["cvm-secrets:apiUrl", emu.url],
-        ["cvm-secrets:defaultRegistry", "https://index.docker.io/v1/"],
-        ["cvm-secrets:defaultRegistryUsername", "acme"],
-        ["cvm-secrets:defaultRegistryPassword", password],
-      ]),
-    } as never);
+    useDefaultRegistry(password);
     try {
       const [cvm] = await cvms(1);
       const { resource } = await up(undefined, { cvms: [cvm], env: SECRETS, composeCheck: "warn" });
@@ -426,15 +431,7 @@ describe("stack-wide default registry credential", () => {
       const fp = resource.outputs.fingerprints as Record<string, string>;
       const same = await up(resource, { cvms: [cvm], env: SECRETS, composeCheck: "warn" });
       expect(same.changed).toBe(false);
-      configure({
-        config: new Map([
-          ["cvm-secrets:apiKey", emu.apiKey],
-          ["cvm-secrets:apiUrl", emu.url],
-          ["cvm-secrets:defaultRegistry", "https://index.docker.io/v1/"],
-          ["cvm-secrets:defaultRegistryUsername", "acme"],
-          ["cvm-secrets:defaultRegistryPassword", `${password}-rotated`],
-        ]),
-      } as never);
+      useDefaultRegistry(`${password}-rotated`);
       const rotated = await up(same.resource, { cvms: [cvm], env: SECRETS, composeCheck: "warn" });
       expect(rotated.changed).toBe(true);
       const after = rotated.resource.outputs.fingerprints as Record<string, string>;
