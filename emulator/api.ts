@@ -18,6 +18,10 @@ import {
   kmsInfo,
   kmsInspect,
   NODE,
+  operationStatus,
+  operationView,
+  revisionDetail,
+  revisionSummary,
   vm,
 } from "./shapes";
 import {
@@ -486,6 +490,7 @@ function patchEnvs(req: ApiRequest, state: EmulatorState): Reply {
     operationType: "update_env",
     countsAsRestart: true,
   });
+  state.addRevision(cvm, "update_env", req.ctx.requestId);
   state.save();
   return ok(
     {
@@ -546,10 +551,54 @@ function statusBatch(req: ApiRequest, state: EmulatorState): Reply {
   return ok(out);
 }
 
+/**
+ * `GET /cvms/{cvm_id}/operations` (openapi `PaginatedCvmOperationsResponse`): newest first,
+ * cursor-paginated with `limit` (1..500, default 50); the cursor is opaque (here: an offset).
+ */
 function operations(req: ApiRequest, state: EmulatorState): Reply {
   const cvm = requireCvm(req, state);
-  const items = [...cvm.operations].reverse();
-  return ok({ items, next_cursor: null, total: items.length });
+  const limit = intQuery(req, "limit", 50, 1, 500);
+  const cursor = req.query.get("cursor");
+  const offset = cursor === null || cursor === "" ? 0 : Number.parseInt(cursor, 10);
+  if (!Number.isInteger(offset) || offset < 0) throw detail(400, "Invalid cursor");
+  const all = [...cvm.operations].reverse();
+  const items = all.slice(offset, offset + limit).map(operationView);
+  const next = offset + limit < all.length ? String(offset + limit) : null;
+  return ok({ items, next_cursor: next, total: all.length });
+}
+
+/** `GET /apps/{app_id}/revisions` (openapi `AppRevisionsResponse`): newest first, paginated. */
+function appRevisions(req: ApiRequest, state: EmulatorState): Reply {
+  const appId = normalizeAppId(req.params["app_id"] ?? "");
+  if (!appId || !state.apps.has(appId)) throw detail(404, "App not found");
+  const page = intQuery(req, "page", 1, 1, Number.MAX_SAFE_INTEGER);
+  const pageSize = intQuery(req, "page_size", 50, 1, 1000);
+  const all = state.revisionsOf(appId);
+  return ok({
+    revisions: all.slice((page - 1) * pageSize, page * pageSize).map(revisionSummary),
+    total: all.length,
+    page,
+    page_size: pageSize,
+    total_pages: Math.ceil(all.length / pageSize),
+  });
+}
+
+/** `GET /apps/{app_id}/revisions/{revision_id}` (openapi `AppRevisionDetailResponse`). */
+function appRevision(req: ApiRequest, state: EmulatorState): Reply {
+  const appId = normalizeAppId(req.params["app_id"] ?? "");
+  if (!appId || !state.apps.has(appId)) throw detail(404, "App not found");
+  const id = decodeURIComponent(req.params["revision_id"] ?? "");
+  const revision = state.revisionsOf(appId).find((r) => r.revisionId === id);
+  if (!revision) throw detail(404, "Revision not found");
+  const raw = req.query.get("raw_compose_file");
+  if (raw !== null && !["true", "false", "1", "0"].includes(raw)) {
+    throw validation({
+      loc: ["query", "raw_compose_file"],
+      msg: "Input should be a valid boolean",
+      type: "bool_parsing",
+    });
+  }
+  return ok(revisionDetail(revision, raw === "true" || raw === "1"));
 }
 
 function deleteCvm(req: ApiRequest, state: EmulatorState): Reply {
@@ -586,6 +635,13 @@ export const API_ROUTES: Route[] = [
   { method: "GET", template: "/cvms/{id}/state", handler: getState },
   { method: "POST", template: "/status/batch", handler: statusBatch },
   { method: "GET", template: "/cvms/{id}/operations", handler: operations },
+  {
+    method: "GET",
+    template: "/cvms/{id}/operation-status",
+    handler: (req, state) => ok(operationStatus(requireCvm(req, state))),
+  },
+  { method: "GET", template: "/apps/{app_id}/revisions", handler: appRevisions },
+  { method: "GET", template: "/apps/{app_id}/revisions/{revision_id}", handler: appRevision },
 ];
 
 /** Matches a path (under `/api/v1`) against a template; returns the params or undefined. */

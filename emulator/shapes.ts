@@ -7,7 +7,14 @@
  * key is present, no other key is: test/emulator/documented-shapes.test.ts holds each answer
  * against provider/api/phala-schemas.ts in `exact` mode.
  */
-import type { AppRecord, CvmRecord, EmulatorState, KmsRecord } from "./state";
+import type {
+  AppRecord,
+  CvmRecord,
+  EmulatorState,
+  KmsRecord,
+  OperationRecord,
+  RevisionRecord,
+} from "./state";
 
 /** API versions (`X-Phala-Version`). */
 export type ApiVersion = "2025-10-28" | "2026-01-21" | "2026-05-22";
@@ -482,5 +489,89 @@ export function currentUser(version: ApiVersion): Record<string, unknown> {
     },
     credits: { balance: 0, granted_balance: 0, is_post_paid: false, outstanding_amount: null },
     features: [],
+  };
+}
+
+/** The emulator's one user, as `UserRef` (openapi). */
+const USER_REF = { object_type: "user", id: "usr_emulator", username: "emulator", avatar_url: null };
+/** The emulator's one workspace, as `WorkspaceRef` (openapi). */
+const WORKSPACE_REF = {
+  object_type: "workspace",
+  id: "wks_emulator",
+  name: "emulator",
+  slug: "emulator",
+  avatar_url: null,
+};
+
+/** `AppRevisionResponse` (openapi): an item of `GET /apps/{app_id}/revisions`. */
+export function revisionSummary(r: RevisionRecord): Record<string, unknown> {
+  return {
+    revision_id: r.revisionId,
+    app_id: r.appId,
+    vm_uuid: r.vmUuid,
+    compose_hash: r.composeHash,
+    created_at: r.createdAt,
+    trace_id: r.traceId,
+    operation_type: r.operationType,
+    triggered_by: USER_REF,
+    cvm: { object_type: "cvm", vm_uuid: r.vmUuid, app_id: r.appId, name: r.cvmName },
+    workspace: WORKSPACE_REF,
+  };
+}
+
+/**
+ * `AppRevisionDetailResponse` (openapi): the summary plus `compose_file` (a dict, or the JSON
+ * text with `raw_compose_file=true`), `encrypted_env` and `user_config` (a JSON string; the
+ * emulator keeps no user config, so `"{}"`).
+ */
+export function revisionDetail(r: RevisionRecord, rawCompose: boolean): Record<string, unknown> {
+  return {
+    ...revisionSummary(r),
+    compose_file: rawCompose ? JSON.stringify(r.compose) : r.compose,
+    encrypted_env: r.encryptedEnv,
+    user_config: "{}",
+  };
+}
+
+/** `CvmOperationResponse` (openapi): an item of `GET /cvms/{id}/operations`. */
+export function operationView(op: OperationRecord): Record<string, unknown> {
+  return {
+    correlation_id: op.correlation_id,
+    operation_type: op.operation_type,
+    target_state: op.target_state,
+    triggered_by: 1,
+    triggered_by_username: "emulator",
+    triggered_by_email: null,
+    started_at: op.started_at,
+    completed_at: op.completed_at,
+    duration_ms: op.completed_at === null ? null : Date.parse(op.completed_at) - Date.parse(op.started_at),
+    status: op.status,
+    error_message: op.error_message,
+    sub_operations: op.sub_operations.map(String),
+    events: op.events.map((e) => ({ ...e })),
+    instance_name: op.instance_name,
+    compose_hash: op.compose_hash,
+  };
+}
+
+/**
+ * `GET /cvms/{id}/operation-status`: the document gives no schema ("idle if none in progress").
+ * The emulator answers `{status: "idle"}`, or the fields of `InProgressOperation` (openapi).
+ */
+export function operationStatus(cvm: CvmRecord): Record<string, unknown> {
+  const op = cvm.operations[cvm.operations.length - 1];
+  if (!cvm.inProgress || !op) return { status: "idle", cvm_id: cvm.id, vm_uuid: cvm.vmUuid };
+  return {
+    cvm_id: cvm.id,
+    vm_uuid: cvm.vmUuid,
+    name: cvm.name,
+    status: cvm.status,
+    operation_type: op.operation_type,
+    correlation_id: op.correlation_id,
+    started_at: op.started_at,
+    worker_acked_at: op.started_at,
+    duration_seconds: Math.floor((Date.now() - Date.parse(op.started_at)) / 1000),
+    memory_mb: 0,
+    instance_type: cvm.instanceType,
   };
 }

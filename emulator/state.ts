@@ -60,6 +60,25 @@ export interface OperationRecord {
   compose_hash: string;
 }
 
+/**
+ * An app revision: one per env push or deploy of a CVM, by anyone (OpenAPI
+ * `AppRevisionDetailResponse`, `GET /apps/{app_id}/revisions/{revision_id}`). Holds the ciphertext as pushed, never plaintext.
+ */
+export interface RevisionRecord {
+  revisionId: string;
+  appId: string;
+  vmUuid: string;
+  cvmId: string;
+  cvmName: string;
+  composeHash: string;
+  compose: Record<string, unknown>;
+  /** The `encrypted_env` of this revision, lowercase hex ("" = none). */
+  encryptedEnv: string;
+  createdAt: string;
+  operationType: string;
+  traceId: string | null;
+}
+
 /** What the app saw at its last successful boot. */
 export interface GuestView {
   env: Record<string, string>;
@@ -135,6 +154,8 @@ interface PersistedState {
   cvms: CvmRecord[];
   provisions: Record<string, ProvisionRecord>;
   nextDbId: number;
+  /** Absent in state files written before revisions were emulated. */
+  revisions?: RevisionRecord[];
 }
 
 /** The default docker-compose when none is given: one service reading one variable. */
@@ -216,6 +237,8 @@ export class EmulatorState {
   cvms: CvmRecord[] = [];
   provisions = new Map<string, ProvisionRecord>();
   nextDbId = 1001;
+  /** App revisions, oldest first. */
+  revisions: RevisionRecord[] = [];
 
   opsLog: OpsLogEntry[] = [];
   requests: Record<string, number> = {};
@@ -322,8 +345,36 @@ export class EmulatorState {
     };
     this.cvms.push(cvm);
     this.record(cvm, "created");
+    this.addRevision(cvm, "deploy");
     this.save();
     return cvm;
+  }
+
+  /**
+   * Records an app revision for the CVM's current compose and `encrypted_env` (every env push
+   * and every deploy, whoever makes it). The caller saves.
+   */
+  addRevision(cvm: CvmRecord, operationType: string, traceId: string | null = null): RevisionRecord {
+    const revision: RevisionRecord = {
+      revisionId: hashId("rev", 12),
+      appId: cvm.appId,
+      vmUuid: cvm.vmUuid,
+      cvmId: cvm.id,
+      cvmName: cvm.name,
+      composeHash: cvm.composeHash,
+      compose: cvm.compose,
+      encryptedEnv: cvm.encryptedEnv,
+      createdAt: nowIso(),
+      operationType,
+      traceId,
+    };
+    this.revisions.push(revision);
+    return revision;
+  }
+
+  /** The revisions of an app, newest first. */
+  revisionsOf(appId: string): RevisionRecord[] {
+    return this.revisions.filter((r) => r.appId === appId).reverse();
   }
 
   /**
@@ -508,6 +559,7 @@ export class EmulatorState {
     this.apps.clear();
     this.cvms = [];
     this.provisions.clear();
+    this.revisions = [];
     this.opsLog = [];
     this.requests = {};
     this.writes = 0;
@@ -536,6 +588,7 @@ export class EmulatorState {
       cvms: this.cvms,
       provisions: Object.fromEntries(this.provisions),
       nextDbId: this.nextDbId,
+      revisions: this.revisions,
     };
     const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
     writeFileSync(tmp, JSON.stringify(data), { mode: 0o600 });
@@ -556,6 +609,7 @@ export class EmulatorState {
     this.cvms = data.cvms;
     this.provisions = new Map(Object.entries(data.provisions));
     this.nextDbId = data.nextDbId;
+    this.revisions = data.revisions ?? [];
     // A transition interrupted by the shutdown settles now, as a boot would after a host restart.
     for (const cvm of this.cvms) {
       if (cvm.inProgress) {

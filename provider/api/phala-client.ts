@@ -79,6 +79,33 @@ export interface PatchEnvsRequest {
   transactionHash?: string;
 }
 
+/** An app revision (openapi `AppRevisionResponse`, with the detail's `encrypted_env`). */
+export interface AppRevision {
+  revisionId: string;
+  vmUuid: string;
+  operationType: string;
+  createdAt: string;
+  composeHash: string;
+  /** Hex ciphertext (detail only). */
+  encryptedEnv?: string;
+}
+
+/** A page of app revisions, newest first. */
+export interface AppRevisionPage {
+  revisions: AppRevision[];
+  page: number;
+  totalPages: number;
+}
+
+/** A CVM operation (openapi `CvmOperationResponse`), names only. */
+export interface CvmOperation {
+  correlationId: string;
+  operationType: string;
+  status: string;
+  startedAt: string;
+  completedAt?: string;
+}
+
 export interface PhalaClient {
   getCvm(cvm: string): Promise<CvmInfo>;
   getComposeFile(cvm: string): Promise<Record<string, unknown>>;
@@ -96,6 +123,19 @@ export interface PhalaClient {
   ): Promise<{ allowedEnvsChanged?: boolean; correlationId?: string }>;
   /** Resolves when the CVM is `running` and not busy; rejects when it settles stopped. */
   waitReady(cvm: string, timeoutMs: number): Promise<{ composeHash?: string }>;
+  /** `GET /apps/{app_id}/revisions`: one page (1-based), newest first. */
+  listAppRevisions(appId: string, page?: number, pageSize?: number): Promise<AppRevisionPage>;
+  /** `GET /apps/{app_id}/revisions/{revision_id}`: with its `encrypted_env`. */
+  getAppRevision(appId: string, revisionId: string): Promise<AppRevision>;
+  /**
+   * The newest revision of one CVM of an app (by `vm_uuid`), with its `encrypted_env`, or
+   * undefined when the app has none for it. Reads pages until the CVM appears (newest first).
+   */
+  latestRevision(appId: string, vmUuid: string): Promise<AppRevision | undefined>;
+  /** `GET /cvms/{id}/operations`: one page, newest first. */
+  listOperations(cvm: string, cursor?: string): Promise<{ items: CvmOperation[]; nextCursor?: string }>;
+  /** `GET /cvms/{id}/operation-status`: the operation in progress, if any. */
+  operationStatus(cvm: string): Promise<{ inProgress: boolean; operationType?: string }>;
 }
 
 /**
@@ -306,6 +346,82 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
       }
       return raw;
     },
+    async listAppRevisions(appId, page = 1, pageSize = 100) {
+      const raw = await call(
+        "GET /apps/{app_id}/revisions",
+        "GET",
+        `/apps/${appPathId(appId)}/revisions?page=${page}&page_size=${pageSize}`,
+        Wire.AppRevisions,
+        { subject: `app ${appId}` },
+      );
+      return {
+        revisions: raw.revisions.map((r) => ({
+          revisionId: r.revision_id,
+          vmUuid: r.vm_uuid,
+          operationType: r.operation_type,
+          createdAt: r.created_at,
+          composeHash: r.compose_hash,
+        })),
+        page: raw.page,
+        totalPages: raw.total_pages,
+      };
+    },
+    async getAppRevision(appId, revisionId) {
+      const r = await call(
+        "GET /apps/{app_id}/revisions/{revision_id}",
+        "GET",
+        `/apps/${appPathId(appId)}/revisions/${encodeURIComponent(revisionId)}`,
+        Wire.AppRevisionDetail,
+        { subject: `app ${appId}` },
+      );
+      return {
+        revisionId: r.revision_id,
+        vmUuid: r.vm_uuid,
+        operationType: r.operation_type,
+        createdAt: r.created_at,
+        composeHash: r.compose_hash,
+        encryptedEnv: r.encrypted_env.replace(/^0x/i, "").toLowerCase(),
+      };
+    },
+    async latestRevision(appId, vmUuid) {
+      const want = normalUuid(vmUuid);
+      for (let page = 1; ; page++) {
+        const list = await this.listAppRevisions(appId, page);
+        const hit = list.revisions.find((r) => normalUuid(r.vmUuid) === want);
+        if (hit) return this.getAppRevision(appId, hit.revisionId);
+        if (page >= list.totalPages || list.revisions.length === 0) return undefined;
+      }
+    },
+    async listOperations(cvm, cursor) {
+      const raw = await call(
+        "GET /cvms/{id}/operations",
+        "GET",
+        `/cvms/${cvmPathId(cvm)}/operations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`,
+        Wire.CvmOperations,
+        { subject: `CVM ${cvm}` },
+      );
+      return {
+        items: raw.items.map((o) => ({
+          correlationId: o.correlation_id,
+          operationType: o.operation_type,
+          status: o.status,
+          startedAt: o.started_at,
+          completedAt: o.completed_at ?? undefined,
+        })),
+        nextCursor: raw.next_cursor ?? undefined,
+      };
+    },
+    async operationStatus(cvm) {
+      const raw = await call(
+        "GET /cvms/{id}/operation-status",
+        "GET",
+        `/cvms/${cvmPathId(cvm)}/operation-status`,
+        Wire.OperationStatus,
+        { subject: `CVM ${cvm}` },
+      );
+      const inProgress = typeof raw.correlation_id === "string" && raw.status !== "idle";
+      return { inProgress, operationType: inProgress ? (raw.operation_type ?? undefined) : undefined };
+    },
     async waitReady(cvm, waitMs) {
       const deadline = Date.now() + waitMs;
       const stopped = (bootError: string | undefined) =>
@@ -388,6 +504,19 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
   }
 }
 
+/** An `{app_id}` path segment: 40 lowercase hex digits, no prefix (openapi: "Hex app identifier"). */
+function appPathId(appId: string): string {
+  return encodeURIComponent(appId.replace(/^(app_|0x)/, "").toLowerCase());
+}
+
+/** A UUID with dashes, lowercase (revisions and CVMs may spell it with or without dashes). */
+function normalUuid(uuid: string): string {
+  const hex = uuid.replace(/-/g, "").toLowerCase();
+  return hex.length === 32
+    ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+    : uuid.toLowerCase();
+}
+
 /** Lowercase hex without 0x. */
 function bareHex(value: string): string {
   return value.replace(/^0x/i, "").toLowerCase();
@@ -404,7 +533,7 @@ function toCvmInfo(raw: CvmDetailWire | CvmBasicWire): CvmInfo {
   const common = {
     name: raw.name,
     appId: bareHex(raw.app_id ?? ""),
-    vmUuid: raw.vm_uuid ?? undefined,
+    vmUuid: raw.vm_uuid ? normalUuid(raw.vm_uuid) : undefined,
     status: raw.status,
   };
   if (typeof raw.id === "number") {

@@ -568,6 +568,102 @@ export function phalaSchemas(mode: SchemaMode) {
     "app_ids",
   ]);
 
+  // ---- app revisions and CVM operations ----------------------------------------------------
+
+  /** CvmRef. */
+  const CvmRef = model({ object_type: z.literal("cvm"), vm_uuid: str, app_id: opt(str), name: opt(str) }, [
+    "vm_uuid",
+  ]);
+  const revisionShape = {
+    revision_id: str,
+    app_id: str,
+    vm_uuid: str,
+    compose_hash: str,
+    created_at: str,
+    trace_id: opt(str),
+    operation_type: str,
+    triggered_by: opt(UserRef),
+    cvm: opt(CvmRef),
+    workspace: opt(WorkspaceRef),
+  };
+  const revisionRequired = [
+    "revision_id",
+    "app_id",
+    "vm_uuid",
+    "compose_hash",
+    "created_at",
+    "trace_id",
+    "operation_type",
+  ] as const;
+  /** AppRevisionResponse: an item of `GET /apps/{app_id}/revisions`. */
+  const AppRevision = model(revisionShape, revisionRequired);
+  /** AppRevisionsResponse. */
+  const AppRevisions = model(
+    { revisions: z.array(AppRevision), total: int, page: int, page_size: int, total_pages: int },
+    ["revisions", "total", "page", "page_size", "total_pages"],
+  );
+  /** AppRevisionDetailResponse: `GET /apps/{app_id}/revisions/{revision_id}`. */
+  const AppRevisionDetail = model(
+    {
+      ...revisionShape,
+      compose_file: z.union([anyObject, str, z.null()]),
+      encrypted_env: str,
+      user_config: str,
+    },
+    [...revisionRequired, "compose_file", "encrypted_env", "user_config"],
+  );
+  /** OperationEventDetail. */
+  const OperationEvent = model({ event_type: str, timestamp: dateTime, state: str }, [
+    "event_type",
+    "timestamp",
+    "state",
+  ]);
+  /** CvmOperationResponse. */
+  const CvmOperation = model(
+    {
+      correlation_id: str,
+      operation_type: str,
+      target_state: str,
+      triggered_by: int,
+      triggered_by_username: opt(str),
+      triggered_by_email: opt(str),
+      started_at: dateTime,
+      completed_at: opt(dateTime),
+      duration_ms: opt(int),
+      status: str,
+      error_message: opt(str),
+      sub_operations: z.array(str),
+      events: z.array(OperationEvent),
+      instance_name: str,
+      compose_hash: opt(str),
+    },
+    [
+      "correlation_id",
+      "operation_type",
+      "target_state",
+      "triggered_by",
+      "started_at",
+      "status",
+      "sub_operations",
+      "events",
+      "instance_name",
+    ],
+  );
+  /** PaginatedCvmOperationsResponse. */
+  const CvmOperations = model({ items: z.array(CvmOperation), next_cursor: opt(str), total: int }, [
+    "items",
+    "total",
+  ]);
+  /**
+   * `GET /cvms/{id}/operation-status`: the document gives no schema (`{}`, "idle if none in
+   * progress"); read loosely, the fields of InProgressOperation where present.
+   */
+  const OperationStatus = z.looseObject({
+    status: str.nullish(),
+    operation_type: str.nullish(),
+    correlation_id: str.nullish(),
+  });
+
   // ---- errors --------------------------------------------------------------------------------
 
   const ValidationErrorItem = z.looseObject({
@@ -612,6 +708,12 @@ export function phalaSchemas(mode: SchemaMode) {
     NextAppIds,
     HttpValidationError,
     StructuredError,
+    AppRevision,
+    AppRevisions,
+    AppRevisionDetail,
+    CvmOperation,
+    CvmOperations,
+    OperationStatus,
   };
 }
 

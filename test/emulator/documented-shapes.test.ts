@@ -17,8 +17,7 @@ const exact = phalaSchemas("exact");
 /** Routes the emulator serves that this test does not hold against the document, and why. */
 const NOT_VALIDATED: Record<string, string> = {
   "GET /auth/me": "not in the API document (the SDK's own route); the provider never calls it",
-  "GET /cvms/{id}/operations":
-    "PaginatedCvmOperationsResponse: validated with the operations endpoints' own work",
+  "GET /cvms/{id}/operation-status": "the document gives no response schema (`{}`)",
 };
 
 /** `route template → versions` that were checked. */
@@ -112,6 +111,23 @@ async function readsAt(http: Http, f: Fixture, version: ApiVersion): Promise<voi
     200,
     exact.NextAppIds,
   );
+
+  const ops = await get(`/cvms/${f.failed.id}/operations?limit=1`);
+  check("GET /cvms/{id}/operations", version, ops, 200, exact.CvmOperations);
+  const revisions = await get(`/apps/${f.replicas[0]!.app_id}/revisions?page_size=2`);
+  check("GET /apps/{app_id}/revisions", version, revisions, 200, exact.AppRevisions);
+  for (const r of revisions.body.revisions as Array<{ revision_id: string }>) {
+    const path = `/apps/${f.replicas[0]!.app_id}/revisions/${r.revision_id}`;
+    check(
+      "GET /apps/{app_id}/revisions/{revision_id}",
+      version,
+      await get(path),
+      200,
+      exact.AppRevisionDetail,
+    );
+    const raw = await get(`${path}?raw_compose_file=true`);
+    check("GET /apps/{app_id}/revisions/{revision_id}", version, raw, 200, exact.AppRevisionDetail);
+  }
 
   const item = legacy ? exact.HostedCvm : exact.CvmInfo;
   const list = await get("/cvms");
