@@ -17,14 +17,28 @@
  * | an input unknown during preview                | reported as a change         | —                 |
  * | a CVM not running the current env (a rollout   | that CVM                     | that CVM          |
  * | stopped, or drift found by refresh)            |                              |                   |
- * | a CVM refresh did not find                     | that CVM (fails: 404) until  | —                 |
- * |                                                | removed from cvms, then none |                   |
+ * | another id form of the same CVM                | none (recorded)              | none              |
+ * | retainOnRemove or rollout settings             | none (recorded)              | none              |
+ * | a CVM refresh did not find                     | none: apply refuses until it | —                 |
+ * |                                                | is removed from cvms         |                   |
+ *
+ * CVMs are compared by what the API resolved them to (their `cvm_…` id), never by the string the
+ * user typed: callers pass resolved ids in `cvms` and the typed forms in `forms`/`labels`.
  */
 import { compareFingerprints, envDigest, type KeyChanges } from "./fingerprint";
 
 export interface PlanState {
-  /** Target CVMs, as the user lists them. */
+  /** Target CVMs, resolved (one entry per CVM, whatever id form the user typed). */
   cvms: readonly string[];
+  /** The id forms as the user typed them (a change of form alone is recorded, never written). */
+  forms?: readonly string[];
+  /** Per resolved CVM: the name to show (the form the user typed). */
+  labels?: Readonly<Record<string, string>>;
+  /**
+   * Per CVM (old state only): the env digest this machine's rollout journal last saw it run
+   * with. It wins over `applied` where they disagree: an interrupted run moved the CVM.
+   */
+  journal?: Readonly<Record<string, string>>;
   /** Per-key fingerprints of the env the CVMs should see (registry variables included). */
   fingerprints: Readonly<Record<string, string>>;
   /** True when an input is not known yet (preview of a program with unresolved outputs). */
@@ -60,6 +74,8 @@ export interface Plan {
   changed: boolean;
   /** The writes, pushes in target order first, then clears. */
   writes: PlanWrite[];
+  /** CVMs refresh did not find that are still listed: apply refuses until they are removed. */
+  blocked: string[];
   /** Key-level changes between the old and the new env. */
   keys: KeyChanges;
   /** Apps whose key changed on the server. */
@@ -75,6 +91,7 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
     return {
       changed: true,
       writes: [],
+      blocked: [],
       keys,
       rekeyedApps: [],
       summary: next.unknownInput
@@ -95,37 +112,93 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
 
   const oldDigest = envDigest(old.fingerprints);
   const envChanged = oldDigest !== digest;
+  const blocked: string[] = [];
+  const caughtUp: string[] = [];
   for (const cvm of next.cvms) {
     const app = old.appIds?.[cvm];
-    const carried = old.applied[cvm];
+    const recorded = old.applied[cvm];
+    const journal = old.journal?.[cvm];
+    // The journal knows better than state when an interrupted run moved the CVM (journal.ts).
+    const moved =
+      journal !== undefined && recorded !== undefined && !isMarker(recorded) && journal !== recorded;
+    const carried = moved ? journal : recorded;
     // In sync: the CVM runs exactly the env the old state describes (so its allow-list too).
     const inSync = oldCvms.has(cvm) && carried === oldDigest;
     let reason: string | undefined;
-    if (!oldCvms.has(cvm)) reason = "new replica";
+    if (!oldCvms.has(cvm)) reason = old.cvms.length === 0 ? "first deploy" : "new replica";
     else if (app !== undefined && rekeyed.has(app)) reason = "the app's encryption key changed on the server";
-    else if (carried === "drift") reason = "allowed_envs changed outside this stack";
-    else if (carried === "gone") reason = "the CVM was not found at the last refresh";
-    else if (carried === digest) reason = undefined;
-    else if (inSync && envChanged) reason = envReason;
+    else if (carried === GONE) {
+      blocked.push(cvm);
+      continue;
+    } else if (carried === "drift") reason = "allowed_envs changed outside this stack";
+    else if (carried === FOREIGN) reason = FOREIGN_REASON;
+    else if (carried === digest) {
+      if (moved) caughtUp.push(cvm); // an interrupted run finished it: record, do not restart
+      reason = undefined;
+    } else if (inSync && envChanged) reason = envReason;
+    else if (moved) reason = "an interrupted rollout of this stack pushed another env to it";
     else reason = "the last rollout did not finish here";
     if (reason === undefined) continue;
     writes.push({ cvm, action: "push-env", sendEnvKeys: keySetChanged || !inSync, reason });
   }
+  const nextCvms = new Set(next.cvms);
   if (!next.retainOnRemove) {
     for (const cvm of old.cvms) {
-      if (next.cvms.includes(cvm) || old.applied[cvm] === "gone") continue; // nothing left to clear
+      if (nextCvms.has(cvm) || old.applied[cvm] === GONE) continue; // nothing left to clear
       writes.push({ cvm, action: "clear-env", sendEnvKeys: true, reason: "removed from cvms" });
     }
   }
+  // Zero-write changes the outputs must record (what delete does, how the CVMs are named).
+  const recorded: string[] = [];
+  if (old.retainOnRemove !== next.retainOnRemove) recorded.push(`retainOnRemove: ${next.retainOnRemove}`);
+  if (JSON.stringify(old.rollout ?? {}) !== JSON.stringify(next.rollout ?? {}))
+    recorded.push("rollout settings");
+  if (caughtUp.length > 0) {
+    const names = caughtUp.map((c) => next.labels?.[c] ?? c).join(", ");
+    recorded.push(`the env an interrupted run of this stack already rolled out (${names})`);
+  }
+  const renamed = renamedForms(old, next);
+  if (renamed.length > 0) recorded.push(`the same CVMs under another id form (${renamed.join(", ")})`);
 
   return {
     // A CVM dropped without a write (kept, or already gone) still changes what state records.
-    changed: writes.length > 0 || old.cvms.some((c) => !next.cvms.includes(c)),
+    changed:
+      writes.length > 0 ||
+      blocked.length > 0 ||
+      recorded.length > 0 ||
+      old.cvms.some((c) => !nextCvms.has(c)),
     writes,
+    blocked,
     keys,
     rekeyedApps,
-    summary: summarize(writes, next, rekeyedApps),
+    summary: summarize(writes, blocked, recorded, next, rekeyedApps),
   };
+}
+
+/** `applied` marker: refresh did not find the CVM. */
+export const GONE = "gone";
+/** `applied` marker: the CVM's latest app revision is not this resource's push (refresh). */
+export const FOREIGN = "foreign";
+const FOREIGN_REASON =
+  "its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine)";
+
+function isMarker(value: string): boolean {
+  return value === GONE || value === FOREIGN || value === "drift";
+}
+
+/** "old → new" for each CVM whose typed form changed while it stayed the same CVM. */
+function renamedForms(old: PlanState, next: PlanState): string[] {
+  if (!old.forms || !next.forms) return [];
+  const before = new Set(old.forms);
+  const after = new Set(next.forms);
+  if (before.size === after.size && [...before].every((f) => after.has(f))) return [];
+  const out: string[] = [];
+  for (const cvm of next.cvms) {
+    const was = old.labels?.[cvm];
+    const now = next.labels?.[cvm];
+    if (was !== undefined && now !== undefined && was !== now) out.push(`${was} → ${now}`);
+  }
+  return out;
 }
 
 /** "keys added: A; changed: B; removed: C", registry variables called out as a rotation. */
@@ -145,16 +218,38 @@ export function describeKeys(keys: KeyChanges): string {
   return parts.length > 0 ? parts.join("; ") : "env changed";
 }
 
-function summarize(writes: readonly PlanWrite[], next: PlanState, rekeyedApps: readonly string[]): string {
-  if (writes.length === 0) return "no CVM restarts";
-  const width = Math.max(1, next.rollout?.maxUnavailable ?? 1);
-  const byReason = new Map<string, string[]>();
-  for (const w of writes) byReason.set(w.reason, [...(byReason.get(w.reason) ?? []), w.cvm]);
-  const reasons = [...byReason].map(([reason, cvms]) => `${reason} (${cvms.join(", ")})`);
-  const refused =
-    rekeyedApps.length > 0
-      ? `; refused at apply unless kms.allowKeyChange is set (key pinned for ${rekeyedApps.join(", ")})`
-      : "";
-  const count = writes.length === 1 ? "1 CVM restarts" : `${writes.length} CVMs restart, ${width} at a time`;
-  return `${count}: ${reasons.join("; ")}${refused}`;
+function summarize(
+  writes: readonly PlanWrite[],
+  blocked: readonly string[],
+  recorded: readonly string[],
+  next: PlanState,
+  rekeyedApps: readonly string[],
+): string {
+  const label = (cvm: string): string => next.labels?.[cvm] ?? cvm;
+  const parts: string[] = [];
+  if (writes.length === 0) parts.push("no CVM restarts");
+  else {
+    const width = Math.max(1, next.rollout?.maxUnavailable ?? 1);
+    const byReason = new Map<string, string[]>();
+    for (const w of writes) byReason.set(w.reason, [...(byReason.get(w.reason) ?? []), label(w.cvm)]);
+    const reasons = [...byReason].map(([reason, cvms]) => `${reason} (${cvms.join(", ")})`);
+    const count =
+      writes.length === 1 ? "1 CVM restarts" : `${writes.length} CVMs restart, ${width} at a time`;
+    parts.push(`${count}: ${reasons.join("; ")}`);
+  }
+  if (rekeyedApps.length > 0) {
+    parts.push(
+      next.allowKeyChange
+        ? `the new key is accepted (kms.allowKeyChange) for ${rekeyedApps.join(", ")}`
+        : `refused at apply unless kms.allowKeyChange is set (key pinned for ${rekeyedApps.join(", ")})`,
+    );
+  }
+  if (blocked.length > 0) {
+    const names = blocked.map(label).join(", ");
+    parts.push(
+      `${names} ${blocked.length === 1 ? "was" : "were"} not found at the last refresh: cannot be updated until removed from cvms`,
+    );
+  }
+  if (recorded.length > 0) parts.push(`records ${recorded.join(", ")}`);
+  return parts.join("; ");
 }

@@ -14,6 +14,7 @@ import { guardAdoption } from "./adopt-guard";
 import { apiClient, isHashRegistration } from "./api-client";
 import { checkComposeBeforeWrite } from "./compose-gate";
 import {
+  byResolvedId,
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
   desiredOf,
@@ -22,11 +23,21 @@ import {
   planStateOf,
   publicOutputs,
   readyTimeoutMs,
+  resolvedId,
   sameSet,
 } from "./cvm-secrets-state";
 import { encryptPerApp } from "./encrypt";
 import { providerLog } from "./engine-log";
+import { refuseDuplicates, resolveForms } from "./identity";
 import { openJournal } from "./journal";
+import {
+  ciphertextDigest,
+  describeTheirs,
+  latestRevision,
+  type Ownership,
+  ownerReason,
+  ownershipOf,
+} from "./ownership";
 import { describeRolloutEvent } from "./progress";
 import { effectiveEnv } from "./registry-env";
 import { resolveTargets } from "./resolve";
@@ -36,8 +47,11 @@ import { pinKeys } from "./trust";
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const inputs = raw as unknown as CvmSecretsInputs;
   const id = `cvmsecrets-${randomBytes(8).toString("hex")}`;
+  // A new resource has no previous state: no CVMs, no env (its plan says "first deploy").
   const empty: CvmSecretsOutputs = {
     ...inputs,
+    cvms: [],
+    fingerprints: {},
     envKeys: [],
     applied: {},
     appIds: {},
@@ -84,46 +98,117 @@ async function apply(
   const client = apiClient();
   const name = inputs.resourceName ?? id;
   const log = providerLog();
+  const warn = (message: string): void => log.warn(`CvmSecrets ${name}: ${message}`);
   const env = effectiveEnv(inputs);
   // Computed by check (the same tokens the preview showed); a direct call without check gets
   // first tokens.
   const fingerprints = inputs.fingerprints ?? carryFingerprints(name, env);
   const digest = envDigest(fingerprints);
-  const plan = planUpdate(planStateOf(old), desiredOf({ ...inputs, fingerprints }));
   const envKeys = Object.keys(fingerprints).sort();
 
+  // Identity first: every form resolved, two forms of one CVM refused (identity.ts).
+  const ids = await resolveForms(
+    () => client,
+    inputs.cvms,
+    { ...old.cvmIds, ...inputs.cvmIds },
+    { tolerant: false },
+  );
+  refuseDuplicates(inputs.cvms, ids);
+  const journal = openJournal(id, inputs.resourceName);
+  const plan = planUpdate(
+    planStateOf(old, ids, journal.digests()),
+    desiredOf({ ...inputs, fingerprints, cvmIds: ids }, ids),
+  );
+  if (plan.blocked.length > 0) {
+    throw new CvmSecretsError(
+      ErrorCodes.INVALID_INPUT,
+      `${plan.blocked.join(", ")} ${plan.blocked.length === 1 ? "was" : "were"} not found at the last refresh: ` +
+        "remove it from cvms (no write is needed), or run `pulumi refresh` if it exists again (nothing was changed)",
+    );
+  }
+  const targets = new Set(resolveFormsOf(inputs.cvms, ids));
+  const keep = (record: Record<string, string> | undefined): Record<string, string> =>
+    Object.fromEntries(Object.entries(byResolvedId(record, ids)).filter(([cvm]) => targets.has(cvm)));
+  const removed = new Set(plan.writes.filter((w) => w.action === "clear-env").map((w) => w.cvm));
   const outs: CvmSecretsOutputs = {
     ...old,
     ...inputs,
+    cvmIds: ids,
     fingerprints,
     envKeys,
-    applied: { ...old.applied },
-    appIds: { ...old.appIds },
+    applied: keep(old.applied),
+    pushed: keep(old.pushed),
+    appIds: Object.fromEntries(
+      Object.entries(byResolvedId(old.appIds, ids)).filter(([cvm]) => targets.has(cvm) || removed.has(cvm)),
+    ),
     encryptionPublicKeys: { ...old.encryptionPublicKeys },
-    composeHashes: { ...old.composeHashes },
+    composeHashes: byResolvedId(old.composeHashes, ids),
   };
-  for (const cvm of Object.keys(outs.applied)) if (!inputs.cvms.includes(cvm)) delete outs.applied[cvm];
+  for (const cvm of Object.keys(outs.composeHashes))
+    if (!targets.has(cvm) && !removed.has(cvm)) delete outs.composeHashes[cvm];
+  // CVMs an interrupted run already moved to this env: the plan makes no write for them.
+  for (const cvm of targets) {
+    if (journal.digestOf(cvm) !== digest || plan.writes.some((w) => w.cvm === cvm)) continue;
+    if (outs.applied[cvm] === digest) continue;
+    outs.applied[cvm] = digest;
+    const sha = journal.pushedOf(cvm);
+    if (sha) outs.pushed![cvm] = sha;
+    log.info(
+      `CvmSecrets ${name}: ${cvm} already runs this env (an interrupted run finished it); not restarted`,
+    );
+  }
 
   // Every check before the first write.
-  const writes = plan.writes;
-  const infos = await resolveTargets(client, writes);
-  guardAdoption(infos, { creating, adopt: inputs.adopt });
+  const infos = await resolveTargets(client, plan.writes);
+  const owners = new Map<string, Ownership>();
+  for (const [cvm, info] of infos) {
+    owners.set(cvm, ownershipOf(byResolvedId(old.pushed, ids)[cvm], await latestRevision(client, info)));
+  }
+  const successorOf = guardAdoption(infos, owners, {
+    creating,
+    adopt: inputs.adopt,
+    id,
+    name: inputs.resourceName,
+  });
+  for (const [cvm, from] of successorOf) {
+    warn(
+      `${cvm}: taken over from the resource this one replaces (${from}); its delete will leave the CVM alone`,
+    );
+  }
+  // A removed CVM is cleared only while it runs this resource's push.
+  const writes = plan.writes.filter((w) => {
+    if (w.action !== "clear-env" || !infos.has(w.cvm)) return true;
+    const owner = owners.get(w.cvm)!;
+    if (owner.kind === "ours") return true;
+    warn(`left ${w.cvm} alone (removed from cvms, env not cleared): ${ownerReason(owner)}`);
+    infos.delete(w.cvm);
+    return false;
+  });
+  for (const w of writes) {
+    const owner = owners.get(w.cvm);
+    if (w.action !== "push-env" || owner?.kind !== "theirs") continue;
+    if (creating ? inputs.adopt === true : byResolvedId(old.pushed, ids)[w.cvm] !== undefined) {
+      warn(`${w.cvm}: ${describeTheirs(owner)}; it is overwritten with this resource's env`);
+    }
+  }
   const keyByApp = await pinKeys(client, infos, old, inputs, outs);
-  await checkComposeBeforeWrite(client, writes, infos, inputs, envKeys, (message) =>
-    log.warn(`CvmSecrets ${name}: ${message}`),
-  );
+  await checkComposeBeforeWrite(client, writes, infos, inputs, envKeys, warn);
   const blobs = encryptPerApp(env, envKeys, keyByApp);
 
   const reasons = new Map(writes.map((w) => [w.cvm, w]));
   const pending: Record<string, string> = { ...old.pendingComposeHashes };
   // CVMs an interrupted run of this update already finished (journal.ts): running, with the
   // new key set allowed and the journal's digest equal to this env's — no second restart.
-  const journal = openJournal(id);
   const already = writes.filter((w) => {
     const info = infos.get(w.cvm);
+    const owner = owners.get(w.cvm);
+    const sha = journal.pushedOf(w.cvm);
+    // …and nobody wrote since: the newest revision is that run's push (refresh may know better).
+    const untouched = sha === undefined || owner?.kind !== "theirs" || owner.digest === sha;
     return (
       w.action === "push-env" &&
       info !== undefined &&
+      untouched &&
       journal.digestOf(w.cvm) === digest &&
       info.status === "running" &&
       !info.inProgress &&
@@ -133,32 +218,38 @@ async function apply(
   });
   for (const w of already) {
     outs.applied[w.cvm] = digest;
+    const sha = journal.pushedOf(w.cvm);
+    if (sha) outs.pushed![w.cvm] = sha;
     log.info(
       `CvmSecrets ${name}: ${w.cvm} already runs this env (an interrupted run finished it); not restarted`,
     );
   }
-  const targets: RolloutTarget[] = writes
+  const rollTargets: RolloutTarget[] = writes
     .filter((w) => infos.has(w.cvm) && !already.includes(w))
     .map((w) => ({ cvm: w.cvm, reason: plan.summary }));
+  const sent = new Map<string, string>();
   const timeoutMs = readyTimeoutMs(inputs);
-  const result = await rollOut(targets, maxUnavailable(inputs), {
+  const result = await rollOut(rollTargets, maxUnavailable(inputs), {
     push: async (t) => {
       const write = reasons.get(t.cvm)!;
       const info = infos.get(t.cvm)!;
       const clearing = write.action === "clear-env";
+      const blob = (clearing ? blobs.cleared : blobs.env).get(info.appId)!;
       await client.patchEnvs(t.cvm, {
-        encryptedEnv: (clearing ? blobs.cleared : blobs.env).get(info.appId)!,
+        encryptedEnv: blob,
         envKeys: clearing ? undefined : envKeysToSend(info, envKeys, write.sendEnvKeys || creating),
         // Phase 2 of the on-chain flow (`PATCH /cvms/{id}/envs`): the hash named by the 465.
         ...(inputs.transactionHash && pending[info.appId]
           ? { composeHash: pending[info.appId], transactionHash: inputs.transactionHash }
           : {}),
       });
+      sent.set(t.cvm, ciphertextDigest(blob));
+      if (!clearing) journal.pushing(t.cvm, digest, ciphertextDigest(blob));
     },
     waitReady: async (t) => {
       const ready = await client.waitReady(t.cvm, timeoutMs);
       if (ready.composeHash) outs.composeHashes[t.cvm] = ready.composeHash;
-      if (reasons.get(t.cvm)?.action === "push-env") journal.record(t.cvm, digest);
+      if (reasons.get(t.cvm)?.action === "push-env") journal.record(t.cvm, digest, sent.get(t.cvm));
       else journal.forget(t.cvm);
     },
     progress: (event) => {
@@ -174,9 +265,17 @@ async function apply(
       delete outs.applied[cvm];
       delete outs.composeHashes[cvm];
       delete outs.appIds[cvm];
-    } else outs.applied[cvm] = digest;
+    } else {
+      outs.applied[cvm] = digest;
+      outs.pushed![cvm] = sent.get(cvm)!;
+    }
   }
-  for (const f of result.failed) delete outs.applied[f.cvm]; // pushed, but not known to run with it
+  for (const f of result.failed) {
+    delete outs.applied[f.cvm]; // pushed, but not known to run with it
+    const sha = sent.get(f.cvm);
+    if (sha && reasons.get(f.cvm)?.action === "push-env") outs.pushed![f.cvm] = sha;
+  }
+  for (const cvm of removed) if (!result.failed.some((f) => f.cvm === cvm)) delete outs.appIds[cvm];
   for (const cvm of result.done) {
     const app = infos.get(cvm)?.appId;
     if (app) delete pending[app];
@@ -219,4 +318,8 @@ async function apply(
     throw error;
   }
   return outs;
+}
+
+function resolveFormsOf(forms: readonly string[], ids: Readonly<Record<string, string>>): string[] {
+  return forms.map((f) => resolvedId(f, ids));
 }

@@ -6,8 +6,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { validateEnv } from "../core/env-rules";
 import { carryFingerprints } from "../core/fingerprint";
+import { apiClient } from "./api-client";
 import { containsUnknown, UNKNOWN } from "./cvm-secrets-state";
 import { withPathInReason } from "./failures";
+import { duplicateForms, duplicateMessage, resolveForms } from "./identity";
 import { lazy } from "./lazy";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./registry-env";
 
@@ -26,20 +28,33 @@ export async function check(
     });
   } else if (Array.isArray(cvms)) {
     if (cvms.length === 0) failures.push({ property: "cvms", reason: "must name at least one CVM" });
-    const seen = new Set<string>();
     cvms.forEach((cvm, i) => {
-      if (cvm === UNKNOWN) return;
-      if (typeof cvm !== "string" || cvm.trim() === "") {
+      if (cvm !== UNKNOWN && (typeof cvm !== "string" || cvm.trim() === "")) {
         failures.push({ property: `cvms[${i}]`, reason: "must be a non-empty CVM id" });
-      } else if (seen.has(cvm)) {
-        // The id itself may be a secret: name the list position only.
-        const first = (cvms as unknown[]).indexOf(cvm);
-        failures.push({
-          property: `cvms[${i}]`,
-          reason: `is listed twice (also cvms[${first}]); list each CVM once`,
-        });
-      } else seen.add(cvm);
+      }
     });
+    // Identity (identity.ts): every form resolved to its CVM (a request only for a form not
+    // seen before); two forms of one CVM are refused, by list position (an id may be secret).
+    const named = cvms.flatMap((c, i) =>
+      typeof c === "string" && c !== UNKNOWN && c.trim() !== "" ? [{ form: c, at: i }] : [],
+    );
+    const forms = named.map((n) => n.form);
+    const ids = await resolveForms(
+      apiClient,
+      forms,
+      isRecord(olds.cvmIds) ? (olds.cvmIds as Record<string, string>) : undefined,
+      {
+        tolerant: true,
+      },
+    );
+    for (const d of duplicateForms(forms, ids)) {
+      failures.push({
+        property: `cvms[${named[d.index]!.at}]`,
+        reason: duplicateMessage(d, named[d.firstIndex]!.at),
+      });
+    }
+    if (Object.keys(ids).length > 0) inputs.cvmIds = ids;
+    else delete inputs.cvmIds;
   }
 
   const env = news.env;

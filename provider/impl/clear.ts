@@ -1,14 +1,22 @@
 /**
- * `delete`: clears the env of every CVM the resource manages (404 = already gone), in waves,
- * unless `retainOnRemove` keeps it.
+ * `delete` (destroy, replace, rename): clears the env of every CVM the resource manages that
+ * still runs this resource's push (ownership.ts; 404 = already gone), in waves, unless
+ * `retainOnRemove` keeps it. A CVM someone wrote to since is left alone, with a warning.
  */
 import type { CvmInfo } from "../api/phala-client";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "./api-client";
-import { type CvmSecretsOutputs, maxUnavailable, readyTimeoutMs } from "./cvm-secrets-state";
+import {
+  byResolvedId,
+  type CvmSecretsOutputs,
+  maxUnavailable,
+  readyTimeoutMs,
+  resolveForms,
+} from "./cvm-secrets-state";
 import { providerLog } from "./engine-log";
 import { openJournal } from "./journal";
 import { lazy } from "./lazy";
+import { latestRevision, ownerReason, ownershipOf } from "./ownership";
 import { describeRolloutEvent } from "./progress";
 import { type RolloutTarget, rollOut } from "./rollout";
 
@@ -18,13 +26,27 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
   const client = apiClient();
   const log = providerLog();
   const name = state.resourceName ?? id;
+  const pushed = byResolvedId(state.pushed, state.cvmIds);
   const targets: RolloutTarget[] = [];
   const blobs = new Map<string, string>();
-  for (const cvm of state.cvms ?? []) {
+  for (const cvm of resolveForms(state.cvms ?? [], state.cvmIds).cvms) {
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) continue; // already gone
+    // Only while the CVM still runs this resource's push (ownership.ts).
+    const owner = ownershipOf(pushed[cvm], await latestRevision(client, info));
+    if (owner.kind !== "ours") {
+      log.warn(`CvmSecrets ${name}: left ${cvm} alone (env not cleared): ${ownerReason(owner)}`);
+      continue;
+    }
     blobs.set(cvm, lazy.envelope().encryptEnv({}, clearingKey(state, info)));
     targets.push({ cvm, reason: "resource deleted: env cleared" });
+  }
+  if (targets.length > 0) {
+    const count =
+      targets.length === 1
+        ? "1 CVM loses its env and restarts"
+        : `${targets.length} CVMs lose their env and restart, ${maxUnavailable(state)} at a time`;
+    log.info(`CvmSecrets ${name}: ${count}: resource deleted (${targets.map((t) => t.cvm).join(", ")})`);
   }
   const timeoutMs = readyTimeoutMs(state);
   const result = await rollOut(targets, maxUnavailable(state), {

@@ -35,6 +35,11 @@ export interface CvmSecretsInputs {
   /** The stack-wide default credential's variables when no `registry` is given (secret). */
   defaultRegistryEnv?: Record<string, string>;
   fingerprints?: Record<string, string>;
+  /**
+   * Set by `check`: per id form in `cvms` (as typed), the CVM's `cvm_…` id as the API resolved
+   * it. Forms already known are kept from the previous state, so only a new form costs a request.
+   */
+  cvmIds?: Record<string, string>;
 }
 
 /** Inputs that hold plaintext secrets: kept in (secret) inputs, never returned as outputs. */
@@ -52,6 +57,12 @@ export interface CvmSecretsOutputs extends CvmSecretsInputs {
   envKeys: string[];
   /** Per CVM: the digest of the env it carries and runs with. Absent = unknown / not yet pushed. */
   applied: Record<string, string>;
+  /**
+   * Per CVM: sha256 of the `encrypted_env` this resource last pushed to it (not secret: the
+   * ciphertext has a random ephemeral key). A CVM whose latest app revision carries another
+   * ciphertext was written by someone else since: delete leaves it alone, refresh reports it.
+   */
+  pushed?: Record<string, string>;
   appIds: Record<string, string>;
   encryptionPublicKeys: Record<string, string>;
   /** Keys seen on the server by the last refresh that differ from the pinned ones. */
@@ -83,13 +94,65 @@ export function publicOutputs(outs: object): Record<string, unknown> {
   return withoutUndefined(copy);
 }
 
-/** The plan's view of a resource's old state (core/plan.ts). */
-export function planStateOf(old: CvmSecretsOutputs): PlanState {
+/**
+ * The CVM a typed id form names: its resolved `cvm_…` id when known, else the form itself,
+ * trimmed (the API ignores surrounding space in a path id).
+ */
+export function resolvedId(form: string, ids: Readonly<Record<string, string>> | undefined): string {
+  return ids?.[form] ?? ids?.[form.trim()] ?? form.trim();
+}
+
+/** Resolved CVM ids of a `cvms` list, and a label (the typed form) per resolved id. */
+export function resolveForms(
+  forms: readonly string[],
+  ids: Readonly<Record<string, string>> | undefined,
+): { cvms: string[]; labels: Record<string, string> } {
+  const cvms: string[] = [];
+  const labels: Record<string, string> = {};
+  for (const form of forms) {
+    const id = resolvedId(form, ids);
+    if (labels[id] !== undefined) continue;
+    cvms.push(id);
+    labels[id] = form;
+  }
+  return { cvms, labels };
+}
+
+/**
+ * Re-keys a per-CVM record of an old state by resolved id (states written before ids were
+ * resolved key it by the typed form).
+ */
+export function byResolvedId(
+  record: Readonly<Record<string, string>> | undefined,
+  ids: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record ?? {})) {
+    const id = resolvedId(key, ids);
+    if (out[id] === undefined || key === id) out[id] = value;
+  }
+  return out;
+}
+
+/**
+ * The plan's view of a resource's old state (core/plan.ts). `ids` maps typed forms to resolved
+ * ids (the new inputs' map: it knows every form the old state used, and any new one).
+ */
+export function planStateOf(
+  old: CvmSecretsOutputs,
+  ids: Readonly<Record<string, string>> | undefined = old.cvmIds,
+  journal?: Readonly<Record<string, string>>,
+): PlanState {
+  const map = { ...old.cvmIds, ...ids };
+  const { cvms, labels } = resolveForms(old.cvms ?? [], map);
   return {
-    cvms: old.cvms ?? [],
+    cvms,
+    forms: old.cvms ?? [],
+    labels,
+    journal: journal ? byResolvedId(journal, map) : undefined,
     fingerprints: old.fingerprints ?? {},
-    applied: old.applied ?? {},
-    appIds: old.appIds ?? {},
+    applied: byResolvedId(old.applied, map),
+    appIds: byResolvedId(old.appIds, map),
     encryptionKeys: old.encryptionPublicKeys ?? {},
     observedKeys: old.observedEncryptionPublicKeys ?? {},
     allowKeyChange: old.kms?.allowKeyChange === true,
@@ -100,9 +163,19 @@ export function planStateOf(old: CvmSecretsOutputs): PlanState {
 }
 
 /** The plan's view of the new inputs: what the CVMs should see. */
-export function desiredOf(news: CvmSecretsInputs): PlanState {
+export function desiredOf(
+  news: CvmSecretsInputs,
+  ids: Readonly<Record<string, string>> | undefined = news.cvmIds,
+): PlanState {
+  const forms = Array.isArray(news.cvms) ? news.cvms : [];
+  const { cvms, labels } = resolveForms(
+    forms.filter((f) => typeof f === "string"),
+    ids,
+  );
   return {
-    cvms: Array.isArray(news.cvms) ? news.cvms : [],
+    cvms,
+    forms,
+    labels,
     fingerprints: news.fingerprints ?? {},
     unknown: news.fingerprints === undefined || containsUnknown(news.cvms),
     unknownInput:

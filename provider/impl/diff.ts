@@ -1,6 +1,8 @@
 /**
- * `diff` (preview too): pure, no API call — the update plan over fingerprints and per-CVM truth,
- * never ciphertext; prints one line per resource saying what restarts and why.
+ * `diff` (preview too): no API call — the update plan over fingerprints and per-CVM truth,
+ * never ciphertext; prints one line per resource saying what restarts and why. CVMs are
+ * compared by the ids `check` resolved (`cvmIds`); the rollout journal (a local file, journal.ts)
+ * says which CVMs an interrupted run of this resource moved.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { planUpdate } from "../core/plan";
@@ -11,15 +13,17 @@ import {
   planStateOf,
   SECRET_INPUT_KEYS,
 } from "./cvm-secrets-state";
+import { openJournal } from "./journal";
 
 export async function diff(
   id: string,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
+  const inputs = news as unknown as CvmSecretsInputs;
   const plan = planUpdate(
-    planStateOf(olds as unknown as CvmSecretsOutputs),
-    desiredOf(news as unknown as CvmSecretsInputs),
+    planStateOf(olds as unknown as CvmSecretsOutputs, inputs.cvmIds, openJournal(id).digests()),
+    desiredOf(inputs),
   );
   // State from 0.1 held the plaintext env (and the fingerprint key) in its outputs, which the
   // engine hands back to the program, and its debug log, on every run: rewrite it once. The

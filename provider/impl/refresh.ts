@@ -1,28 +1,42 @@
 /**
  * `read` (refresh): what the API says now about each CVM — gone (404), its app's key changed,
- * or its allow-list changed elsewhere — recorded so the next preview says so.
+ * its allow-list changed elsewhere, or its newest app revision is not this resource's push
+ * (ownership.ts) — recorded so the next preview says so and the next `up` repairs exactly those
+ * CVMs. A revision this machine's journal knows as an interrupted run of this resource is
+ * recorded as what it is (the env that run pushed), not as a change made elsewhere.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { FOREIGN, GONE } from "../core/plan";
 import { apiClient, notFoundAsUndefined } from "./api-client";
-import { type CvmSecretsOutputs, publicOutputs, sameSet } from "./cvm-secrets-state";
-
-/** `applied` marker for a CVM that refresh did not find. */
-const GONE = "gone";
+import {
+  byResolvedId,
+  type CvmSecretsOutputs,
+  publicOutputs,
+  resolveForms,
+  sameSet,
+} from "./cvm-secrets-state";
+import { providerLog } from "./engine-log";
+import { openJournal } from "./journal";
+import { latestRevision, ownershipOf } from "./ownership";
 
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
   const state = { ...(props as unknown as CvmSecretsOutputs) };
   const client = apiClient();
-  const cvms: string[] = [];
-  const applied = { ...state.applied };
+  const name = state.resourceName ?? id;
+  const log = providerLog();
+  const found: string[] = [];
+  const applied = byResolvedId(state.applied, state.cvmIds);
+  const pushed = byResolvedId(state.pushed, state.cvmIds);
   const observed: Record<string, string> = {};
   const wanted = new Set(state.envKeys ?? []);
-  for (const cvm of state.cvms ?? []) {
+  const journal = openJournal(id);
+  for (const cvm of resolveForms(state.cvms ?? [], state.cvmIds).cvms) {
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) {
       applied[cvm] = GONE; // the next preview says so; removing it from `cvms` then needs no write
       continue;
     }
-    cvms.push(cvm);
+    found.push(cvm);
     const pinned = state.encryptionPublicKeys?.[info.appId];
     if (info.encryptionPublicKey && pinned && info.encryptionPublicKey !== pinned) {
       observed[info.appId] = info.encryptionPublicKey;
@@ -30,12 +44,31 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
     if (info.allowedEnvs && !sameSet(info.allowedEnvs, wanted)) {
       // The allow-list was changed elsewhere: the CVM no longer sees exactly our env.
       applied[cvm] = "drift";
+      continue;
+    }
+    if (pushed[cvm] === undefined) continue; // state from before ownership was recorded
+    const owner = ownershipOf(pushed[cvm], await latestRevision(client, info));
+    if (owner.kind !== "theirs") continue;
+    const last = journal.lastPush(cvm);
+    const mine = last?.pushed === owner.digest ? last.digest : undefined;
+    if (mine !== undefined) {
+      // An interrupted run of this resource pushed it: state learns what the CVM runs.
+      applied[cvm] = mine;
+      pushed[cvm] = owner.digest;
+      log.info(`CvmSecrets ${name}: ${cvm} runs the env an interrupted run of this stack pushed`);
+    } else {
+      applied[cvm] = FOREIGN;
+      log.warn(
+        `CvmSecrets ${name}: ${cvm}: its env is not the one this stack pushed (latest app revision ${owner.revision.revisionId}, ${owner.revision.operationType} at ${owner.revision.createdAt}); the next up pushes it again`,
+      );
     }
   }
-  if (cvms.length === 0) return {}; // every CVM is gone: the resource is gone
+  await log.flush();
+  if (found.length === 0) return {}; // every CVM is gone: the resource is gone
   const refreshed: CvmSecretsOutputs = {
     ...state,
     applied,
+    pushed,
     observedEncryptionPublicKeys: Object.keys(observed).length > 0 ? observed : undefined,
   };
   // No `inputs`: the SDK then sends none and the engine keeps the previous inputs (the

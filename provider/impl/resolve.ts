@@ -1,6 +1,7 @@
 /**
- * Step 1 of an apply: resolve every CVM the plan writes to (`GET /cvms/{id}`), before any write.
- * A CVM being cleared that is already gone (404) needs no write and is left out.
+ * Step 1 of an apply: look up every CVM the plan writes to (`GET /cvms/{id}`, by its resolved
+ * `cvm_…` id), before any write. A CVM being cleared that is already gone (404) needs no write
+ * and is left out.
  */
 import type { CvmInfo, PhalaClient } from "../api/phala-client";
 import type { PlanWrite } from "../core/plan";

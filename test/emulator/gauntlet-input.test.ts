@@ -199,7 +199,7 @@ const CASES: Case[] = [
     "a CVM whose env was set outside the stack (no adopt)",
     (w) => secrets(w, { cvms: [w.foreign] }),
     /adopt/,
-    /already has encrypted env/,
+    /already carries an env/,
     "apply",
   ),
   // --- non-string values

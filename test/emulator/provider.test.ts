@@ -10,6 +10,7 @@ import { type Emulator, startEmulator } from "../../emulator";
 import { envDigest, legacyFingerprint, nextFingerprint } from "../../provider/core/fingerprint";
 import { ErrorCodes } from "../../provider/errors";
 import * as impl from "../../provider/impl/cvm-secrets";
+import { openJournal } from "../../provider/impl/journal";
 import { configure } from "../../provider/impl/settings";
 import { hostileProxy } from "../support/hostile-proxy";
 import {
@@ -362,6 +363,8 @@ describe("fingerprints", () => {
       inputs: oldInputs,
       outputs: { ...resource.outputs, ...oldInputs, applied: { [cvm as string]: envDigest(fingerprints) } },
     };
+    // …and its rollout journal, which recorded the same digest.
+    openJournal(resource.id).record(cvm as string, envDigest(fingerprints));
     const mark = await counts();
     const same = await up(old, { cvms: [cvm], env: SECRETS });
     // One update that rewrites the outputs without plaintext: no request, no restart.

@@ -47,7 +47,6 @@ describe("planUpdate: the table of DESIGN.md §2.1", () => {
   test.each([
     ["nothing changed", desired(ENV, CVMS)],
     ["key order changed", desired({ B: "2", A: "1" }, CVMS)],
-    ["only rollout changed", desired(ENV, CVMS, { rollout: { maxUnavailable: 3, readyTimeoutSeconds: 60 } })],
     ["only composeCheck changed", desired(ENV, CVMS, { composeCheck: "off" })],
   ])("%s: no writes, no restart", (_name, next) => {
     const plan = planUpdate(applied(ENV, CVMS), next);
@@ -187,9 +186,13 @@ describe("planUpdate: the table of DESIGN.md §2.1", () => {
     const state = applied(ENV, CVMS);
     const gone = { ...state, applied: { ...state.applied, c2: "gone" } };
     const listed = planUpdate(gone, desired(ENV, CVMS));
-    expect(listed.writes.map((w) => [w.cvm, w.reason])).toEqual([
-      ["c2", "the CVM was not found at the last refresh"],
-    ]);
+    expect(listed.writes).toEqual([]);
+    expect(listed.blocked).toEqual(["c2"]);
+    expect(listed.changed).toBe(true);
+    // Not "restarts": it cannot be updated at all until it is removed.
+    expect(listed.summary).toBe(
+      "no CVM restarts; c2 was not found at the last refresh: cannot be updated until removed from cvms",
+    );
     const removed = planUpdate(gone, desired(ENV, ["c1", "c3"]));
     expect(removed.writes).toEqual([]);
     expect(removed.changed).toBe(true); // state must drop it
@@ -263,6 +266,100 @@ describe("planUpdate: properties", () => {
         const plan = planUpdate(applied(env, cvms), desired({ ...env, [keys[0] as string]: secret }, cvms));
         return !plan.summary.includes(secret);
       }),
+    );
+  });
+});
+
+describe("planUpdate: identity, ownership and recorded changes (issue 11)", () => {
+  const withForms = (state: PlanState, forms: string[], labels: Record<string, string>): PlanState => ({
+    ...state,
+    forms,
+    labels,
+  });
+
+  test("the same CVMs under another id form: no write, recorded, preview says nothing restarts", () => {
+    const old = withForms(applied(ENV, CVMS), ["c1", "c2", "c3"], { c1: "c1", c2: "c2", c3: "c3" });
+    const next = withForms(desired(ENV, CVMS), ["api-1", "c2", "c3"], { c1: "api-1", c2: "c2", c3: "c3" });
+    const plan = planUpdate(old, next);
+    expect(plan.writes).toEqual([]);
+    expect(plan.changed).toBe(true);
+    expect(plan.summary).toBe("no CVM restarts; records the same CVMs under another id form (c1 → api-1)");
+  });
+
+  test("reordering cvms: nothing at all", () => {
+    const old = withForms(applied(ENV, CVMS), CVMS, {});
+    const plan = planUpdate(old, withForms(desired(ENV, ["c3", "c1", "c2"]), ["c3", "c1", "c2"], {}));
+    expect(plan.changed).toBe(false);
+    expect(plan.writes).toEqual([]);
+  });
+
+  test.each([
+    ["retainOnRemove set", { retainOnRemove: true }, "records retainOnRemove: true"],
+    ["rollout settings changed", { rollout: { maxUnavailable: 3 } }, "records rollout settings"],
+  ])("%s: takes effect without a write or a restart", (_name, extra, text) => {
+    const plan = planUpdate(applied(ENV, CVMS), desired(ENV, CVMS, extra));
+    expect(plan.writes).toEqual([]);
+    expect(plan.changed).toBe(true);
+    expect(plan.summary).toBe(`no CVM restarts; ${text}`);
+  });
+
+  test("a CVM an interrupted run moved, then the value reverted: the journal makes it a write", () => {
+    const old = applied(ENV, CVMS);
+    const moved = envDigest(fp({ ...ENV, B: "new" }));
+    const plan = planUpdate({ ...old, journal: { c1: moved, c2: moved } }, desired(ENV, CVMS));
+    expect(plan.writes.map((w) => [w.cvm, w.reason, w.sendEnvKeys])).toEqual([
+      ["c1", "an interrupted rollout of this stack pushed another env to it", true],
+      ["c2", "an interrupted rollout of this stack pushed another env to it", true],
+    ]);
+  });
+
+  test("a CVM an interrupted run already moved to the new env: recorded, not restarted", () => {
+    const next = { ...ENV, B: "new" };
+    const plan = planUpdate(
+      { ...applied(ENV, CVMS), journal: { c1: envDigest(fp(next)) } },
+      desired(next, CVMS),
+    );
+    expect(plan.writes.map((w) => w.cvm)).toEqual(["c2", "c3"]);
+    expect(plan.summary).toContain(
+      "records the env an interrupted run of this stack already rolled out (c1)",
+    );
+  });
+
+  test("a journal that agrees with state changes nothing", () => {
+    const old = applied(ENV, CVMS);
+    const plan = planUpdate({ ...old, journal: { ...old.applied } }, desired(ENV, CVMS));
+    expect(plan.changed).toBe(false);
+  });
+
+  test("a CVM refresh found running someone else's push: repaired, in true words", () => {
+    const old = applied(ENV, CVMS);
+    const plan = planUpdate({ ...old, applied: { ...old.applied, c3: "foreign" } }, desired(ENV, CVMS));
+    expect(plan.writes.map((w) => [w.cvm, w.sendEnvKeys])).toEqual([["c3", true]]);
+    expect(plan.summary).toBe(
+      "1 CVM restarts: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (c3)",
+    );
+  });
+
+  test("a first deploy says so", () => {
+    const plan = planUpdate(desired({}, []), desired(ENV, ["c1"]));
+    expect(plan.summary).toBe("1 CVM restarts: first deploy (c1)");
+  });
+
+  test("labels: the summary names CVMs as the user typed them", () => {
+    const plan = planUpdate(
+      applied(ENV, CVMS),
+      desired({ ...ENV, B: "9" }, CVMS, { labels: { c1: "api-1", c2: "api-2", c3: "api-3" } }),
+    );
+    expect(plan.summary).toBe("3 CVMs restart, 1 at a time: keys changed: B (api-1, api-2, api-3)");
+  });
+
+  test("a re-keyed app with kms.allowKeyChange: the summary does not say refused", () => {
+    const old = { ...applied(ENV, CVMS), observedKeys: { app1: "k2" } };
+    const allowed = planUpdate(old, desired(ENV, CVMS, { allowKeyChange: true }));
+    expect(allowed.summary).not.toContain("refused");
+    expect(allowed.summary).toContain("the new key is accepted (kms.allowKeyChange) for app1");
+    expect(planUpdate(old, desired(ENV, CVMS)).summary).toContain(
+      "refused at apply unless kms.allowKeyChange",
     );
   });
 });

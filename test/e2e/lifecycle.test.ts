@@ -1,0 +1,375 @@
+/**
+ * Issue 11 on the real Pulumi engine against the emulator: no operation wipes, mixes or silently
+ * loses a CVM's env. One stack walks through the cases in order — another id form of the same
+ * CVM (case 1), two forms at once (2), reordering, an out-of-band change with the same key set
+ * (7), refresh with nothing changed, `up --replace` (3), a rename without and with an alias, and
+ * following the guard's advice (4), two resources adopting one CVM (8), `retainOnRemove` set on
+ * an existing resource (5). After every step it checks each CVM's guest view and restart count
+ * and the preview text. Case 6 (killed mid-rollout, then the value reverted) has its own stack
+ * with slower restarts so the kill lands mid-rollout.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type Emulator, startEmulator } from "../../emulator";
+import { encryptEnv } from "../../provider/core/envelope";
+import { expectNoLeak } from "../support/e2e";
+import { delta } from "../support/provider-harness";
+import { type PulumiWorkspace, pulumiWorkspace, tsProgram } from "../support/pulumi";
+
+const QUIET = ["--non-interactive", "--color", "never"];
+const V1 = "sk_life_value_one_1111";
+const V2 = "sk_life_value_two_2222";
+const OOB = "sk_life_out_of_band_3333";
+const OTHER = "sk_life_other_owner_4444";
+
+/** `main` (named by config, optionally aliased) and an optional second resource adopting CVMs. */
+const PROGRAM = `
+import * as pulumi from "@pulumi/pulumi";
+import { CvmSecrets } from "pulumi-cvm-secrets";
+
+const cfg = new pulumi.Config();
+const alias = cfg.get("aliasOf");
+const main = new CvmSecrets(
+  cfg.get("resourceName") ?? "main",
+  {
+    cvms: cfg.requireObject<string[]>("cvms"),
+    env: { API_KEY: cfg.requireSecret("value") },
+    rollout: { maxUnavailable: cfg.getNumber("maxUnavailable") ?? 1 },
+    retainOnRemove: cfg.getBoolean("retain"),
+    adopt: cfg.getBoolean("adopt"),
+  },
+  alias ? { aliases: [{ name: alias }] } : undefined,
+);
+const second = cfg.getObject<string[]>("secondCvms");
+if (second) {
+  new CvmSecrets("second", { cvms: second, env: { API_KEY: cfg.requireSecret("secondValue") }, adopt: true });
+}
+export const envKeys = main.envKeys;
+`;
+
+interface World {
+  emu: Emulator;
+  pulumi: PulumiWorkspace;
+  program: { dir: string; dispose(): void };
+  transcript: string[];
+}
+
+async function world(restartMs: number): Promise<World> {
+  const transcript: string[] = [];
+  const emu = await startEmulator({ restartMs, log: (line) => transcript.push(line) });
+  const program = tsProgram("lifecycle", PROGRAM);
+  const pulumi = pulumiWorkspace(program.dir);
+  await pulumi.ok(["stack", "init", "dev", ...QUIET]);
+  await pulumi.ok(["config", "set", "cvm-secrets:apiUrl", emu.url]);
+  await pulumi.ok(["config", "set", "--secret", "cvm-secrets:apiKey", emu.apiKey]);
+  return { emu, pulumi, program, transcript };
+}
+
+async function dispose(w: World | undefined): Promise<void> {
+  w?.pulumi.dispose();
+  w?.program.dispose();
+  await w?.emu.close();
+}
+
+describe("issue 11: ordinary operations keep every CVM's env", () => {
+  let w: World;
+  let a: { id: string; vm_uuid: string; name: string };
+  let b: { id: string; vm_uuid: string; name: string };
+  let appKey: string;
+
+  async function run(args: string[], allowFail = false): Promise<{ code: number; text: string }> {
+    const r = await w.pulumi.run([...args, ...QUIET]);
+    const text = `${r.stdout}\n${r.stderr}`;
+    w.transcript.push(text);
+    if (r.code !== 0 && !allowFail) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${text}`);
+    return { code: r.code, text };
+  }
+  const config = async (values: Record<string, unknown>): Promise<void> => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) await w.pulumi.run(["config", "rm", key]);
+      else if (key === "value" || key === "secondValue")
+        await w.pulumi.ok(["config", "set", "--secret", key, String(value)]);
+      else
+        await w.pulumi.ok(["config", "set", key, typeof value === "string" ? value : JSON.stringify(value)]);
+    }
+  };
+  const guests = async (): Promise<Array<Record<string, string> | null>> =>
+    Promise.all([a, b].map(async (c) => (await w.emu.admin.guest(c.id)).env));
+  const counts = async () => w.emu.admin.counts();
+  /** Runs `step` and returns the restarts per CVM and the number of writes it caused. */
+  async function measured(
+    step: () => Promise<unknown>,
+  ): Promise<{ restarts: Record<string, number>; writes: number }> {
+    const before = await counts();
+    await step();
+    const after = await counts();
+    return { restarts: delta(before.restarts, after.restarts), writes: after.writes - before.writes };
+  }
+
+  beforeAll(async () => {
+    w = await world(100);
+    const app = await w.emu.admin.createApp();
+    appKey = app.encrypted_env_pubkey;
+    const mk = async (name: string) => {
+      const info = (await w.emu.admin.createCvm({ name, app_id: app.app_id })) as unknown as {
+        id: string;
+        vm_uuid: string;
+        name: string;
+      };
+      return { id: info.id, vm_uuid: info.vm_uuid, name };
+    };
+    a = await mk("life-a-node");
+    b = await mk("life-b-node");
+    await config({ cvms: [a.id, b.id], value: V1 });
+    const first = await measured(() => run(["up", "--yes"]));
+    expect(first.restarts).toEqual({ [a.id]: 1, [b.id]: 1 });
+    expect(await guests()).toEqual([{ API_KEY: V1 }, { API_KEY: V1 }]);
+  }, 240_000);
+
+  afterAll(async () => {
+    await dispose(w);
+  });
+
+  test("case 1: another id form of the same CVMs is a no-op; later rotations still reach the guests", async () => {
+    await config({ cvms: [a.name, `${b.vm_uuid} `] });
+    const preview = await run(["preview"]);
+    expect(preview.text).toContain("no CVM restarts; records the same CVMs under another id form");
+    expect(preview.text).not.toMatch(/\d+ CVMs? restart/);
+    const same = await measured(() => run(["up", "--yes"]));
+    expect(same).toEqual({ restarts: {}, writes: 0 });
+    expect(await guests()).toEqual([{ API_KEY: V1 }, { API_KEY: V1 }]);
+    // The no-op stays a no-op, with no API call at all in the preview.
+    const requests = (await counts()).requests;
+    await run(["preview", "--expect-no-changes"]);
+    expect((await counts()).requests).toEqual(requests);
+
+    await config({ value: V2 });
+    const rotated = await measured(() => run(["up", "--yes"]));
+    expect(rotated.restarts).toEqual({ [a.id]: 1, [b.id]: 1 });
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+  }, 240_000);
+
+  test("case 2: two forms of one CVM are refused before any write, naming both", async () => {
+    await config({ cvms: [a.name, a.id, `${b.vm_uuid} `] });
+    const refused = await measured(async () => {
+      const r = await run(["up", "--yes"], true);
+      expect(r.code).not.toBe(0);
+      expect(r.text).toContain("cvms[1]");
+      expect(r.text).toContain("names the same CVM as cvms[0] (two id forms of one CVM); list each CVM once");
+    });
+    expect(refused.writes).toBe(0);
+    await config({ cvms: [a.name, `${b.vm_uuid} `] });
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+  }, 240_000);
+
+  test("reordering cvms changes nothing", async () => {
+    await config({ cvms: [`${b.vm_uuid} `, a.name] });
+    await run(["preview", "--expect-no-changes"]);
+    await config({ cvms: [a.name, `${b.vm_uuid} `] });
+  }, 120_000);
+
+  test("case 7: an out-of-band change with the same key set is found by refresh and repaired on that CVM only", async () => {
+    const res = await fetch(`${w.emu.url}/cvms/${a.id}/envs`, {
+      method: "PATCH",
+      headers: { "x-api-key": w.emu.apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ encrypted_env: encryptEnv({ API_KEY: OOB }, appKey) }),
+    });
+    expect(res.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await w.emu.admin.guest(a.id)).env).toEqual({ API_KEY: OOB });
+    await run(["preview", "--expect-no-changes"]); // without refresh nothing can know
+    const refresh = await run(["refresh", "--yes"]);
+    expect(refresh.text).toContain(`${a.id}: its env is not the one this stack pushed`);
+    const preview = await run(["preview"]);
+    expect(preview.text).toContain(
+      `1 CVM restarts: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (${a.name})`,
+    );
+    const repaired = await measured(() => run(["up", "--yes"]));
+    expect(repaired.restarts).toEqual({ [a.id]: 1 });
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+  }, 240_000);
+
+  test("refresh with nothing changed reports no drift", async () => {
+    const r = await measured(() => run(["refresh", "--yes"]));
+    expect(r.writes).toBe(0);
+    await run(["preview", "--expect-no-changes"]);
+  }, 120_000);
+
+  test("case 3: up --replace keeps the replacement's env (the old delete leaves the CVMs alone)", async () => {
+    const stack = JSON.parse((await w.pulumi.ok(["stack", "export"])).stdout) as {
+      deployment: { resources: Array<{ urn: string; type: string }> };
+    };
+    const main = stack.deployment.resources.find((r) => r.urn.endsWith("::main"))!.urn;
+    const replaced = await measured(async () => {
+      const r = await run(["up", "--yes", "--replace", main]);
+      expect(r.text).toContain(`left ${a.id} alone (env not cleared)`);
+      expect(r.text).toContain(`left ${b.id} alone (env not cleared)`);
+    });
+    expect(replaced.restarts).toEqual({ [a.id]: 1, [b.id]: 1 });
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+    await run(["preview", "--expect-no-changes"]);
+  }, 240_000);
+
+  test("case 4: a rename without an alias is refused with advice that does not wipe; with an alias it is a no-op", async () => {
+    await config({ resourceName: "renamed" });
+    const refused = await measured(async () => {
+      const r = await run(["up", "--yes"], true);
+      expect(r.code).not.toBe(0);
+      expect(r.text).toContain("aliases");
+      expect(r.text).toContain("the previous owner's delete leaves it alone");
+    });
+    expect(refused.writes).toBe(0);
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+    // A failed create left nothing behind; the alias makes the rename a no-op.
+    await config({ aliasOf: "main" });
+    const aliased = await measured(() => run(["up", "--yes"]));
+    expect(aliased).toEqual({ restarts: {}, writes: 0 });
+    await run(["preview", "--expect-no-changes"]);
+
+    // Following the advice without an alias: adopt, then the old delete leaves the CVMs alone.
+    await config({ resourceName: "adopted", aliasOf: undefined, adopt: true });
+    const adopted = await measured(async () => {
+      const r = await run(["up", "--yes"]);
+      expect(r.text).toContain(`left ${a.id} alone (env not cleared)`);
+    });
+    expect(adopted.restarts).toEqual({ [a.id]: 1, [b.id]: 1 });
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+    await config({ adopt: undefined });
+    await run(["up", "--yes"]);
+  }, 300_000);
+
+  test("case 8: two resources adopting one CVM are never silent, and one's delete leaves the other's env", async () => {
+    await config({ secondCvms: [a.id], secondValue: OTHER });
+    const taken = await measured(async () => {
+      const r = await run(["up", "--yes"]);
+      expect(r.text).toContain(`${a.id}: its latest app revision`);
+      expect(r.text).toContain("it is overwritten with this resource's env");
+    });
+    expect(taken.restarts).toEqual({ [a.id]: 1 });
+    expect((await w.emu.admin.guest(a.id)).env).toEqual({ API_KEY: OTHER });
+    const refresh = await run(["refresh", "--yes"]);
+    expect(refresh.text).toContain(`${a.id}: its env is not the one this stack pushed`);
+    // The first resource takes it back (warning), then the second's delete leaves it alone.
+    const back = await measured(async () => {
+      const r = await run(["up", "--yes"]);
+      expect(r.text).toContain(`${a.id}: its latest app revision`);
+    });
+    expect(back.restarts).toEqual({ [a.id]: 1 });
+    await config({ secondCvms: undefined });
+    const removed = await measured(async () => {
+      const r = await run(["up", "--yes"]);
+      expect(r.text).toContain(`left ${a.id} alone (env not cleared)`);
+    });
+    expect(removed).toEqual({ restarts: {}, writes: 0 });
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+  }, 300_000);
+
+  test("case 5: retainOnRemove set on an existing resource takes effect at once, without a restart", async () => {
+    await config({ retain: true });
+    const preview = await run(["preview"]);
+    expect(preview.text).toContain("no CVM restarts; records retainOnRemove: true");
+    const set = await measured(() => run(["up", "--yes"]));
+    expect(set).toEqual({ restarts: {}, writes: 0 });
+    const destroyed = await measured(() => run(["destroy", "--yes"]));
+    expect(destroyed).toEqual({ restarts: {}, writes: 0 });
+    expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
+  }, 240_000);
+
+  test("leak scan over every run", () => {
+    expectNoLeak(w.transcript, [V1, V2, OOB, OTHER, w.emu.apiKey]);
+  });
+});
+
+describe("case 6: killed mid-rollout, then the value reverted", () => {
+  let w: World | undefined;
+  afterAll(async () => dispose(w));
+
+  test("a plain up repairs exactly the CVMs the killed run moved; so does refresh + up", async () => {
+    w = await world(1_500);
+    const app = await w.emu.admin.createApp();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await w.emu.admin.createCvm({ name: `kill-${i}-node`, app_id: app.app_id })).id);
+    await w.pulumi.ok(["config", "set", "cvms", JSON.stringify(ids)]);
+    await w.pulumi.ok(["config", "set", "--secret", "value", V1]);
+    await w.pulumi.ok(["up", "--yes", "--skip-preview", ...QUIET]);
+    await w.pulumi.ok(["config", "set", "--secret", "value", V2]);
+
+    const mark = (await w.emu.admin.ops()).length;
+    const child = spawnUp(w);
+    for (const until = Date.now() + 60_000; ; ) {
+      const ops = (await w.emu.admin.ops()).slice(mark);
+      if (
+        ops.some((o) => o.cvm === ids[0] && o.event === "restart-end") &&
+        ops.some((o) => o.cvm === ids[1] && o.event === "restart-start")
+      )
+        break;
+      if (Date.now() > until) throw new Error("the rollout never reached replica 2");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const tree = descendants(child.pid as number);
+    for (const pid of tree) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2_500));
+    const envOf = async () => Promise.all(ids.map(async (id) => (await w!.emu.admin.guest(id)).env?.API_KEY));
+    expect(await envOf()).toEqual([V2, V2, V1]);
+    await clearPending(w);
+
+    // The user reverts: state (never written by the killed run) still says V1 everywhere.
+    await w.pulumi.ok(["config", "set", "--secret", "value", V1]);
+    const preview = await w.pulumi.ok(["preview", ...QUIET]);
+    expect(preview.stdout).toContain(
+      `2 CVMs restart, 1 at a time: an interrupted rollout of this stack pushed another env to it (${ids[0]}, ${ids[1]})`,
+    );
+    const before = (await w.emu.admin.counts()).restarts;
+    await w.pulumi.ok(["up", "--yes", "--skip-preview", ...QUIET]);
+    expect(delta(before, (await w.emu.admin.counts()).restarts)).toEqual({ [ids[0]!]: 1, [ids[1]!]: 1 });
+    expect(await envOf()).toEqual([V1, V1, V1]);
+    await w.pulumi.ok(["preview", "--expect-no-changes", ...QUIET]);
+    expectNoLeak([preview.stdout, preview.stderr], [V1, V2]);
+  }, 300_000);
+});
+
+/** `pulumi up` in its own process group. */
+function spawnUp(w: World): ChildProcess {
+  return spawn(`${w.pulumi.env.PATH?.split(":")[0]}/pulumi`, ["up", "--yes", "--skip-preview", ...QUIET], {
+    cwd: w.program.dir,
+    env: w.pulumi.env,
+    detached: true,
+    stdio: "ignore",
+  });
+}
+
+function descendants(pid: number): Set<number> {
+  const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [child, parent] of table) {
+      if (tree.has(parent) && !tree.has(child)) {
+        tree.add(child);
+        grew = true;
+      }
+    }
+  }
+  return tree;
+}
+
+/** What a user does after a killed run: cancel the lock, drop the pending operation. */
+async function clearPending(w: World): Promise<void> {
+  await w.pulumi.run(["cancel", "--yes", ...QUIET]);
+  const exported = JSON.parse((await w.pulumi.ok(["stack", "export"])).stdout) as {
+    deployment: { pending_operations?: unknown[] };
+  };
+  if ((exported.deployment.pending_operations ?? []).length > 0) {
+    exported.deployment.pending_operations = [];
+    await w.pulumi.ok(["stack", "import"], { input: JSON.stringify(exported) });
+  }
+}
