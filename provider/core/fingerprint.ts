@@ -24,10 +24,24 @@ import { createHash, createHmac } from "node:crypto";
 const LENGTH = 16;
 const DOMAIN = "cvm-secrets fingerprint v2";
 
-/** The token after `previous` (or the first one, for a new key): independent of any value. */
-export function nextFingerprint(resource: string, key: string, previous: string | undefined): string {
+/**
+ * The token after `previous` (or the first one, for a new key): independent of any value.
+ * `generation` numbers the resource's env changes (see {@link nextGeneration}); it keeps a key
+ * that is removed and later added back from getting its old token again, which a CVM left
+ * behind by a stopped rollout would otherwise appear to run already.
+ */
+export function nextFingerprint(
+  resource: string,
+  key: string,
+  previous: string | undefined,
+  generation = 0,
+): string {
   const h = createHash("sha256");
-  for (const part of [DOMAIN, resource, key, previous ?? "new"]) {
+  const seed =
+    generation > 0
+      ? [DOMAIN, resource, key, previous ?? "new", `g${generation}`]
+      : [DOMAIN, resource, key, previous ?? "new"];
+  for (const part of seed) {
     h.update(part, "utf8");
     h.update(Buffer.from([0]));
   }
@@ -41,6 +55,30 @@ export interface PreviousEnv {
   fingerprints?: Readonly<Record<string, unknown>>;
   /** The HMAC key of the pre-0.2 design, only to recognise unchanged values once, at upgrade. */
   legacySalt?: unknown;
+  /** The previous {@link nextGeneration} (absent: 0). */
+  generation?: unknown;
+}
+
+/** The previous generation as a number (0 when absent or malformed). */
+export function generationOf(previous: PreviousEnv): number {
+  const g = previous.generation;
+  return typeof g === "number" && Number.isSafeInteger(g) && g >= 0 ? g : 0;
+}
+
+/**
+ * The generation after an env change: one more than the previous whenever any key was added,
+ * changed or removed, else the same. Tokens issued in a change carry the new generation, so no
+ * token is ever issued twice within a resource's recorded history.
+ */
+export function nextGeneration(previous: PreviousEnv, next: Readonly<Record<string, string>>): number {
+  const before = Object.fromEntries(
+    Object.entries(previous.fingerprints ?? {}).filter(
+      (e): e is [string, string] => typeof e[1] === "string",
+    ),
+  );
+  const k = compareFingerprints(before, next);
+  const changed = k.added.length + k.changed.length + k.removed.length > 0;
+  return changed ? generationOf(previous) + 1 : generationOf(previous);
 }
 
 /** Fingerprints of every entry of `env`, keys sorted, carried over from `previous` per key. */
@@ -50,6 +88,7 @@ export function carryFingerprints(
   previous: PreviousEnv = {},
 ): Record<string, string> {
   const out: Record<string, string> = {};
+  const generation = generationOf(previous) + 1;
   for (const key of Object.keys(env).sort()) {
     const value = env[key] ?? "";
     const old = previous.fingerprints?.[key];
@@ -57,7 +96,7 @@ export function carryFingerprints(
     out[key] =
       token !== undefined && unchanged(key, value, token, previous)
         ? token
-        : nextFingerprint(resource, key, token);
+        : nextFingerprint(resource, key, token, generation);
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { validateEnv } from "../core/env-rules";
-import { carryFingerprints } from "../core/fingerprint";
+import { carryFingerprints, nextGeneration } from "../core/fingerprint";
 import { apiClient } from "./api-client";
 import { containsUnknown, UNKNOWN } from "./cvm-secrets-state";
 import { withPathInReason } from "./failures";
@@ -142,16 +142,20 @@ export async function check(
     };
     const oldEnv = isRecord(olds.env) ? (olds.env as Record<string, unknown>) : undefined;
     const oldRegistry = olds.registryEnv ?? olds.defaultRegistryEnv;
-    inputs.fingerprints = carryFingerprints(resourceNameOf(news), effective, {
+    const previous = {
       env:
         oldEnv === undefined
           ? undefined
           : { ...oldEnv, ...(isRecord(oldRegistry) ? (oldRegistry as Record<string, unknown>) : {}) },
       fingerprints: isRecord(olds.fingerprints) ? (olds.fingerprints as Record<string, unknown>) : undefined,
       legacySalt: olds.fingerprintSalt,
-    });
+      generation: olds.fingerprintGeneration,
+    };
+    inputs.fingerprints = carryFingerprints(resourceNameOf(news), effective, previous);
+    inputs.fingerprintGeneration = nextGeneration(previous, inputs.fingerprints as Record<string, string>);
   } else {
     delete inputs.fingerprints;
+    delete inputs.fingerprintGeneration;
   }
   return failures.length > 0 ? { inputs, failures: withPathInReason(failures) } : { inputs };
 }

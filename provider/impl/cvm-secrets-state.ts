@@ -40,6 +40,8 @@ export interface CvmSecretsInputs {
    * it. Forms already known are kept from the previous state, so only a new form costs a request.
    */
   cvmIds?: Record<string, string>;
+  /** How many env changes the fingerprints have seen (core/fingerprint.ts `nextGeneration`). */
+  fingerprintGeneration?: number;
 }
 
 /** Inputs that hold plaintext secrets: kept in (secret) inputs, never returned as outputs. */

@@ -5,6 +5,7 @@ import {
   envDigest,
   legacyFingerprint,
   nextFingerprint,
+  nextGeneration,
 } from "../../provider/core/fingerprint";
 
 const SALT = "aa".repeat(32);
@@ -15,7 +16,7 @@ describe("fingerprints", () => {
     expect(first.PIN).toMatch(/^fp-[0-9a-f]{16}$/);
     // Any other value gives the same first token: nothing to test a guess against.
     fc.assert(fc.property(fc.string(), (v) => carryFingerprints("api", { PIN: v }).PIN === first.PIN));
-    expect(first.PIN).toBe(nextFingerprint("api", "PIN", undefined));
+    expect(first.PIN).toBe(nextFingerprint("api", "PIN", undefined, 1));
     expect(nextFingerprint("web", "PIN", undefined)).not.toBe(first.PIN);
     expect(nextFingerprint("api", "OTHER", undefined)).not.toBe(first.PIN);
   });
@@ -28,9 +29,9 @@ describe("fingerprints", () => {
       { env: { A: "1", B: "2" }, fingerprints: before },
     );
     expect(after.A).toBe(before.A);
-    expect(after.B).toBe(nextFingerprint("api", "B", before.B));
+    expect(after.B).toBe(nextFingerprint("api", "B", before.B, 1));
     expect(after.B).not.toBe(before.B);
-    expect(after.C).toBe(nextFingerprint("api", "C", undefined));
+    expect(after.C).toBe(nextFingerprint("api", "C", undefined, 1));
     // Deterministic: the same olds and news give the same tokens (check runs at preview and at up).
     expect(
       carryFingerprints("api", { A: "1", B: "3", C: "4" }, { env: { A: "1", B: "2" }, fingerprints: before }),
@@ -59,8 +60,8 @@ describe("fingerprints", () => {
       { A: "2", REG: "s" },
       { env: { A: "1" }, fingerprints: old, legacySalt: SALT },
     );
-    expect(changed.A).toBe(nextFingerprint("api", "A", old.A));
-    expect(changed.REG).toBe(nextFingerprint("api", "REG", old.REG));
+    expect(changed.A).toBe(nextFingerprint("api", "A", old.A, 1));
+    expect(changed.REG).toBe(nextFingerprint("api", "REG", old.REG, 1));
   });
 
   test("without old plaintext or salt a key counts as changed (never silently kept)", () => {
@@ -75,5 +76,31 @@ describe("fingerprints", () => {
 
   test("the legacy HMAC's key/value boundary is unambiguous", () => {
     expect(legacyFingerprint("AB", "C", SALT)).not.toBe(legacyFingerprint("A", "BC", SALT));
+  });
+
+  test("a key removed and added back never gets its old token again; the generation counts changes", () => {
+    const g0 = { fingerprints: {}, generation: undefined };
+    const first = carryFingerprints("api", { A: "1", K: "k1" }, g0);
+    const gen1 = nextGeneration(g0, first);
+    expect(gen1).toBe(1);
+    const removed = carryFingerprints(
+      "api",
+      { A: "1" },
+      { env: { A: "1", K: "k1" }, fingerprints: first, generation: gen1 },
+    );
+    expect(removed).toEqual({ A: first.A });
+    const gen2 = nextGeneration({ fingerprints: first, generation: gen1 }, removed);
+    expect(gen2).toBe(2);
+    const readded = carryFingerprints(
+      "api",
+      { A: "1", K: "k2" },
+      { env: { A: "1" }, fingerprints: removed, generation: gen2 },
+    );
+    expect(readded.A).toBe(first.A);
+    expect(readded.K).not.toBe(first.K);
+    // Nothing changed: the generation stays.
+    expect(nextGeneration({ fingerprints: readded, generation: 3 }, { ...readded })).toBe(3);
+    // A malformed generation counts as 0.
+    expect(nextGeneration({ fingerprints: {}, generation: "7" }, { A: "fp-x" })).toBe(1);
   });
 });
