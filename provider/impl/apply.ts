@@ -114,7 +114,7 @@ async function apply(
     { tolerant: false },
   );
   refuseDuplicates(inputs.cvms, ids);
-  const journal = openJournal(id, inputs.resourceName);
+  const journal = openJournal(id, inputs.resourceName, { digest, env });
   const plan = planUpdate(
     planStateOf(old, ids, journal.digests()),
     desiredOf({ ...inputs, fingerprints, cvmIds: ids }, ids),

@@ -9,11 +9,14 @@ import { planUpdate } from "../core/plan";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
+  containsUnknown,
   desiredOf,
+  envDigest,
   planStateOf,
   SECRET_INPUT_KEYS,
 } from "./cvm-secrets-state";
-import { openJournal } from "./journal";
+import { openJournal, type WantedEnv } from "./journal";
+import { effectiveEnv } from "./registry-env";
 
 export async function diff(
   id: string,
@@ -22,7 +25,11 @@ export async function diff(
 ): Promise<pulumi.dynamic.DiffResult> {
   const inputs = news as unknown as CvmSecretsInputs;
   const plan = planUpdate(
-    planStateOf(olds as unknown as CvmSecretsOutputs, inputs.cvmIds, openJournal(id).digests()),
+    planStateOf(
+      olds as unknown as CvmSecretsOutputs,
+      inputs.cvmIds,
+      openJournal(id, undefined, wantedEnv(inputs)).digests(),
+    ),
     desiredOf(inputs),
   );
   // State from 0.1 held the plaintext env (and the fingerprint key) in its outputs, which the
@@ -42,4 +49,16 @@ export async function diff(
     console.error(`CvmSecrets ${name}: ${plan.summary}`);
   }
   return { changes: plan.changed };
+}
+
+/** The env the new inputs want, when it is known (not during a preview with unknown inputs). */
+function wantedEnv(inputs: CvmSecretsInputs): WantedEnv | undefined {
+  if (
+    inputs.fingerprints === undefined ||
+    containsUnknown(inputs.env) ||
+    containsUnknown(inputs.registryEnv)
+  ) {
+    return undefined;
+  }
+  return { digest: envDigest(inputs.fingerprints), env: effectiveEnv(inputs) };
 }

@@ -9,10 +9,18 @@
  * the rollout — and always holds the last env each CVM was seen running with; it is deleted with
  * the resource. With each env digest it keeps the sha256 of the ciphertext pushed, so `refresh`
  * can tell a CVM an interrupted run of this resource moved from one changed by someone else, and
- * `diff` reads it (a local file, no API call) so a plain `up` repairs such a CVM. It holds CVM
- * ids and digests only (no value, no fingerprint key), in
- * `$PULUMI_HOME/cvm-secrets/journal/` (default `~/.pulumi`), mode 0600.
+ * `diff` reads it (a local file, no API call) so a plain `up` repairs such a CVM.
+ *
+ * Env digests are digests of the fingerprints, and fingerprints are value-independent change
+ * tokens: a run the engine never recorded and the next, different value get the same tokens. So
+ * each entry is also bound to the plaintext it recorded, by an HMAC-SHA256 under a random key
+ * that never leaves this folder (`mac-key`, mode 0600). An entry whose digest equals the env
+ * wanted now but whose binding does not reads as {@link REISSUED}: that CVM runs another value.
+ * The folder holds CVM ids, digests and those bindings (no value, no fingerprint); like Pulumi's
+ * own credentials file beside it, only the operator's account may read it. In
+ * `$PULUMI_HOME/cvm-secrets/journal/` (default `~/.pulumi`), files mode 0600.
  */
+import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
@@ -41,6 +49,56 @@ export interface Journal {
 
 /** `digests()` value of a CVM whose push was accepted but not yet seen ready. */
 export const PUSHING = "pushing";
+
+/**
+ * What `digestOf()` / `digests()` say of a CVM whose recorded digest equals the wanted one while
+ * its plaintext binding differs: the same tokens were issued for another value (an interrupted
+ * run the engine never recorded), so the CVM does not run the wanted env.
+ */
+export const REISSUED = "reissued";
+
+/** The env the caller wants now: its fingerprint digest and its plaintext (never stored). */
+export interface WantedEnv {
+  digest: string;
+  env: Readonly<Record<string, string>>;
+}
+
+/** The machine-local key of the plaintext bindings; created on first use. Undefined if unusable. */
+function bindingKey(): Buffer | undefined {
+  const file = path.join(journalDir(), "mac-key");
+  try {
+    const hex = readFileSync(file, "utf8").trim();
+    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
+  } catch {
+    // none yet
+  }
+  try {
+    mkdirSync(journalDir(), { recursive: true, mode: 0o700 });
+    const key = randomBytes(32);
+    writeFileSync(file, key.toString("hex"), { mode: 0o600, flag: "wx" });
+    return key;
+  } catch {
+    // Another process created it first, or the folder is not writable: read what is there.
+    try {
+      const hex = readFileSync(file, "utf8").trim();
+      return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, "hex") : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The binding of a plaintext env: HMAC-SHA256 under the local key over its sorted entries. */
+export function bindEnv(env: Readonly<Record<string, string>>, key: Buffer): string {
+  const mac = createHmac("sha256", key);
+  for (const k of Object.keys(env).sort()) {
+    mac.update(k, "utf8");
+    mac.update(Buffer.from([0]));
+    mac.update(env[k] ?? "", "utf8");
+    mac.update(Buffer.from([0]));
+  }
+  return mac.digest("hex").slice(0, 32);
+}
 
 function journalDir(): string {
   return path.join(process.env.PULUMI_HOME || path.join(homedir(), ".pulumi"), "cvm-secrets", "journal");
@@ -91,8 +149,11 @@ export function findPusher(sha: string): { resourceId: string; name?: string } |
  * Opens the journal of one resource (by its id; `name` is its Pulumi name, kept for
  * {@link findPusher}). Never throws: a journal is an optimisation.
  */
-export function openJournal(resourceId: string, name?: string): Journal {
+export function openJournal(resourceId: string, name?: string, wanted?: WantedEnv): Journal {
   const file = journalFile(resourceId);
+  const key = wanted ? bindingKey() : undefined;
+  const binding = wanted && key ? bindEnv(wanted.env, key) : undefined;
+  let bound: Record<string, string> = {};
   let resourceName = name;
   let entries: Record<string, string> = {};
   let pushed: Record<string, string> = {};
@@ -109,6 +170,7 @@ export function openJournal(resourceId: string, name?: string): Journal {
     const current = parsed && typeof parsed === "object" && typeof parsed.env === "object";
     entries = strings(current ? parsed.env : parsed);
     pushed = current ? strings(parsed.pushed) : {};
+    bound = current ? strings(parsed.bound) : {};
     if (resourceName === undefined && current && typeof parsed.name === "string") resourceName = parsed.name;
     const flying = current ? strings(parsed.inflight) : {};
     inflight = Object.fromEntries(
@@ -126,17 +188,32 @@ export function openJournal(resourceId: string, name?: string): Journal {
       const flying = Object.fromEntries(
         Object.entries(inflight).map(([c, v]) => [c, `${v.digest}:${v.pushed}`]),
       );
-      writeFileSync(file, JSON.stringify({ name: resourceName, env: entries, pushed, inflight: flying }), {
-        mode: 0o600,
-      });
+      writeFileSync(
+        file,
+        JSON.stringify({ name: resourceName, env: entries, pushed, bound, inflight: flying }),
+        {
+          mode: 0o600,
+        },
+      );
     } catch {
       // Best effort: without a journal the next run restarts this CVM once more.
     }
   };
+  // An entry recorded for another plaintext under the same tokens is not the wanted env.
+  const seen = (cvm: string): string | undefined => {
+    const digest = entries[cvm];
+    if (digest === undefined || wanted === undefined || digest !== wanted.digest) return digest;
+    // No binding: written before bindings were kept, when fingerprints were value-bound HMACs.
+    if (bound[cvm] === undefined) return digest;
+    return bound[cvm] === binding ? digest : REISSUED;
+  };
   return {
-    digestOf: (cvm) => entries[cvm],
+    digestOf: seen,
     pushedOf: (cvm) => pushed[cvm],
-    digests: () => ({ ...entries, ...Object.fromEntries(Object.keys(inflight).map((c) => [c, PUSHING])) }),
+    digests: () => ({
+      ...Object.fromEntries(Object.keys(entries).map((c) => [c, seen(c)!])),
+      ...Object.fromEntries(Object.keys(inflight).map((c) => [c, PUSHING])),
+    }),
     pushing(cvm, digest, sha) {
       inflight[cvm] = { digest, pushed: sha };
       save();
@@ -147,6 +224,8 @@ export function openJournal(resourceId: string, name?: string): Journal {
     record(cvm, digest, sha) {
       delete inflight[cvm];
       entries[cvm] = digest;
+      if (binding !== undefined && wanted?.digest === digest) bound[cvm] = binding;
+      else delete bound[cvm];
       if (sha === undefined) delete pushed[cvm];
       else pushed[cvm] = sha;
       save();
@@ -154,11 +233,13 @@ export function openJournal(resourceId: string, name?: string): Journal {
     forget(cvm) {
       delete inflight[cvm];
       delete entries[cvm];
+      delete bound[cvm];
       delete pushed[cvm];
       save();
     },
     clear() {
       entries = {};
+      bound = {};
       pushed = {};
       inflight = {};
       rmSync(file, { force: true });

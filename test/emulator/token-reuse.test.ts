@@ -72,3 +72,12 @@ test("a key removed while a replica was left behind, then added back with anothe
   expect(await guest(a)).toEqual(want);
   expect(await guest(b)).toEqual(want);
 });
+test("a run the engine never recorded, then a different value: every replica gets the new value", async () => {
+  const ids = await replicas(3);
+  const first = await up(undefined, { cvms: ids, env: { API_KEY: "tok-reuse-value-A" } });
+  // Completed by the provider, never recorded by the engine (Pulumi killed before the state write).
+  await up(first.resource, { cvms: ids, env: { API_KEY: "tok-reuse-value-B" } });
+  for (const id of ids) expect(await guest(id)).toEqual({ API_KEY: "tok-reuse-value-B" });
+  await up(first.resource, { cvms: ids, env: { API_KEY: "tok-reuse-value-C" } });
+  for (const id of ids) expect(await guest(id)).toEqual({ API_KEY: "tok-reuse-value-C" });
+});
