@@ -332,9 +332,18 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
           subject: `CVM ${cvm}`,
           // The push is accepted only on an idle CVM (busy → 409), so a CVM that is busy right
           // after a lost answer is running this push: do not send it again (a second restart).
+          // One that is idle again may have finished it already: its newest app revision then
+          // carries exactly this ciphertext (`AppRevisionDetailResponse.encrypted_env`; a
+          // ciphertext has a fresh ephemeral key, so nobody else's push can equal it).
           applied: async () => {
             const info = await client.getCvm(cvm).catch(() => undefined);
-            return info?.inProgress ? { correlationId: info.correlationId } : undefined;
+            if (!info) return undefined;
+            if (info.inProgress) return { correlationId: info.correlationId };
+            if (!info.appId || !info.vmUuid) return undefined;
+            const newest = await client.latestRevision(info.appId, info.vmUuid).catch(() => undefined);
+            return newest?.encryptedEnv !== undefined && newest.encryptedEnv === bareHex(body.encryptedEnv)
+              ? {}
+              : undefined;
           },
         },
       );
