@@ -153,11 +153,46 @@ export async function check(
     };
     inputs.fingerprints = carryFingerprints(resourceNameOf(news), effective, previous);
     inputs.fingerprintGeneration = nextGeneration(previous, inputs.fingerprints as Record<string, string>);
+  } else if (failures.length === 0 && !containsUnknown(env) && isRecord(olds.fingerprints)) {
+    // Only the registry credential is unknown (it is being updated in the same preview): the app
+    // keys keep or move their tokens as at apply, and the registry keys the CVMs carried show as
+    // known only at apply — not as every key removed.
+    inputs.fingerprints = pendingRegistryFingerprints(
+      resourceNameOf(news),
+      env as Record<string, string>,
+      olds,
+    );
+    inputs.fingerprintGeneration = UNKNOWN;
   } else {
     delete inputs.fingerprints;
     delete inputs.fingerprintGeneration;
   }
   return failures.length > 0 ? { inputs, failures: withPathInReason(failures) } : { inputs };
+}
+
+/** Registry variables: set by a registry credential, never by hand next to one. */
+const REGISTRY_KEY = /^DSTACK_(DOCKER|AWS)_/;
+
+/**
+ * The fingerprints a preview can show while the registry credential's variables are unknown:
+ * the app keys' tokens (the same ones apply computes), and the registry keys of the previous
+ * env as unknown.
+ */
+function pendingRegistryFingerprints(
+  resource: string,
+  env: Record<string, string>,
+  olds: Record<string, unknown>,
+): Record<string, string> {
+  const oldTokens = olds.fingerprints as Record<string, unknown>;
+  const oldEnv = isRecord(olds.env) ? (olds.env as Record<string, unknown>) : undefined;
+  const app = carryFingerprints(resource, env, {
+    env: oldEnv,
+    fingerprints: oldTokens,
+    legacySalt: olds.fingerprintSalt,
+    generation: olds.fingerprintGeneration,
+  });
+  const registry = Object.keys(oldTokens).filter((k) => REGISTRY_KEY.test(k) && !(k in env));
+  return { ...app, ...Object.fromEntries(registry.map((k) => [k, UNKNOWN])) };
 }
 
 function resourceNameOf(news: Record<string, unknown>): string {

@@ -179,7 +179,8 @@ export function desiredOf(
     forms,
     labels,
     fingerprints: news.fingerprints ?? {},
-    unknown: news.fingerprints === undefined || containsUnknown(news.cvms),
+    unknown:
+      news.fingerprints === undefined || containsUnknown(news.fingerprints) || containsUnknown(news.cvms),
     unknownInput:
       containsUnknown(news.registryEnv) && !containsUnknown(news.env) && !containsUnknown(news.cvms)
         ? "the registry credential"

@@ -52,6 +52,12 @@ test("rotation to another account restarts the CVM, and the preview says it is t
   expect(preview.stdout).toContain(
     "CvmSecrets api: the registry credential is known only at apply; up to 1 CVM restart",
   );
+  // --diff: the app keys keep their tokens, the registry keys are known only at apply — never
+  // rendered as removed.
+  const diff = await s.cli(["preview", "--diff", ...QUIET]);
+  expect(diff.stdout).toMatch(/~ DSTACK_DOCKER_PASSWORD: "fp-[0-9a-f]{16}" => \[unknown\]/);
+  expect(diff.stdout).toMatch(/ {2}APP_SECRET +: "fp-[0-9a-f]{16}"\n/);
+  expect(diff.stdout).not.toMatch(/- DSTACK_DOCKER_/);
   const up = await s.cli(["up", "--yes", ...QUIET]);
   expect(up.stdout).toContain("registry credential rotated (DSTACK_DOCKER_PASSWORD, DSTACK_DOCKER_USERNAME)");
   expect((await s.emu.admin.guest(cvm)).env).toMatchObject({

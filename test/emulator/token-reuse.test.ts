@@ -6,6 +6,7 @@
  */
 import { type Emulator, startEmulator } from "../../emulator";
 import * as impl from "../../provider/impl/cvm-secrets";
+import { UNKNOWN } from "../../provider/impl/cvm-secrets-state";
 import { failedUp, PROVIDER_TEXT, type Resource, up, useEmulator } from "../support/provider-harness";
 
 const COMPOSE =
@@ -80,4 +81,32 @@ test("a run the engine never recorded, then a different value: every replica get
   for (const id of ids) expect(await guest(id)).toEqual({ API_KEY: "tok-reuse-value-B" });
   await up(first.resource, { cvms: ids, env: { API_KEY: "tok-reuse-value-C" } });
   for (const id of ids) expect(await guest(id)).toEqual({ API_KEY: "tok-reuse-value-C" });
+});
+
+test("a preview where only the registry credential is unknown keeps the app keys' tokens and shows the registry keys as unknown", async () => {
+  const [cvm] = await replicas(1);
+  const registryEnv = {
+    DSTACK_DOCKER_REGISTRY: "ghcr.io",
+    DSTACK_DOCKER_USERNAME: "bot",
+    DSTACK_DOCKER_PASSWORD: "tok-reuse-registry-pw",
+  };
+  const args = { cvms: [cvm], env: { API_KEY: "tok-reuse-app" }, registryHost: "ghcr.io", registryEnv };
+  const { resource } = await up(undefined, args);
+  const old = resource.inputs.fingerprints as Record<string, string>;
+  const news = { resourceName: "api", ...args, registryEnv: UNKNOWN, __provider: PROVIDER_TEXT };
+  const checked = await impl.check(resource.inputs, news);
+  expect(checked.failures).toBeUndefined();
+  const fps = (checked.inputs as { fingerprints: Record<string, string> }).fingerprints;
+  expect(fps.API_KEY).toBe(old.API_KEY);
+  for (const k of Object.keys(registryEnv)) expect(fps[k]).toBe(UNKNOWN);
+  const spy = jest.spyOn(console, "error").mockImplementation(() => undefined);
+  try {
+    const d = await impl.diff(resource.id, resource.outputs, checked.inputs as Record<string, unknown>);
+    expect(d.changes).toBe(true);
+    expect(spy.mock.calls.map((c) => String(c[0])).join("\n")).toContain(
+      "the registry credential is known only at apply; up to 1 CVM restart",
+    );
+  } finally {
+    spy.mockRestore();
+  }
 });
