@@ -4,6 +4,8 @@
  * (README: Configuration, the registry v2 API).
  */
 import * as pulumi from "@pulumi/pulumi";
+// The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
+import "../sdk-debug-log";
 import { registryCredentialProvider } from "../providers/registry-credential";
 
 /** IAM credentials for a private Amazon ECR registry. */
