@@ -5,6 +5,7 @@
 import type { PhalaClient } from "../api/phala-client";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { lazy } from "./lazy";
+import { learnCvm } from "./secret-scope";
 import { settings } from "./settings";
 
 export function apiClient(): PhalaClient {
@@ -16,7 +17,16 @@ export function apiClient(): PhalaClient {
         "or the PHALA_CLOUD_API_KEY environment variable",
     );
   }
-  return lazy.client().phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey });
+  const client = lazy.client().phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey });
+  // What the API says a secret CVM id resolves to (its `cvm_…` id, name, app id, VM UUID) is as
+  // secret as the id asked for: messages of the current call name it by position.
+  const getCvm = client.getCvm.bind(client);
+  client.getCvm = async (cvm) => {
+    const info = await getCvm(cvm);
+    learnCvm(cvm, info);
+    return info;
+  };
+  return client;
 }
 
 export function isNotFound(err: unknown): boolean {

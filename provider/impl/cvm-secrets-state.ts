@@ -42,6 +42,8 @@ export interface CvmSecretsInputs {
   cvmIds?: Record<string, string>;
   /** How many env changes the fingerprints have seen (core/fingerprint.ts `nextGeneration`). */
   fingerprintGeneration?: number;
+  /** Positions of `cvms` given as secrets, or `true` for the whole list (secret-ids.ts). */
+  secretCvms?: true | number[];
 }
 
 /** Inputs that hold plaintext secrets: kept in (secret) inputs, never returned as outputs. */
@@ -73,6 +75,8 @@ export interface CvmSecretsOutputs extends CvmSecretsInputs {
   /** Per app: the compose hash an on-chain KMS must allow (from HTTP 465), until phase 2 is done. */
   pendingComposeHashes?: Record<string, string>;
   lastRollout?: LastRolloutState;
+  /** Secret CVM ids and the position that names each (secret-ids.ts); a secret output. */
+  idLabels?: Record<string, string>;
 }
 
 /** Default rollout settings (README: When does a CVM restart?). */

@@ -7,9 +7,104 @@
  * - `diff` (diff.ts, preview too): pure, no API call — the update plan (core/plan.ts).
  * - `create` / `update` (apply.ts): resolve, guard, trust, check the compose, encrypt, roll out.
  * - `delete` (clear.ts): clears the env. `read` (refresh.ts): refresh.
+ *
+ * Every method runs in the scope of the call's secret CVM ids (secret-ids.ts): its messages and
+ * errors name such a CVM by position, and its outputs that name one are returned as secrets.
  */
-export { create, update } from "./apply";
-export { check } from "./check-inputs";
-export { remove } from "./clear";
-export { diff } from "./diff";
-export { read } from "./refresh";
+import type * as pulumi from "@pulumi/pulumi";
+import { create as createImpl, update as updateImpl } from "./apply";
+import { check as checkImpl } from "./check-inputs";
+import { remove as removeImpl } from "./clear";
+import { diff as diffImpl } from "./diff";
+import { read as readImpl } from "./refresh";
+import {
+  addResolved,
+  isSecretWire,
+  redactError,
+  type SecretIds,
+  secretIdsOf,
+  secretWire,
+  wrapIdOutputs,
+} from "./secret-ids";
+import { withSecretIds } from "./secret-scope";
+
+type Props = Record<string, unknown>;
+
+export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  const ids = secretIdsOf(news, olds);
+  const result = await scoped(ids, () => checkImpl(olds, news));
+  const inputs = result.inputs as Props | undefined;
+  if (inputs) addResolved(ids, { ...news, cvmIds: inputs.cvmIds });
+  // `cvmIds` (form → resolved id) is a checked input the program never sent: the engine cannot
+  // carry a secret over to it, so it is returned as one.
+  if (inputs?.cvmIds !== undefined && !isSecretWire(inputs.cvmIds) && mentions(ids, inputs.cvmIds)) {
+    inputs.cvmIds = secretWire(inputs.cvmIds);
+  }
+  return {
+    ...result,
+    failures: result.failures?.map((f) => ({ property: f.property, reason: ids.redact(f.reason) })),
+  };
+}
+
+export async function diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  const ids = secretIdsOf(news, olds);
+  const result = await scoped(ids, () => diffImpl(id, olds, news));
+  // Outputs written while no CVM id was secret name them in clear (or the other way round):
+  // rewritten once, with no write to any CVM.
+  const wasSecret = hasLabels(olds.idLabels);
+  if (result.changes !== true && wasSecret !== !ids.empty) {
+    const name = typeof news.resourceName === "string" ? news.resourceName : id;
+    console.error(
+      `CvmSecrets ${name}: ${ids.empty ? "no CVM id is secret any more" : "a CVM id is given as a secret"}: outputs that name CVMs are rewritten; nothing restarts`,
+    );
+    return { ...result, changes: true };
+  }
+  return result;
+}
+
+export async function create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+  const ids = secretIdsOf(inputs);
+  const result = await scoped(ids, () => createImpl(inputs));
+  return { ...result, outs: wrapIdOutputs(result.outs as Props, ids) };
+}
+
+export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  const ids = secretIdsOf(news, olds);
+  const result = await scoped(ids, () => updateImpl(id, olds, news));
+  return { ...result, outs: wrapIdOutputs((result.outs ?? {}) as Props, ids) };
+}
+
+export async function remove(id: string, props: Props): Promise<void> {
+  await scoped(secretIdsOf(props), () => removeImpl(id, props));
+}
+
+export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  const ids = secretIdsOf(props);
+  const result = await scoped(ids, () => readImpl(id, props));
+  return result.props === undefined
+    ? result
+    : { ...result, props: wrapIdOutputs(result.props as Props, ids) };
+}
+
+/**
+ * Runs a method in the scope of `ids`; an error leaves with its message, stack and reasons
+ * naming CVMs by position, and the state it carries (a failed rollout) with ids secret.
+ */
+async function scoped<T>(ids: SecretIds, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withSecretIds(ids, fn);
+  } catch (error) {
+    const e = redactError(error, ids) as { properties?: Props } | undefined;
+    if (e && typeof e === "object" && e.properties !== undefined)
+      e.properties = wrapIdOutputs(e.properties, ids);
+    throw error;
+  }
+}
+
+function mentions(ids: SecretIds, value: unknown): boolean {
+  return !ids.empty && ids.redact(JSON.stringify(value)) !== JSON.stringify(value);
+}
+
+function hasLabels(value: unknown): boolean {
+  return value !== null && typeof value === "object" && Object.keys(value as object).length > 0;
+}

@@ -17,6 +17,7 @@ import {
 } from "./cvm-secrets-state";
 import { openJournal, type WantedEnv } from "./journal";
 import { effectiveEnv } from "./registry-env";
+import { redactIds } from "./secret-scope";
 
 export async function diff(
   id: string,
@@ -46,7 +47,7 @@ export async function diff(
   if (plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
-    console.error(`CvmSecrets ${name}: ${plan.summary}`);
+    console.error(redactIds(`CvmSecrets ${name}: ${plan.summary}`));
   }
   return { changes: plan.changed };
 }

@@ -8,8 +8,10 @@
  * this module sends `LogRequest`s there (pulumi/pulumi `proto/pulumi/engine.proto`). Outside that
  * host (unit tests, the `cvm-secrets` command) it writes to stderr with a severity prefix.
  *
- * Messages name CVMs, keys and rules only — never a value.
+ * Messages name CVMs, keys and rules only — never a value; a CVM whose id is a secret is named
+ * by its position (secret-scope.ts).
  */
+import { redactIds } from "./secret-scope";
 
 /** Severity of a message (the values of `pulumirpc.LogSeverity`). */
 export type Severity = "info" | "warning";
@@ -36,7 +38,9 @@ export function providerLog(): ProviderLog {
 /** A log over any sender, delivering messages one at a time in order. */
 export function logTo(send: Send): ProviderLog {
   let last: Promise<void> = Promise.resolve();
-  const enqueue = (severity: Severity, message: string): void => {
+  const enqueue = (severity: Severity, text: string): void => {
+    // Named here, while still in the scope of the provider call that wrote it (secret-scope.ts).
+    const message = redactIds(text);
     last = last.then(() => send(severity, message)).catch(() => stderrSender(severity, message));
   };
   return {

@@ -2,6 +2,8 @@
  * `CvmSecrets`: the encrypted environment of one CVM or of a set of replicas, on Phala Cloud.
  */
 import * as pulumi from "@pulumi/pulumi";
+// The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
+import "../sdk-debug-log";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "../providers/cvm-secrets";
 
@@ -123,6 +125,9 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
       // Names the resource in the provider's preview line (provider stderr carries no URN).
       resourceName: name,
       cvms: args.cvms,
+      // Which CVM ids are secrets: the provider receives them in plaintext with no marker, and
+      // names such a CVM by position and returns every output naming it as a secret.
+      secretCvms: secretPositionsOf(args.cvms),
       env: secretValues(args.env),
       registryHost: registry?.registry,
       registryEnv: registry === undefined ? undefined : pulumi.secret(registry.cvmEnv),
@@ -146,6 +151,26 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
     };
     super(cvmSecretsProvider, name, props, opts, "cvm-secrets", "CvmSecrets");
   }
+}
+
+/**
+ * The positions of `cvms` given as secrets (`pulumi.secret(…)`, another resource's secret
+ * output), `true` when the list as a whole is one, `undefined` when none is (the input is then
+ * left out, so a list without secrets gives exactly the state it always did).
+ */
+export async function secretPositionsOf(
+  cvms: pulumi.Input<pulumi.Input<string>[]>,
+): Promise<true | number[] | undefined> {
+  if (Array.isArray(cvms)) {
+    const secret = await Promise.all(
+      cvms.map((cvm) =>
+        pulumi.Output.isInstance(cvm) ? pulumi.isSecret(pulumi.output(cvm)) : Promise.resolve(false),
+      ),
+    );
+    const at = secret.flatMap((s, i) => (s ? [i] : []));
+    return at.length > 0 ? at : undefined;
+  }
+  return pulumi.Output.isInstance(cvms) && (await pulumi.isSecret(pulumi.output(cvms))) ? true : undefined;
 }
 
 /** Wraps each value as a secret when the keys are known now, else the whole map. */
