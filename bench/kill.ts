@@ -4,8 +4,9 @@
  * is interrupted while replica 2 restarts; then `pulumi cancel`, the pending operation cleared
  * by `stack export`/`import`, and `pulumi up` again.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { type Emulator, startEmulator } from "pulumi-cvm-secrets/emulator";
+import { descendants, killAll } from "../test/support/process-tree.ts";
 import { PULUMI_BIN, QUIET, type Workspace, workspace } from "./engine.ts";
 import type { CaseResult } from "./faults.ts";
 
@@ -25,34 +26,6 @@ new CvmSecrets("api", {
 `;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function descendants(pid: number): Set<number> {
-  const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [child, parent] of table) {
-      if (tree.has(parent) && !tree.has(child)) {
-        tree.add(child);
-        grew = true;
-      }
-    }
-  }
-  return tree;
-}
-
-function killAll(pids: Iterable<number>): void {
-  for (const p of pids) {
-    try {
-      process.kill(p, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
-}
 
 async function guests(emu: Emulator, ids: string[]): Promise<{ labels: string[]; mixed: boolean }> {
   const labels: string[] = [];

@@ -13,8 +13,9 @@
  * guest ever holds a mixed env; the result converges. A SIGINT instead lets the engine finish
  * the step in flight: the rollout completes, state is written, and the next `up` is a no-op.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { type Emulator, startEmulator } from "../../emulator";
+import { descendants, killAll } from "../support/process-tree";
 import { type PulumiWorkspace, pulumiWorkspace, scratchProgram } from "../support/pulumi";
 
 const QUIET = ["--non-interactive", "--color", "never"];
@@ -91,43 +92,6 @@ function spawnUp(s: Setup): { child: ChildProcess; done: Promise<{ code: number 
     child.on("close", (code) => resolve({ code, output })),
   );
   return { child, done };
-}
-
-/**
- * `pid` and every descendant. SIGKILL to all of them is what a machine crash or an OOM kill of
- * the job does; a signal to the CLI's process group alone does not reach the resource provider
- * (the CLI starts plugins in process groups of their own).
- */
-function descendants(pid: number): Set<number> {
-  const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [child, parent] of table) {
-      if (tree.has(parent) && !tree.has(child)) {
-        tree.add(child);
-        grew = true;
-      }
-    }
-  }
-  return tree;
-}
-
-/** SIGKILLs each pid; returns how many were still alive. */
-function killAll(pids: Iterable<number>): number {
-  let alive = 0;
-  for (const p of pids) {
-    try {
-      process.kill(p, "SIGKILL");
-      alive++;
-    } catch {
-      // already gone
-    }
-  }
-  return alive;
 }
 
 /** Resolves once replica 1 finished its restart and replica 2 started its own. */

@@ -8,10 +8,11 @@
  * and the preview text. Case 6 (killed mid-rollout, then the value reverted) has its own stack
  * with slower restarts so the kill lands mid-rollout.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { type Emulator, startEmulator } from "../../emulator";
 import { encryptEnv } from "../../provider/core/envelope";
 import { expectNoLeak } from "../support/e2e";
+import { descendants, killAll } from "../support/process-tree";
 import { delta } from "../support/provider-harness";
 import { type PulumiWorkspace, pulumiWorkspace, tsProgram } from "../support/pulumi";
 
@@ -306,14 +307,7 @@ describe("case 6: killed mid-rollout, then the value reverted", () => {
       if (Date.now() > until) throw new Error("the rollout never reached replica 2");
       await new Promise((r) => setTimeout(r, 20));
     }
-    const tree = descendants(child.pid as number);
-    for (const pid of tree) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
+    killAll(descendants(child.pid as number));
     await new Promise((r) => setTimeout(r, 2_500));
     const envOf = async () => Promise.all(ids.map(async (id) => (await w!.emu.admin.guest(id)).env?.API_KEY));
     expect(await envOf()).toEqual([V2, V2, V1]);
@@ -342,24 +336,6 @@ function spawnUp(w: World): ChildProcess {
     detached: true,
     stdio: "ignore",
   });
-}
-
-function descendants(pid: number): Set<number> {
-  const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
-  const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [child, parent] of table) {
-      if (tree.has(parent) && !tree.has(child)) {
-        tree.add(child);
-        grew = true;
-      }
-    }
-  }
-  return tree;
 }
 
 /** What a user does after a killed run: cancel the lock, drop the pending operation. */
