@@ -86,7 +86,9 @@ export function summarizePreview(doc: PreviewDocument): ResourceChange[] {
     const cvmsAdded = newCvms.filter((c) => !oldCvms.includes(c));
     const cvmsRemoved = oldCvms.filter((c) => !newCvms.includes(c));
     const applied = stringRecord(step.oldState?.outputs?.applied) ?? {};
-    const retain = newInputs.retainOnRemove === true;
+    // A delete acts on the settings the resource last had: its old inputs.
+    const settings = step.op === "delete" ? oldInputs : newInputs;
+    const retain = settings.retainOnRemove === true;
     const envChanged = unknown || added.length + changed.length + removed.length > 0;
     let restarts: string[];
     if (kind !== "CvmSecrets") restarts = [];
@@ -99,7 +101,7 @@ export function summarizePreview(doc: PreviewDocument): ResourceChange[] {
       restarts = envChanged ? newCvms : [...cvmsAdded, ...pending];
       if (!retain) restarts = [...restarts, ...cvmsRemoved];
     }
-    const rollout = newInputs.rollout as { maxUnavailable?: unknown } | undefined;
+    const rollout = settings.rollout as { maxUnavailable?: unknown } | undefined;
     const maxUnavailable = typeof rollout?.maxUnavailable === "number" ? rollout.maxUnavailable : 1;
     const rotated =
       kind === "RegistryCredential" &&

@@ -83,6 +83,16 @@ describe("summarizePreview", () => {
     });
     expect(summarizePreview({ steps: [step("same", base, base)] })).toEqual([]);
   });
+
+  test("a delete restarts its CVMs at the pace it was given, and none with retainOnRemove", () => {
+    const paced = { ...base, rollout: { maxUnavailable: 2 } };
+    expect(summarizePreview({ steps: [step("delete", paced, undefined)] })[0]).toMatchObject({
+      restarts: base.cvms,
+      maxUnavailable: 2,
+    });
+    const kept = { ...base, retainOnRemove: true };
+    expect(summarizePreview({ steps: [step("delete", kept, undefined)] })[0]!.restarts).toEqual([]);
+  });
 });
 
 describe("renderPrSummary", () => {
