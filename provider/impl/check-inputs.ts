@@ -4,12 +4,21 @@
  * preview show.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import {
+  type CvmRef,
+  describeCreate,
+  describeDelete,
+  type LifecycleFacts,
+  type Setting,
+} from "../core/announce";
 import { validateEnv } from "../core/env-rules";
 import { carryFingerprints, nextGeneration } from "../core/fingerprint";
 import { apiClient } from "./api-client";
-import { containsUnknown, UNKNOWN } from "./cvm-secrets-state";
+import { containsUnknown, DEFAULT_MAX_UNAVAILABLE, resolvedId, UNKNOWN } from "./cvm-secrets-state";
+import { providerLog } from "./engine-log";
 import { withPathInReason } from "./failures";
 import { duplicateForms, duplicateMessage, resolveForms } from "./identity";
+import { cvmsPushedBy } from "./journal";
 import { lazy } from "./lazy";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./registry-env";
 
@@ -167,7 +176,72 @@ export async function check(
     delete inputs.fingerprints;
     delete inputs.fingerprintGeneration;
   }
-  return failures.length > 0 ? { inputs, failures: withPathInReason(failures) } : { inputs };
+  if (failures.length > 0) {
+    delete inputs.onDelete;
+    return { inputs, failures: withPathInReason(failures) };
+  }
+  // What a create and a delete will do, said before they run (core/announce.ts): the engine calls
+  // no create during a preview and no provider method at all for a delete until it runs.
+  const facts = lifecycleFacts(news, inputs.cvmIds as Record<string, string> | undefined);
+  const { cvms: refs, maxUnavailable: max, retainOnRemove: retain } = facts;
+  inputs.onDelete =
+    refs === undefined || max === "unknown" || retain === "unknown"
+      ? UNKNOWN
+      : describeDelete({ cvms: refs, maxUnavailable: max, retainOnRemove: retain });
+  if (isNew(olds)) {
+    const name = resourceNameOf(news);
+    // A replacement's create (`up --replace`) is checked like a new resource; this machine's
+    // journal shows the resource of the same name it takes over from (adopt-guard.ts).
+    const theirs = cvmsPushedBy(name);
+    const replacing = (facts.cvms ?? []).some((ref) => ref.id !== undefined && theirs.has(ref.id));
+    const log = providerLog();
+    log.info(`CvmSecrets ${name}: ${describeCreate(facts, { replacing })}`);
+    await log.flush();
+  }
+  return { inputs };
+}
+
+/** A create: the engine passes no previous inputs. */
+function isNew(olds: Record<string, unknown>): boolean {
+  return Object.keys(olds).every((key) => key === "__provider");
+}
+
+/** The facts a create's message and the delete plan state, from the checked inputs. */
+function lifecycleFacts(
+  news: Record<string, unknown>,
+  ids: Record<string, string> | undefined,
+): LifecycleFacts {
+  const rollout = isRecord(news.rollout) ? (news.rollout as Record<string, unknown>) : {};
+  const max = rollout.maxUnavailable;
+  return {
+    cvms: cvmRefs(news.cvms, ids),
+    maxUnavailable:
+      news.rollout === UNKNOWN || max === UNKNOWN
+        ? "unknown"
+        : typeof max === "number"
+          ? max
+          : DEFAULT_MAX_UNAVAILABLE,
+    adopt: flag(news.adopt),
+    retainOnRemove: flag(news.retainOnRemove),
+  };
+}
+
+/** One entry per CVM (the first form naming it), or undefined while `cvms` is not known. */
+function cvmRefs(cvms: unknown, ids: Record<string, string> | undefined): CvmRef[] | undefined {
+  if (!Array.isArray(cvms) || containsUnknown(cvms)) return undefined;
+  const seen = new Set<string>();
+  const refs: CvmRef[] = [];
+  cvms.forEach((form: string, index) => {
+    const id = resolvedId(form, ids);
+    if (seen.has(id)) return;
+    seen.add(id);
+    refs.push({ form, id: ids?.[form] ?? ids?.[form.trim()], index });
+  });
+  return refs;
+}
+
+function flag(value: unknown): Setting<boolean> {
+  return value === UNKNOWN ? "unknown" : value === true;
 }
 
 /** Registry variables: set by a registry credential, never by hand next to one. */

@@ -115,34 +115,55 @@ function journalFile(resourceId: string): string {
  * resource it replaces). Never throws.
  */
 export function findPusher(sha: string): { resourceId: string; name?: string } | undefined {
+  for (const j of journals()) {
+    if (j.pushes.some((p) => p.sha === sha)) return { resourceId: j.resourceId, name: j.name };
+  }
+  return undefined;
+}
+
+/**
+ * The CVMs to which this machine's journals record a push by a resource named `name` — what a
+ * replacement of that resource will take over (check says so before the create). Never throws.
+ */
+export function cvmsPushedBy(name: string): Set<string> {
+  const cvms = new Set<string>();
+  for (const j of journals()) if (j.name === name) for (const p of j.pushes) cvms.add(p.cvm);
+  return cvms;
+}
+
+/** Every journal on this machine: its resource, name and pushes (finished or in flight). */
+function* journals(): Generator<{
+  resourceId: string;
+  name?: string;
+  pushes: Array<{ cvm: string; sha: string }>;
+}> {
   let files: string[];
   try {
     files = readdirSync(journalDir()).filter((f) => f.endsWith(".json"));
   } catch {
-    return undefined;
+    return;
   }
   for (const f of files) {
+    let parsed: { name?: unknown; pushed?: Record<string, unknown>; inflight?: Record<string, unknown> };
     try {
-      const parsed = JSON.parse(readFileSync(path.join(journalDir(), f), "utf8")) as {
-        name?: unknown;
-        pushed?: Record<string, unknown>;
-        inflight?: Record<string, unknown>;
-      };
-      const pushes = [
-        ...Object.values(parsed.pushed ?? {}),
-        ...Object.values(parsed.inflight ?? {}).map((v) => String(v).split(":")[1]),
-      ];
-      if (pushes.includes(sha)) {
-        return {
-          resourceId: f.slice(0, -5),
-          name: typeof parsed.name === "string" ? parsed.name : undefined,
-        };
-      }
+      parsed = JSON.parse(readFileSync(path.join(journalDir(), f), "utf8"));
     } catch {
-      // not a journal
+      continue; // not a journal
     }
+    if (!parsed || typeof parsed !== "object") continue;
+    const pushes = [
+      ...Object.entries(parsed.pushed ?? {}).map(([cvm, sha]) => ({ cvm, sha: String(sha) })),
+      ...Object.entries(parsed.inflight ?? {}).map(([cvm, v]) => ({
+        cvm,
+        sha: String(v).split(":")[1] ?? "",
+      })),
+    ];
+    yield {
+      resourceId: f.slice(0, -5),
+      name: typeof parsed.name === "string" ? parsed.name : undefined,
+      pushes,
+    };
   }
-  return undefined;
 }
 
 /**

@@ -117,6 +117,13 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
    * from the value: it reveals nothing about the value and cannot be used to test a guess.
    */
   declare public readonly fingerprints: pulumi.Output<Record<string, string>>;
+  /**
+   * Per CVM, what deleting this resource (`pulumi destroy`, or removing it from the program) will
+   * do to it, in words (CVM ids and settings only; a CVM whose id is a secret is named `cvms[i]`).
+   * Kept with the inputs, so that the preview of a delete shows it: `pulumi destroy --diff`,
+   * `pulumi preview --diff` and `--json`.
+   */
+  declare public readonly onDelete: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) throw importRefused(name);
@@ -148,6 +155,7 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
       composeHashes: undefined,
       lastRollout: undefined,
       fingerprints: undefined,
+      onDelete: undefined,
     };
     super(cvmSecretsProvider, name, props, opts, "cvm-secrets", "CvmSecrets");
   }
