@@ -20,6 +20,7 @@ import {
   desiredOf,
   envDigest,
   maxUnavailable,
+  OPTIONAL_INPUT_KEYS,
   planStateOf,
   publicOutputs,
   readyTimeoutMs,
@@ -131,7 +132,7 @@ async function apply(
     Object.fromEntries(Object.entries(byResolvedId(record, ids)).filter(([cvm]) => targets.has(cvm)));
   const removed = new Set(plan.writes.filter((w) => w.action === "clear-env").map((w) => w.cvm));
   const outs: CvmSecretsOutputs = {
-    ...old,
+    ...withoutSettings(old),
     ...inputs,
     cvmIds: ids,
     fingerprints,
@@ -318,6 +319,16 @@ async function apply(
     throw error;
   }
   return outs;
+}
+
+/**
+ * The old state without the optional settings: an input the program no longer sets (e.g.
+ * `retainOnRemove` removed) must not live on from the old state, where delete would still read it.
+ */
+function withoutSettings(old: CvmSecretsOutputs): CvmSecretsOutputs {
+  const copy: Partial<CvmSecretsOutputs> = { ...old };
+  for (const key of OPTIONAL_INPUT_KEYS) delete copy[key];
+  return copy as CvmSecretsOutputs;
 }
 
 function resolveFormsOf(forms: readonly string[], ids: Readonly<Record<string, string>>): string[] {

@@ -32,6 +32,8 @@ export interface CvmSecretsInputs {
   adopt?: boolean;
   retainOnRemove?: boolean;
   transactionHash?: string;
+  /** Per CVM, what deleting the resource will do to it (set by check, core/announce.ts). */
+  onDelete?: Record<string, string>;
   /** The stack-wide default credential's variables when no `registry` is given (secret). */
   defaultRegistryEnv?: Record<string, string>;
   fingerprints?: Record<string, string>;
@@ -45,6 +47,18 @@ export interface CvmSecretsInputs {
   /** Positions of `cvms` given as secrets, or `true` for the whole list (secret-ids.ts). */
   secretCvms?: true | number[];
 }
+
+/** Inputs a program may leave out: absent from the new inputs means unset, whatever state held. */
+export const OPTIONAL_INPUT_KEYS = [
+  "registryHost",
+  "rollout",
+  "kms",
+  "composeCheck",
+  "adopt",
+  "retainOnRemove",
+  "transactionHash",
+  "onDelete",
+] as const satisfies ReadonlyArray<keyof CvmSecretsInputs>;
 
 /** Inputs that hold plaintext secrets: kept in (secret) inputs, never returned as outputs. */
 export const SECRET_INPUT_KEYS = ["env", "registryEnv", "defaultRegistryEnv", "fingerprintSalt"] as const;

@@ -1,0 +1,42 @@
+/**
+ * A setting the program no longer sets is unset: `retainOnRemove` removed from the program must
+ * not live on in state, where delete reads it (the old state used to be spread under the new
+ * inputs, so the removed setting survived and a later destroy left every CVM's env in place).
+ * The `onDelete` input the preview of a delete shows follows the setting at every step.
+ */
+import { type Emulator, startEmulator } from "../../emulator";
+import * as impl from "../../provider/impl/cvm-secrets";
+import { up, useEmulator } from "../support/provider-harness";
+
+let emu: Emulator;
+
+beforeEach(async () => {
+  emu = await startEmulator({ restartMs: 40 });
+  useEmulator(emu);
+});
+afterEach(async () => {
+  await emu.close();
+});
+
+test("retainOnRemove set, then removed from the program: state drops it, onDelete says clears, delete clears", async () => {
+  const cvm = (await emu.admin.createCvm({ name: "settings-a-node" })).id;
+  const kept = await up(undefined, {
+    cvms: [cvm],
+    env: { API_KEY: "settings-value-1" },
+    retainOnRemove: true,
+  });
+  expect(kept.resource.inputs.onDelete).toEqual({ [cvm]: "keeps its env (retainOnRemove); no restart" });
+  expect(kept.resource.outputs.retainOnRemove).toBe(true);
+
+  const unset = await up(kept.resource, { cvms: [cvm], env: { API_KEY: "settings-value-1" } });
+  expect(unset.changed).toBe(true); // "records retainOnRemove: false", no write
+  expect(unset.resource.outputs.retainOnRemove).toBeUndefined();
+  expect(unset.resource.inputs.onDelete).toEqual({
+    [cvm]: "clears its env and restarts it if it still runs this resource's push, else leaves it alone",
+  });
+
+  const before = (await emu.admin.counts()).restarts[cvm] ?? 0;
+  await impl.remove(unset.resource.id, unset.resource.outputs);
+  expect((await emu.admin.guest(cvm)).env).toEqual({});
+  expect((await emu.admin.counts()).restarts[cvm]).toBe(before + 1);
+});
