@@ -214,7 +214,7 @@ function lifecycleFacts(
   const rollout = isRecord(news.rollout) ? (news.rollout as Record<string, unknown>) : {};
   const max = rollout.maxUnavailable;
   return {
-    cvms: cvmRefs(news.cvms, ids),
+    cvms: cvmRefs(news.cvms, ids, news.secretCvms),
     maxUnavailable:
       news.rollout === UNKNOWN || max === UNKNOWN
         ? "unknown"
@@ -226,16 +226,26 @@ function lifecycleFacts(
   };
 }
 
-/** One entry per CVM (the first form naming it), or undefined while `cvms` is not known. */
-function cvmRefs(cvms: unknown, ids: Record<string, string> | undefined): CvmRef[] | undefined {
+/**
+ * One entry per CVM (the first form naming it), or undefined while `cvms` is not known.
+ * `secretCvms` (from the resource class): the positions of `cvms` given as secrets, or `true` for
+ * a secret list; such a CVM is named only by its position.
+ */
+function cvmRefs(
+  cvms: unknown,
+  ids: Record<string, string> | undefined,
+  secretCvms: unknown,
+): CvmRef[] | undefined {
   if (!Array.isArray(cvms) || containsUnknown(cvms)) return undefined;
+  const secret = (index: number): boolean =>
+    secretCvms === true || (Array.isArray(secretCvms) && secretCvms.includes(index));
   const seen = new Set<string>();
   const refs: CvmRef[] = [];
   cvms.forEach((form: string, index) => {
     const id = resolvedId(form, ids);
     if (seen.has(id)) return;
     seen.add(id);
-    refs.push({ form, id: ids?.[form] ?? ids?.[form.trim()], index });
+    refs.push({ form, id: ids?.[form] ?? ids?.[form.trim()], index, secret: secret(index) });
   });
   return refs;
 }

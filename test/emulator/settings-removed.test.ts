@@ -6,7 +6,7 @@
  */
 import { type Emulator, startEmulator } from "../../emulator";
 import * as impl from "../../provider/impl/cvm-secrets";
-import { up, useEmulator } from "../support/provider-harness";
+import { providerLines, up, useEmulator } from "../support/provider-harness";
 
 let emu: Emulator;
 
@@ -39,4 +39,25 @@ test("retainOnRemove set, then removed from the program: state drops it, onDelet
   await impl.remove(unset.resource.id, unset.resource.outputs);
   expect((await emu.admin.guest(cvm)).env).toEqual({});
   expect((await emu.admin.counts()).restarts[cvm]).toBe(before + 1);
+});
+
+test("a CVM whose id is a secret (secretCvms) is named by its position in the create message and in onDelete", async () => {
+  const plain = (await emu.admin.createCvm({ name: "settings-b-node" })).id;
+  const hidden = (await emu.admin.createCvm({ name: "settings-secret-node" })).id;
+  const from = providerLines.length;
+  const created = await up(undefined, {
+    cvms: [plain, hidden],
+    env: { API_KEY: "settings-value-2" },
+    secretCvms: [1],
+  });
+  const clears =
+    "clears its env and restarts it (1 at a time) if it still runs this resource's push, else leaves it alone";
+  expect(created.resource.inputs.onDelete).toEqual({ [plain]: clears, "cvms[1]": clears });
+  // The create's own message (the rollout's progress lines are another module's).
+  const said = providerLines.slice(from).find((line) => line.includes("will push the env")) ?? "";
+  expect(said).toContain(`will push the env to ${plain}, cvms[1] and restart them`);
+  for (const text of [said, JSON.stringify(created.resource.inputs.onDelete)]) {
+    expect(text).not.toContain(hidden);
+    expect(text).not.toContain("settings-secret-node");
+  }
 });
