@@ -21,6 +21,7 @@ import { duplicateForms, duplicateMessage, resolveForms } from "./identity";
 import { cvmsPushedBy } from "./journal";
 import { lazy } from "./lazy";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./registry-env";
+import { secretPositions } from "./secret-ids";
 
 export async function check(
   olds: Record<string, unknown>,
@@ -237,15 +238,14 @@ function cvmRefs(
   secretCvms: unknown,
 ): CvmRef[] | undefined {
   if (!Array.isArray(cvms) || containsUnknown(cvms)) return undefined;
-  const secret = (index: number): boolean =>
-    secretCvms === true || (Array.isArray(secretCvms) && secretCvms.includes(index));
+  const secret = new Set(secretPositions(secretCvms, cvms.length));
   const seen = new Set<string>();
   const refs: CvmRef[] = [];
   cvms.forEach((form: string, index) => {
     const id = resolvedId(form, ids);
     if (seen.has(id)) return;
     seen.add(id);
-    refs.push({ form, id: ids?.[form] ?? ids?.[form.trim()], index, secret: secret(index) });
+    refs.push({ form, id: ids?.[form] ?? ids?.[form.trim()], index, secret: secret.has(index) });
   });
   return refs;
 }
