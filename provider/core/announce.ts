@@ -48,12 +48,9 @@ export interface LifecycleFacts {
  * The message a create (or the create half of a replacement) prints in the preview and again
  * just before it runs; worded in the future tense so that it is true at both times.
  */
-export function describeCreate(facts: LifecycleFacts, { replacing }: { replacing: boolean }): string {
+export function describeCreate(facts: LifecycleFacts): string {
   const them = facts.cvms?.length === 1 ? "it" : "them";
-  const parts = [
-    `will push the env to ${targets(facts.cvms)} and restart ${them}${pace(facts)}` +
-      (replacing ? " (replacement)" : " (first deploy)"),
-  ];
+  const parts = [`will push the env to ${targets(facts.cvms)} and restart ${them}${pace(facts)}`];
   if (facts.adopt === true) {
     parts.push("adopt: a CVM that carries an env this resource did not push is taken over (overwritten)");
   } else {
@@ -61,14 +58,12 @@ export function describeCreate(facts: LifecycleFacts, { replacing }: { replacing
       facts.adopt === "unknown"
         ? "is refused unless adopt (known only at apply) is set"
         : "is refused (adopt is not set)";
+    // "This resource" is its URN: a replacement (`up --replace`) shares it, so the CVMs its
+    // predecessor pushed to are not refused (the push's owner tag, core/envelope-facts.ts).
     parts.push(
-      replacing
-        ? "a CVM whose env the replaced resource pushed is taken over when this machine's rollout " +
-            `journal shows that push; one that carries any other env ${refused}`
-        : `a CVM that carries an env this resource did not push ${refused}`,
+      `a CVM that carries an env pushed by anything but this resource (or the one it replaces) ${refused}`,
     );
   }
-  if (replacing) parts.push(`a delete of the replaced resource after this push leaves ${them} alone`);
   const their = facts.cvms?.length === 1 ? "its" : "their";
   parts.push(
     facts.retainOnRemove === true

@@ -6,7 +6,7 @@
  *   plaintext = UTF-8 of {"env":[{"key":K,"value":V},...]}
  *   esk       = 32 random bytes, epk = X25519(esk, 9)
  *   key       = X25519(esk, recipient)       -- the raw shared secret; no KDF
- *   iv        = 12 random bytes
+ *   iv        = 12 random bytes (the provider derives them: its owner tag, envelope-facts.ts)
  *   blob      = epk(32) || iv(12) || AES-256-GCM(key, iv, plaintext, aad = none) || tag(16)
  *   wire      = lowercase hex, no 0x
  */
@@ -40,6 +40,14 @@ export interface EncryptEnvOptions {
    * @internal
    */
   randomBytes?: (length: number) => Uint8Array;
+  /**
+   * Derives the 12-byte IV from the ephemeral public key instead of drawing it at random (the
+   * provider writes its owner tag there, core/envelope-facts.ts). Sound for AES-GCM: the key is
+   * the shared secret of an ephemeral key made for this one encryption, so any IV is unique
+   * under it.
+   * @internal
+   */
+  iv?: (ephemeralPublicKey: Uint8Array) => Uint8Array;
 }
 
 /**
@@ -134,11 +142,14 @@ export function encryptEnv(env: EnvInput, publicKeyHex: string, options: Encrypt
   const random = options.randomBytes ?? defaultRandomBytes;
 
   const ephemeralSecret = random(32);
-  const iv = random(12);
-  if (ephemeralSecret.length !== 32 || iv.length !== 12) {
+  if (ephemeralSecret.length !== 32) {
     throw new CvmSecretsError(ErrorCodes.CONFIGURATION, "randomBytes returned the wrong number of bytes");
   }
   const ephemeralPublic = x25519.getPublicKey(ephemeralSecret);
+  const iv = options.iv ? options.iv(ephemeralPublic) : random(12);
+  if (iv.length !== 12) {
+    throw new CvmSecretsError(ErrorCodes.CONFIGURATION, "the IV must be 12 bytes");
+  }
   let shared: Uint8Array;
   try {
     shared = x25519.getSharedSecret(ephemeralSecret, recipient);

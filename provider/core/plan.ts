@@ -132,6 +132,9 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
       continue;
     } else if (carried === "drift") reason = "allowed_envs changed outside this stack";
     else if (carried === FOREIGN) reason = FOREIGN_REASON;
+    else if (carried === OUTSIDE) reason = "its env was changed outside this stack";
+    else if (carried === INTERRUPTED)
+      reason = "an interrupted run of this stack pushed an env state never recorded (no journal of it here)";
     else if (carried === digest) {
       if (moved) caughtUp.push(cvm); // an interrupted run finished it: record, do not restart
       reason = undefined;
@@ -177,13 +180,25 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
 
 /** `applied` marker: refresh did not find the CVM. */
 export const GONE = "gone";
-/** `applied` marker: the CVM's latest app revision is not this resource's push (refresh). */
+/**
+ * `applied` marker: the CVM's latest app revision is not this resource's push, and refresh cannot
+ * tell who wrote it (a state from before pushes carried owner tags).
+ */
 export const FOREIGN = "foreign";
 const FOREIGN_REASON =
   "its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine)";
+/** `applied` marker: the CVM's latest app revision carries no owner tag of this resource (refresh). */
+export const OUTSIDE = "outside";
+/**
+ * `applied` marker: the CVM's latest app revision is a push of this resource that state never
+ * recorded and this machine's journal does not know (a run killed on another machine).
+ */
+export const INTERRUPTED = "interrupted";
 
 function isMarker(value: string): boolean {
-  return value === GONE || value === FOREIGN || value === "drift";
+  return (
+    value === GONE || value === FOREIGN || value === OUTSIDE || value === INTERRUPTED || value === "drift"
+  );
 }
 
 /** "old → new" for each CVM whose typed form changed while it stayed the same CVM. */

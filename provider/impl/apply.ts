@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CvmInfo } from "../api/phala-client";
+import { pushedBy } from "../core/envelope-facts";
 import { carryFingerprints } from "../core/fingerprint";
 import { planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
@@ -115,7 +116,7 @@ async function apply(
     { tolerant: false },
   );
   refuseDuplicates(inputs.cvms, ids);
-  const journal = openJournal(id, inputs.resourceName, { digest, env });
+  const journal = openJournal(id, { digest, env });
   const plan = planUpdate(
     planStateOf(old, ids, journal.digests()),
     desiredOf({ ...inputs, fingerprints, cvmIds: ids }, ids),
@@ -165,15 +166,14 @@ async function apply(
   for (const [cvm, info] of infos) {
     owners.set(cvm, ownershipOf(byResolvedId(old.pushed, ids)[cvm], await latestRevision(client, info)));
   }
-  const successorOf = guardAdoption(infos, owners, {
+  for (const cvm of guardAdoption(infos, owners, {
     creating,
     adopt: inputs.adopt,
-    id,
-    name: inputs.resourceName,
-  });
-  for (const [cvm, from] of successorOf) {
-    warn(
-      `${cvm}: taken over from the resource this one replaces (${from}); its delete will leave the CVM alone`,
+    ownerUrn: inputs.ownerUrn,
+  })) {
+    log.info(
+      `CvmSecrets ${name}: ${cvm}: its env was pushed by this stack's ${name} (the resource this one replaces, ` +
+        "or an earlier one of this name); it restarts with this resource's env, and that resource's delete leaves it alone",
     );
   }
   // A removed CVM is cleared only while it runs this resource's push.
@@ -188,13 +188,14 @@ async function apply(
   for (const w of writes) {
     const owner = owners.get(w.cvm);
     if (w.action !== "push-env" || owner?.kind !== "theirs") continue;
+    if (pushedBy(owner.revision.encryptedEnv, inputs.ownerUrn)) continue; // an interrupted run of ours
     if (creating ? inputs.adopt === true : byResolvedId(old.pushed, ids)[w.cvm] !== undefined) {
       warn(`${w.cvm}: ${describeTheirs(owner)}; it is overwritten with this resource's env`);
     }
   }
   const keyByApp = await pinKeys(client, infos, old, inputs, outs);
   await checkComposeBeforeWrite(client, writes, infos, inputs, envKeys, warn);
-  const blobs = encryptPerApp(env, envKeys, keyByApp);
+  const blobs = encryptPerApp(env, envKeys, keyByApp, inputs.ownerUrn);
 
   const reasons = new Map(writes.map((w) => [w.cvm, w]));
   const pending: Record<string, string> = { ...old.pendingComposeHashes };

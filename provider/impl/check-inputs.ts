@@ -18,7 +18,6 @@ import { containsUnknown, DEFAULT_MAX_UNAVAILABLE, resolvedId, UNKNOWN } from ".
 import { providerLog } from "./engine-log";
 import { withPathInReason } from "./failures";
 import { duplicateForms, duplicateMessage, resolveForms } from "./identity";
-import { cvmsPushedBy } from "./journal";
 import { lazy } from "./lazy";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./registry-env";
 import { secretPositions } from "./secret-ids";
@@ -191,12 +190,10 @@ export async function check(
       : describeDelete({ cvms: refs, maxUnavailable: max, retainOnRemove: retain });
   if (isNew(olds)) {
     const name = resourceNameOf(news);
-    // A replacement's create (`up --replace`) is checked like a new resource; this machine's
-    // journal shows the resource of the same name it takes over from (adopt-guard.ts).
-    const theirs = cvmsPushedBy(name);
-    const replacing = (facts.cvms ?? []).some((ref) => ref.id !== undefined && theirs.has(ref.id));
+    // A replacement's create (`up --replace`) is checked like a new resource (empty olds), so the
+    // message is worded to be true for both.
     const log = providerLog();
-    log.info(`CvmSecrets ${name}: ${describeCreate(facts, { replacing })}`);
+    log.info(`CvmSecrets ${name}: ${describeCreate(facts)}`);
     await log.flush();
   }
   return { inputs };

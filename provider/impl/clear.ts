@@ -13,6 +13,7 @@ import {
   readyTimeoutMs,
   resolveForms,
 } from "./cvm-secrets-state";
+import { taggedBy } from "./encrypt";
 import { providerLog } from "./engine-log";
 import { openJournal } from "./journal";
 import { lazy } from "./lazy";
@@ -38,7 +39,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       log.warn(`CvmSecrets ${name}: left ${cvm} alone (env not cleared): ${ownerReason(owner)}`);
       continue;
     }
-    blobs.set(cvm, lazy.envelope().encryptEnv({}, clearingKey(state, info)));
+    blobs.set(cvm, lazy.envelope().encryptEnv({}, clearingKey(state, info), taggedBy(state.ownerUrn)));
     targets.push({ cvm, reason: "resource deleted: env cleared" });
   }
   if (targets.length > 0) {

@@ -22,6 +22,12 @@ export type ComposeCheckMode = "error" | "warn" | "off";
 /** Inputs as the provider receives them after `check`. */
 export interface CvmSecretsInputs {
   resourceName?: string;
+  /**
+   * The resource's Pulumi URN, set by the resource class. Every push carries its owner tag
+   * (core/envelope-facts.ts): a replacement has the same URN, so its create knows which CVMs the
+   * resource it replaces pushed to, on any machine.
+   */
+  ownerUrn?: string;
   cvms: string[];
   env: Record<string, string>;
   registryHost?: string;

@@ -29,7 +29,7 @@ export async function diff(
     planStateOf(
       olds as unknown as CvmSecretsOutputs,
       inputs.cvmIds,
-      openJournal(id, undefined, wantedEnv(inputs)).digests(),
+      openJournal(id, wantedEnv(inputs)).digests(),
     ),
     desiredOf(inputs),
   );

@@ -1,7 +1,10 @@
 /**
  * Step 5 of an apply: encrypt the env once per app (the key is per app, `GET /kms/{kms}/pubkey/{app_id}`),
  * and the empty env used to clear a CVM. Keys in sorted order, so equal envs give equal plaintext.
+ * Every blob carries the resource's owner tag (core/envelope-facts.ts) when its URN is known.
  */
+import type { EncryptEnvOptions } from "../core/envelope";
+import { ownerTag } from "../core/envelope-facts";
 import { lazy } from "./lazy";
 
 export interface AppBlobs {
@@ -15,12 +18,19 @@ export function encryptPerApp(
   env: Readonly<Record<string, string>>,
   envKeys: readonly string[],
   keyByApp: ReadonlyMap<string, string>,
+  owner: string | undefined,
 ): AppBlobs {
+  const tagged = taggedBy(owner);
   const sorted = Object.fromEntries(envKeys.map((k) => [k, env[k]!]));
   const blobs: AppBlobs = { env: new Map(), cleared: new Map() };
   for (const [appId, key] of keyByApp) {
-    blobs.env.set(appId, lazy.envelope().encryptEnv(sorted, key));
-    blobs.cleared.set(appId, lazy.envelope().encryptEnv({}, key));
+    blobs.env.set(appId, lazy.envelope().encryptEnv(sorted, key, tagged));
+    blobs.cleared.set(appId, lazy.envelope().encryptEnv({}, key, tagged));
   }
   return blobs;
+}
+
+/** Envelope options that write `owner`'s tag into the IV (none without an owner). */
+export function taggedBy(owner: string | undefined): EncryptEnvOptions {
+  return owner ? { iv: (epk) => ownerTag(owner, epk) } : {};
 }

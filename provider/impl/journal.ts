@@ -21,7 +21,7 @@
  * `$PULUMI_HOME/cvm-secrets/journal/` (default `~/.pulumi`), files mode 0600.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 
@@ -63,9 +63,24 @@ export interface WantedEnv {
   env: Readonly<Record<string, string>>;
 }
 
-/** The machine-local key of the plaintext bindings; created on first use. Undefined if unusable. */
+/** Binding keys read or created by this process, per journal folder. */
+const bindingKeys = new Map<string, Buffer>();
+
+/**
+ * The machine-local key of the plaintext bindings; created on first use, read once per journal
+ * folder by a process. Undefined if unusable (asked again next time).
+ */
 function bindingKey(): Buffer | undefined {
-  const file = path.join(journalDir(), "mac-key");
+  const dir = journalDir();
+  const known = bindingKeys.get(dir);
+  if (known) return known;
+  const key = readOrCreateKey(dir);
+  if (key) bindingKeys.set(dir, key);
+  return key;
+}
+
+function readOrCreateKey(dir: string): Buffer | undefined {
+  const file = path.join(dir, "mac-key");
   try {
     const hex = readFileSync(file, "utf8").trim();
     if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
@@ -73,7 +88,7 @@ function bindingKey(): Buffer | undefined {
     // none yet
   }
   try {
-    mkdirSync(journalDir(), { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const key = randomBytes(32);
     writeFileSync(file, key.toString("hex"), { mode: 0o600, flag: "wx" });
     return key;
@@ -109,73 +124,13 @@ function journalFile(resourceId: string): string {
 }
 
 /**
- * The resource on this machine whose journal records pushing the ciphertext with sha256 `sha`
- * (its id and name), if any. A new resource of the same name finding its own name here is the
- * replacement of that resource (`pulumi up --replace`: the engine gives `create` no link to the
- * resource it replaces). Never throws.
+ * Opens the journal of one resource (by its id). Never throws: a journal is an optimisation.
  */
-export function findPusher(sha: string): { resourceId: string; name?: string } | undefined {
-  for (const j of journals()) {
-    if (j.pushes.some((p) => p.sha === sha)) return { resourceId: j.resourceId, name: j.name };
-  }
-  return undefined;
-}
-
-/**
- * The CVMs to which this machine's journals record a push by a resource named `name` — what a
- * replacement of that resource will take over (check says so before the create). Never throws.
- */
-export function cvmsPushedBy(name: string): Set<string> {
-  const cvms = new Set<string>();
-  for (const j of journals()) if (j.name === name) for (const p of j.pushes) cvms.add(p.cvm);
-  return cvms;
-}
-
-/** Every journal on this machine: its resource, name and pushes (finished or in flight). */
-function* journals(): Generator<{
-  resourceId: string;
-  name?: string;
-  pushes: Array<{ cvm: string; sha: string }>;
-}> {
-  let files: string[];
-  try {
-    files = readdirSync(journalDir()).filter((f) => f.endsWith(".json"));
-  } catch {
-    return;
-  }
-  for (const f of files) {
-    let parsed: { name?: unknown; pushed?: Record<string, unknown>; inflight?: Record<string, unknown> };
-    try {
-      parsed = JSON.parse(readFileSync(path.join(journalDir(), f), "utf8"));
-    } catch {
-      continue; // not a journal
-    }
-    if (!parsed || typeof parsed !== "object") continue;
-    const pushes = [
-      ...Object.entries(parsed.pushed ?? {}).map(([cvm, sha]) => ({ cvm, sha: String(sha) })),
-      ...Object.entries(parsed.inflight ?? {}).map(([cvm, v]) => ({
-        cvm,
-        sha: String(v).split(":")[1] ?? "",
-      })),
-    ];
-    yield {
-      resourceId: f.slice(0, -5),
-      name: typeof parsed.name === "string" ? parsed.name : undefined,
-      pushes,
-    };
-  }
-}
-
-/**
- * Opens the journal of one resource (by its id; `name` is its Pulumi name, kept for
- * {@link findPusher}). Never throws: a journal is an optimisation.
- */
-export function openJournal(resourceId: string, name?: string, wanted?: WantedEnv): Journal {
+export function openJournal(resourceId: string, wanted?: WantedEnv): Journal {
   const file = journalFile(resourceId);
   const key = wanted ? bindingKey() : undefined;
   const binding = wanted && key ? bindEnv(wanted.env, key) : undefined;
   let bound: Record<string, string> = {};
-  let resourceName = name;
   let entries: Record<string, string> = {};
   let pushed: Record<string, string> = {};
   let inflight: Record<string, { digest: string; pushed: string }> = {};
@@ -192,7 +147,6 @@ export function openJournal(resourceId: string, name?: string, wanted?: WantedEn
     entries = strings(current ? parsed.env : parsed);
     pushed = current ? strings(parsed.pushed) : {};
     bound = current ? strings(parsed.bound) : {};
-    if (resourceName === undefined && current && typeof parsed.name === "string") resourceName = parsed.name;
     const flying = current ? strings(parsed.inflight) : {};
     inflight = Object.fromEntries(
       Object.entries(flying).flatMap(([cvm, v]) => {
@@ -209,13 +163,7 @@ export function openJournal(resourceId: string, name?: string, wanted?: WantedEn
       const flying = Object.fromEntries(
         Object.entries(inflight).map(([c, v]) => [c, `${v.digest}:${v.pushed}`]),
       );
-      writeFileSync(
-        file,
-        JSON.stringify({ name: resourceName, env: entries, pushed, bound, inflight: flying }),
-        {
-          mode: 0o600,
-        },
-      );
+      writeFileSync(file, JSON.stringify({ env: entries, pushed, bound, inflight: flying }), { mode: 0o600 });
     } catch {
       // Best effort: without a journal the next run restarts this CVM once more.
     }

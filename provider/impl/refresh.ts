@@ -6,7 +6,8 @@
  * recorded as what it is (the env that run pushed), not as a change made elsewhere.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { FOREIGN, GONE } from "../core/plan";
+import { pushedBy } from "../core/envelope-facts";
+import { FOREIGN, GONE, INTERRUPTED, OUTSIDE } from "../core/plan";
 import { apiClient, notFoundAsUndefined } from "./api-client";
 import {
   byResolvedId,
@@ -57,9 +58,18 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
       pushed[cvm] = owner.digest;
       log.info(`CvmSecrets ${name}: ${cvm} runs the env an interrupted run of this stack pushed`);
     } else {
-      applied[cvm] = FOREIGN;
+      // Who wrote it, from the owner tag (core/envelope-facts.ts); a state without a URN cannot tell.
+      const revision = `latest app revision ${owner.revision.revisionId}, ${owner.revision.operationType} at ${owner.revision.createdAt}`;
+      const ours = pushedBy(owner.revision.encryptedEnv, state.ownerUrn);
+      applied[cvm] = state.ownerUrn === undefined ? FOREIGN : ours ? INTERRUPTED : OUTSIDE;
       log.warn(
-        `CvmSecrets ${name}: ${cvm}: its env is not the one this stack pushed (latest app revision ${owner.revision.revisionId}, ${owner.revision.operationType} at ${owner.revision.createdAt}); the next up pushes it again`,
+        `CvmSecrets ${name}: ${cvm}: ${
+          state.ownerUrn === undefined
+            ? "its env is not the one this stack pushed"
+            : ours
+              ? "its env was pushed by a run of this stack that state never recorded (interrupted, no journal of it on this machine)"
+              : "its env was changed outside this stack"
+        } (${revision}); the next up pushes this stack's env again`,
       );
     }
   }

@@ -131,6 +131,8 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
     const props = {
       // Names the resource in the provider's preview line (provider stderr carries no URN).
       resourceName: name,
+      // Tags every push (the provider sees no URN): a replacement recognises its predecessor's CVMs.
+      ownerUrn: pulumi.createUrn(name, "pulumi-nodejs:dynamic/cvm-secrets:CvmSecrets", opts?.parent),
       cvms: args.cvms,
       // Which CVM ids are secrets: the provider receives them in plaintext with no marker, and
       // names such a CVM by position and returns every output naming it as a secret.

@@ -18,43 +18,35 @@ describe("what a create and a delete will do, in words", () => {
     expect(cvmLabel({ form: "cvm_secret_0001", id: "cvm_secret_0001", index: 3, secret: true })).toBe(
       "cvms[3]",
     );
-    const secret = describeCreate(
-      { ...two, cvms: [{ form: "cvm_secret_0001", id: "cvm_secret_0001", index: 0, secret: true }] },
-      { replacing: false },
-    );
+    const secret = describeCreate({
+      ...two,
+      cvms: [{ form: "cvm_secret_0001", id: "cvm_secret_0001", index: 0, secret: true }],
+    });
     expect(secret).toContain("cvms[0]");
     expect(secret).not.toContain("cvm_secret_0001");
   });
 
   test("a create names every CVM, the pace, adopt and what a later delete does", () => {
-    expect(describeCreate(two, { replacing: false })).toBe(
-      "will push the env to cvm_a, cvm_b (api-b-node) and restart them, 1 at a time (first deploy); " +
-        "a CVM that carries an env this resource did not push is refused (adopt is not set); " +
+    expect(describeCreate(two)).toBe(
+      "will push the env to cvm_a, cvm_b (api-b-node) and restart them, 1 at a time; " +
+        "a CVM that carries an env pushed by anything but this resource (or the one it replaces) is refused (adopt is not set); " +
         "deleting this resource later clears their env (retainOnRemove is not set)",
     );
-    const one = describeCreate(
-      { ...two, cvms: [two.cvms![0]!], adopt: true, retainOnRemove: true },
-      { replacing: false },
-    );
+    const one = describeCreate({ ...two, cvms: [two.cvms![0]!], adopt: true, retainOnRemove: true });
     expect(one).toBe(
-      "will push the env to cvm_a and restart it (first deploy); " +
+      "will push the env to cvm_a and restart it; " +
         "adopt: a CVM that carries an env this resource did not push is taken over (overwritten); " +
         "deleting this resource later leaves its env (retainOnRemove)",
     );
   });
 
-  test("a replacement says it takes over what the replaced resource pushed, and that its delete leaves the CVMs", () => {
-    const text = describeCreate({ ...two, maxUnavailable: 2 }, { replacing: true });
-    expect(text).toContain("restart them, 2 at a time (replacement)");
-    expect(text).toContain("a CVM whose env the replaced resource pushed is taken over");
-    expect(text).toContain("a delete of the replaced resource after this push leaves them alone");
-  });
-
   test("settings not known until apply are said to be so, never guessed", () => {
-    const text = describeCreate(
-      { cvms: undefined, maxUnavailable: "unknown", adopt: "unknown", retainOnRemove: "unknown" },
-      { replacing: false },
-    );
+    const text = describeCreate({
+      cvms: undefined,
+      maxUnavailable: "unknown",
+      adopt: "unknown",
+      retainOnRemove: "unknown",
+    });
     expect(text).toContain("the CVMs in cvms (known only at apply)");
     expect(text).toContain("rollout.maxUnavailable at a time (known only at apply)");
     expect(text).toContain("is refused unless adopt (known only at apply) is set");

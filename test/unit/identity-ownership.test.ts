@@ -1,6 +1,10 @@
+import { x25519 } from "@noble/curves/ed25519.js";
 import type { AppRevision, CvmInfo } from "../../provider/api/phala-client";
-import { carriesEnv } from "../../provider/impl/adopt-guard";
+import { encryptEnv } from "../../provider/core/envelope";
+import { carriesNoVariable, pushedBy } from "../../provider/core/envelope-facts";
+import { carriesEnv, guardAdoption } from "../../provider/impl/adopt-guard";
 import { byResolvedId, resolveForms } from "../../provider/impl/cvm-secrets-state";
+import { taggedBy } from "../../provider/impl/encrypt";
 import { duplicateForms, duplicateMessage, refuseDuplicates } from "../../provider/impl/identity";
 import { ciphertextDigest, ownershipOf } from "../../provider/impl/ownership";
 
@@ -73,5 +77,54 @@ describe("ownership", () => {
     const theirs = ownershipOf(undefined, rev("abcd"));
     expect(carriesEnv(info(undefined), theirs)).toBe("an encrypted env in app revision rev_1");
     expect(carriesEnv(info([]), theirs)).toBeUndefined(); // an empty allow-list lets nothing through
+  });
+
+  const KEY = Buffer.from(x25519.getPublicKey(x25519.utils.randomSecretKey())).toString("hex");
+  const URN = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/cvm-secrets:CvmSecrets::main";
+
+  test("a push carries its owner's tag: only a resource with that URN recognises it", () => {
+    const blob = encryptEnv({ A: "x" }, KEY, taggedBy(URN));
+    expect(pushedBy(blob, URN)).toBe(true);
+    expect(pushedBy(`0x${blob.toUpperCase()}`, URN)).toBe(true);
+    expect(pushedBy(blob, URN.replace(":dev::", ":prod::"))).toBe(false); // another stack
+    expect(pushedBy(blob, `${URN}2`)).toBe(false); // another resource
+    expect(pushedBy(encryptEnv({ A: "x" }, KEY), URN)).toBe(false); // a random IV (another tool)
+    expect(pushedBy(blob, undefined)).toBe(false);
+    expect(pushedBy("", URN)).toBe(false);
+    expect(pushedBy("zz", URN)).toBe(false);
+    // Two pushes of one env by one owner differ (fresh ephemeral key) and both carry the tag.
+    const again = encryptEnv({ A: "x" }, KEY, taggedBy(URN));
+    expect(again).not.toBe(blob);
+    expect(pushedBy(again, URN)).toBe(true);
+  });
+
+  test("a ciphertext too short for one variable is a cleared env; anything longer may carry one", () => {
+    expect(carriesNoVariable(encryptEnv({}, KEY))).toBe(true);
+    expect(carriesNoVariable(encryptEnv({}, KEY, taggedBy(URN)))).toBe(true);
+    expect(carriesNoVariable(encryptEnv({ "": "" } as Record<string, string>, KEY))).toBe(false);
+    expect(carriesNoVariable(encryptEnv({ A: "" }, KEY))).toBe(false);
+    expect(carriesNoVariable("")).toBe(false); // no ciphertext says nothing
+    expect(carriesNoVariable("abcd")).toBe(false); // not an envelope
+  });
+
+  test("the adopt guard: a cleared env is nobody's; a predecessor's push is taken over; anything else is refused", () => {
+    const info = { id: "cvm_a", appId: "f", allowedEnvs: ["A"] } as CvmInfo;
+    const infos = new Map([["cvm_a", info]]);
+    const owned = (blob: string) => new Map([["cvm_a", ownershipOf(undefined, rev(blob))]]);
+    const creating = { creating: true, ownerUrn: URN };
+    expect(guardAdoption(infos, owned(encryptEnv({}, KEY)), creating)).toEqual([]);
+    expect(carriesEnv(info, owned(encryptEnv({}, KEY)).get("cvm_a"))).toBeUndefined();
+    expect(guardAdoption(infos, owned(encryptEnv({ A: "x" }, KEY, taggedBy(URN))), creating)).toEqual([
+      "cvm_a",
+    ]);
+    const foreign = owned(encryptEnv({ A: "x" }, KEY, taggedBy(URN.replace(":dev::", ":prod::"))));
+    expect(() => guardAdoption(infos, foreign, creating)).toThrow(
+      "its newest app revision is not a push of a resource with this one's URN",
+    );
+    expect(guardAdoption(infos, foreign, { ...creating, adopt: true })).toEqual([]);
+    expect(guardAdoption(infos, foreign, { creating: false, ownerUrn: URN })).toEqual([]);
+    // Revisions unreadable: the allow-list alone says the CVM carries an env.
+    const unknown = new Map([["cvm_a", ownershipOf(undefined, new Error("HTTP 500"))]]);
+    expect(() => guardAdoption(infos, unknown, creating)).toThrow("1 allowed keys");
   });
 });

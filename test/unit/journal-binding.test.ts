@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openJournal, REISSUED } from "../../provider/impl/journal";
@@ -13,28 +13,36 @@ afterAll(() => {
 
 describe("journal entries bound to their plaintext", () => {
   test("the same digest for another value reads as reissued; the same value reads as the digest", () => {
-    openJournal("res", "api", { digest: "d1", env: { A: "value-B" } }).record("cvm_a", "d1", "sha");
-    expect(openJournal("res", "api", { digest: "d1", env: { A: "value-B" } }).digestOf("cvm_a")).toBe("d1");
-    const other = openJournal("res", "api", { digest: "d1", env: { A: "value-C" } });
+    openJournal("res", { digest: "d1", env: { A: "value-B" } }).record("cvm_a", "d1", "sha");
+    expect(openJournal("res", { digest: "d1", env: { A: "value-B" } }).digestOf("cvm_a")).toBe("d1");
+    const other = openJournal("res", { digest: "d1", env: { A: "value-C" } });
     expect(other.digestOf("cvm_a")).toBe(REISSUED);
     expect(other.digests()).toEqual({ cvm_a: REISSUED });
     // Another wanted digest: the recorded one is reported as it is (it differs anyway).
-    expect(openJournal("res", "api", { digest: "d2", env: { A: "value-C" } }).digestOf("cvm_a")).toBe("d1");
+    expect(openJournal("res", { digest: "d2", env: { A: "value-C" } }).digestOf("cvm_a")).toBe("d1");
     // Readers without a wanted env (refresh) see the digest.
     expect(openJournal("res").digestOf("cvm_a")).toBe("d1");
   });
 
   test("an entry without a binding (a journal from before bindings) is taken at its digest", () => {
     openJournal("res").record("cvm_a", "d1");
-    expect(openJournal("res", "api", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe("d1");
+    expect(openJournal("res", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe("d1");
   });
 
   test("the binding key stays in the journal folder, readable by the owner only; the journal holds no value", () => {
-    openJournal("res", "api", { digest: "d1", env: { A: "journal-binding-canary" } }).record("cvm_a", "d1");
+    openJournal("res", { digest: "d1", env: { A: "journal-binding-canary" } }).record("cvm_a", "d1");
     const dir = path.join(process.env.PULUMI_HOME as string, "cvm-secrets", "journal");
     expect(statSync(path.join(dir, "mac-key")).mode & 0o777).toBe(0o600);
     const text = require("node:fs").readFileSync(path.join(dir, "res.json"), "utf8") as string;
     expect(text).not.toContain("journal-binding-canary");
     expect(text).not.toContain(Buffer.from("journal-binding-canary").toString("hex"));
+  });
+
+  test("the binding key is read once per journal folder by a process", () => {
+    openJournal("res", { digest: "d1", env: { A: "x" } }).record("cvm_a", "d1");
+    const dir = path.join(process.env.PULUMI_HOME as string, "cvm-secrets", "journal");
+    // Another key on disk is not read again: the entry still binds to the same plaintext.
+    writeFileSync(path.join(dir, "mac-key"), "ab".repeat(32));
+    expect(openJournal("res", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe("d1");
   });
 });

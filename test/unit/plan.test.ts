@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { envDigest } from "../../provider/core/fingerprint";
-import { type PlanState, planUpdate } from "../../provider/core/plan";
+import { INTERRUPTED, OUTSIDE, type PlanState, planUpdate } from "../../provider/core/plan";
 
 // The plan only compares tokens: here a token per (key, value) stands for check's carried one.
 const fp = (env: Record<string, string>) =>
@@ -338,6 +338,28 @@ describe("planUpdate: identity, ownership and recorded changes (issue 11)", () =
     expect(plan.summary).toBe(
       "1 CVM restarts: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (c3)",
     );
+  });
+
+  test("refresh's owner tags name who wrote: outside this stack, or an unrecorded run of this stack", () => {
+    const old = applied(ENV, CVMS);
+    const plan = planUpdate(
+      { ...old, applied: { ...old.applied, c1: INTERRUPTED, c3: OUTSIDE } },
+      desired(ENV, CVMS),
+    );
+    expect(plan.writes.map((w) => [w.cvm, w.sendEnvKeys])).toEqual([
+      ["c1", true],
+      ["c3", true],
+    ]);
+    expect(plan.summary).toContain("its env was changed outside this stack (c3)");
+    expect(plan.summary).toContain(
+      "an interrupted run of this stack pushed an env state never recorded (no journal of it here) (c1)",
+    );
+    // A journal never overrides a marker.
+    const journaled = planUpdate(
+      { ...old, applied: { ...old.applied, c3: OUTSIDE }, journal: { c3: old.applied.c1! } },
+      desired(ENV, CVMS),
+    );
+    expect(journaled.writes.map((w) => w.cvm)).toEqual(["c3"]);
   });
 
   test("a first deploy says so", () => {
