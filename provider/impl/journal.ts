@@ -37,6 +37,11 @@ export interface Journal {
   digests(): Record<string, string>;
   /** Records that the API accepted a push of `digest` (ciphertext sha256 `pushed`) to a CVM. */
   pushing(cvm: string, digest: string, pushed: string): void;
+  /**
+   * Records that a push in flight finished: the CVM runs it (refresh saw it as the newest app
+   * revision of a running CVM). Keeps the binding the push was made with. False if none in flight.
+   */
+  settle(cvm: string): boolean;
   /** The env digest and ciphertext sha256 of the newest push to a CVM (in flight or done). */
   lastPush(cvm: string): { digest: string; pushed?: string } | undefined;
   /** Records that a CVM is running with `digest` (pushed as the ciphertext with sha256 `pushed`). */
@@ -133,7 +138,7 @@ export function openJournal(resourceId: string, wanted?: WantedEnv): Journal {
   let bound: Record<string, string> = {};
   let entries: Record<string, string> = {};
   let pushed: Record<string, string> = {};
-  let inflight: Record<string, { digest: string; pushed: string }> = {};
+  let inflight: Record<string, { digest: string; pushed: string; bound?: string }> = {};
   const strings = (value: unknown): Record<string, string> =>
     value && typeof value === "object" && !Array.isArray(value)
       ? Object.fromEntries(
@@ -150,8 +155,8 @@ export function openJournal(resourceId: string, wanted?: WantedEnv): Journal {
     const flying = current ? strings(parsed.inflight) : {};
     inflight = Object.fromEntries(
       Object.entries(flying).flatMap(([cvm, v]) => {
-        const [digest, sha] = v.split(":");
-        return digest && sha ? [[cvm, { digest, pushed: sha }]] : [];
+        const [digest, sha, binding] = v.split(":");
+        return digest && sha ? [[cvm, { digest, pushed: sha, bound: binding || undefined }]] : [];
       }),
     );
   } catch {
@@ -161,7 +166,7 @@ export function openJournal(resourceId: string, wanted?: WantedEnv): Journal {
     try {
       mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
       const flying = Object.fromEntries(
-        Object.entries(inflight).map(([c, v]) => [c, `${v.digest}:${v.pushed}`]),
+        Object.entries(inflight).map(([c, v]) => [c, [v.digest, v.pushed, v.bound ?? ""].join(":")]),
       );
       writeFileSync(file, JSON.stringify({ env: entries, pushed, bound, inflight: flying }), { mode: 0o600 });
     } catch {
@@ -184,12 +189,27 @@ export function openJournal(resourceId: string, wanted?: WantedEnv): Journal {
       ...Object.fromEntries(Object.keys(inflight).map((c) => [c, PUSHING])),
     }),
     pushing(cvm, digest, sha) {
-      inflight[cvm] = { digest, pushed: sha };
+      inflight[cvm] = {
+        digest,
+        pushed: sha,
+        bound: binding !== undefined && wanted?.digest === digest ? binding : undefined,
+      };
       save();
     },
     lastPush: (cvm) =>
       inflight[cvm] ??
       (entries[cvm] === undefined ? undefined : { digest: entries[cvm]!, pushed: pushed[cvm] }),
+    settle(cvm) {
+      const push = inflight[cvm];
+      if (push === undefined) return false;
+      delete inflight[cvm];
+      entries[cvm] = push.digest;
+      pushed[cvm] = push.pushed;
+      if (push.bound === undefined) delete bound[cvm];
+      else bound[cvm] = push.bound;
+      save();
+      return true;
+    },
     record(cvm, digest, sha) {
       delete inflight[cvm];
       entries[cvm] = digest;

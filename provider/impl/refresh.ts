@@ -56,6 +56,8 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
       // An interrupted run of this resource pushed it: state learns what the CVM runs.
       applied[cvm] = mine;
       pushed[cvm] = owner.digest;
+      // Running with it: the journal records the push as done (so the next up does not redo it).
+      if (info.status === "running" && !info.inProgress) journal.settle(cvm);
       log.info(`CvmSecrets ${name}: ${cvm} runs the env an interrupted run of this stack pushed`);
     } else {
       // Who wrote it, from the owner tag (core/envelope-facts.ts); a state without a URN cannot tell.

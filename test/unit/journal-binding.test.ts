@@ -1,7 +1,7 @@
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openJournal, REISSUED } from "../../provider/impl/journal";
+import { openJournal, PUSHING, REISSUED } from "../../provider/impl/journal";
 
 const home = process.env.PULUMI_HOME;
 beforeEach(() => {
@@ -44,5 +44,17 @@ describe("journal entries bound to their plaintext", () => {
     // Another key on disk is not read again: the entry still binds to the same plaintext.
     writeFileSync(path.join(dir, "mac-key"), "ab".repeat(32));
     expect(openJournal("res", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe("d1");
+  });
+
+  test("a push in flight that refresh saw running is settled with the binding it was pushed with", () => {
+    openJournal("res", { digest: "d2", env: { A: "killed-run" } }).pushing("cvm_a", "d2", "sha2");
+    const reader = openJournal("res");
+    expect(reader.digests()).toEqual({ cvm_a: PUSHING });
+    expect(reader.settle("cvm_a")).toBe(true);
+    expect(reader.settle("cvm_a")).toBe(false); // nothing in flight any more
+    expect(openJournal("res", { digest: "d2", env: { A: "killed-run" } }).digests()).toEqual({ cvm_a: "d2" });
+    expect(openJournal("res").pushedOf("cvm_a")).toBe("sha2");
+    // The same tokens for another value: still not the wanted env.
+    expect(openJournal("res", { digest: "d2", env: { A: "reverted" } }).digestOf("cvm_a")).toBe(REISSUED);
   });
 });
