@@ -12,6 +12,7 @@ import { carryFingerprints } from "../core/fingerprint";
 import { planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { guardAdoption } from "./adopt-guard";
+import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./already-running";
 import { apiClient, isHashRegistration } from "./api-client";
 import { checkComposeBeforeWrite } from "./compose-gate";
 import {
@@ -149,16 +150,15 @@ async function apply(
   for (const cvm of Object.keys(outs.composeHashes))
     if (!targets.has(cvm) && !removed.has(cvm)) delete outs.composeHashes[cvm];
   // CVMs an interrupted run already moved to this env: the plan makes no write for them.
-  for (const cvm of targets) {
-    if (journal.digestOf(cvm) !== digest || plan.writes.some((w) => w.cvm === cvm)) continue;
-    if (outs.applied[cvm] === digest) continue;
-    outs.applied[cvm] = digest;
-    const sha = journal.pushedOf(cvm);
-    if (sha) outs.pushed![cvm] = sha;
-    log.info(
-      `CvmSecrets ${name}: ${cvm} already runs this env (an interrupted run finished it); not restarted`,
-    );
-  }
+  const wanted = { digest, envKeys };
+  const say = (line: string): void => log.info(`CvmSecrets ${name}: ${line}`);
+  recordAlreadyRunning(
+    caughtUpWithoutWrite(targets, plan.writes, journal, outs, wanted),
+    journal,
+    outs,
+    wanted,
+    say,
+  );
 
   // Every check before the first write.
   const infos = await resolveTargets(client, plan.writes);
@@ -171,9 +171,9 @@ async function apply(
     adopt: inputs.adopt,
     ownerUrn: inputs.ownerUrn,
   })) {
-    log.info(
-      `CvmSecrets ${name}: ${cvm}: its env was pushed by this stack's ${name} (the resource this one replaces, ` +
-        "or an earlier one of this name); it restarts with this resource's env, and that resource's delete leaves it alone",
+    say(
+      `${cvm}: its env was pushed by this stack's ${name} (the resource this one replaces, or an earlier one ` +
+        "of this name); it restarts with this resource's env, and that resource's delete leaves it alone",
     );
   }
   // A removed CVM is cleared only while it runs this resource's push.
@@ -199,33 +199,15 @@ async function apply(
 
   const reasons = new Map(writes.map((w) => [w.cvm, w]));
   const pending: Record<string, string> = { ...old.pendingComposeHashes };
-  // CVMs an interrupted run of this update already finished (journal.ts): running, with the
-  // new key set allowed and the journal's digest equal to this env's — no second restart.
-  const already = writes.filter((w) => {
-    const info = infos.get(w.cvm);
-    const owner = owners.get(w.cvm);
-    const sha = journal.pushedOf(w.cvm);
-    // …and nobody wrote since: the newest revision is that run's push (refresh may know better).
-    const untouched = sha === undefined || owner?.kind !== "theirs" || owner.digest === sha;
-    return (
-      w.action === "push-env" &&
-      info !== undefined &&
-      untouched &&
-      journal.digestOf(w.cvm) === digest &&
-      info.status === "running" &&
-      !info.inProgress &&
-      info.allowedEnvs !== undefined &&
-      sameSet(info.allowedEnvs, new Set(envKeys))
-    );
-  });
-  for (const w of already) {
-    outs.applied[w.cvm] = digest;
-    const sha = journal.pushedOf(w.cvm);
-    if (sha) outs.pushed![w.cvm] = sha;
-    log.info(
-      `CvmSecrets ${name}: ${w.cvm} already runs this env (an interrupted run finished it); not restarted`,
-    );
-  }
+  // CVMs an interrupted run of this update already finished: no second restart.
+  const already = alreadyRunning(writes, infos, owners, journal, wanted);
+  recordAlreadyRunning(
+    already.map((w) => w.cvm),
+    journal,
+    outs,
+    wanted,
+    say,
+  );
   const rollTargets: RolloutTarget[] = writes
     .filter((w) => infos.has(w.cvm) && !already.includes(w))
     .map((w) => ({ cvm: w.cvm, reason: plan.summary }));

@@ -1,0 +1,77 @@
+/**
+ * CVMs an apply does not restart because an interrupted run of this resource already moved them
+ * to the env it wants (the rollout journal, journal.ts): found twice in an apply — before any
+ * API call, for CVMs the plan makes no write to (the journal's digest is this env's), and after
+ * the CVMs were read, for planned pushes whose CVM is running with this key set allowed and
+ * whose newest app revision is still that run's push. Either way state records the CVM as
+ * running this env, with the ciphertext digest the journal kept, and says so.
+ */
+import type { CvmInfo } from "../api/phala-client";
+import type { PlanWrite } from "../core/plan";
+import { type CvmSecretsOutputs, sameSet } from "./cvm-secrets-state";
+import type { Journal } from "./journal";
+import type { Ownership } from "./ownership";
+
+/** What the apply wants: this env's digest and its keys. */
+export interface WantedRun {
+  digest: string;
+  envKeys: readonly string[];
+}
+
+/** Targets the plan makes no write to whose journal digest is this env's, not yet recorded so. */
+export function caughtUpWithoutWrite(
+  targets: Iterable<string>,
+  writes: readonly PlanWrite[],
+  journal: Journal,
+  outs: CvmSecretsOutputs,
+  { digest }: WantedRun,
+): string[] {
+  return [...targets].filter(
+    (cvm) =>
+      journal.digestOf(cvm) === digest && !writes.some((w) => w.cvm === cvm) && outs.applied[cvm] !== digest,
+  );
+}
+
+/** Planned pushes whose CVM already runs this env, and nobody wrote since that run's push. */
+export function alreadyRunning(
+  writes: readonly PlanWrite[],
+  infos: ReadonlyMap<string, CvmInfo>,
+  owners: ReadonlyMap<string, Ownership>,
+  journal: Journal,
+  { digest, envKeys }: WantedRun,
+): PlanWrite[] {
+  const keys = new Set(envKeys);
+  return writes.filter((w) => {
+    const info = infos.get(w.cvm);
+    const owner = owners.get(w.cvm);
+    const sha = journal.pushedOf(w.cvm);
+    // The newest revision is that run's push (refresh may know better).
+    const untouched = sha === undefined || owner?.kind !== "theirs" || owner.digest === sha;
+    return (
+      w.action === "push-env" &&
+      info !== undefined &&
+      untouched &&
+      journal.digestOf(w.cvm) === digest &&
+      info.status === "running" &&
+      !info.inProgress &&
+      info.allowedEnvs !== undefined &&
+      sameSet(info.allowedEnvs, keys)
+    );
+  });
+}
+
+/** Records each CVM as running this env (with the journal's ciphertext digest) and says so. */
+export function recordAlreadyRunning(
+  cvms: readonly string[],
+  journal: Journal,
+  outs: CvmSecretsOutputs,
+  { digest }: WantedRun,
+  say: (line: string) => void,
+): void {
+  for (const cvm of cvms) {
+    outs.applied[cvm] = digest;
+    const sha = journal.pushedOf(cvm);
+    if (sha) outs.pushed![cvm] = sha;
+    say(`${cvm} already runs this env (an interrupted run finished it); not restarted`);
+  }
+}
