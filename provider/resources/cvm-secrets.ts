@@ -67,9 +67,11 @@ export interface CvmSecretsArgs {
    */
   composeCheck?: pulumi.Input<"error" | "warn" | "off">;
   /**
-   * Take over CVMs whose env was set elsewhere (e.g. in the dashboard). Without it, creating
-   * this resource on a CVM that already has encrypted env is refused, so nothing is overwritten
-   * by accident. (Pulumi cannot `import` dynamic resources.)
+   * Take over CVMs whose env was set elsewhere (e.g. in the dashboard, another stack). Without
+   * it, creating this resource on a CVM that already has encrypted env is refused, so nothing is
+   * overwritten by accident — except an env this resource's URN pushed (a `pulumi up --replace`
+   * replacement takes over from the resource it replaces) and a cleared env (too short to hold a
+   * variable). (Pulumi cannot `import` dynamic resources.)
    */
   adopt?: pulumi.Input<boolean>;
   /** Keep the env of a CVM removed from `cvms` (and on destroy) instead of clearing it. */

@@ -304,7 +304,8 @@ describe("CvmSecrets provider on the emulator", () => {
     await fetch(`${emu.url}/cvms/${cvm}/envs`, {
       method: "PATCH",
       headers: { "x-api-key": emu.apiKey, "content-type": "application/json" },
-      body: JSON.stringify({ encrypted_env: "00".repeat(60), env_keys: ["API_KEY"] }),
+      // Long enough to hold a variable (a shorter one reads as a cleared env, nobody's to protect).
+      body: JSON.stringify({ encrypted_env: "00".repeat(100), env_keys: ["API_KEY"] }),
     });
     await new Promise((r) => setTimeout(r, 200));
     const mark = await counts();
