@@ -15,12 +15,15 @@ import type { Ownership } from "./ownership";
 /**
  * Pure: whether a CVM carries an env someone could lose. `allowed_envs` lists the keys the guest
  * lets through; a CVM whose compose reports no allow-list at all carries an env when its newest
- * app revision has a non-empty `encrypted_env`. Either way, a newest revision whose ciphertext is
- * too short to hold one variable (a cleared env: the allow-list is kept, the guest sees nothing)
- * carries none.
+ * app revision has a non-empty `encrypted_env`. Either way, a newest revision with no
+ * `encrypted_env`, or one too short to hold one variable (a cleared env: the allow-list is kept),
+ * carries none: the guest sees nothing.
  */
 export function carriesEnv(info: CvmInfo, owner: Ownership | undefined): string | undefined {
-  if (owner?.kind === "theirs" && carriesNoVariable(owner.revision.encryptedEnv)) return undefined;
+  const newest = owner?.kind === "ours" ? undefined : owner?.revision;
+  // The newest revision has no env (a replica added to an app whose compose allows keys), or one
+  // too short to hold a variable: the guest sees none.
+  if (newest?.encryptedEnv === "" || carriesNoVariable(newest?.encryptedEnv)) return undefined;
   if (info.allowedEnvs && info.allowedEnvs.length > 0) return `${info.allowedEnvs.length} allowed keys`;
   if (info.allowedEnvs === undefined && owner?.kind === "theirs" && owner.revision.encryptedEnv) {
     return `an encrypted env in app revision ${owner.revision.revisionId}`;

@@ -23,8 +23,11 @@ export type Ownership =
   | { kind: "ours" }
   /** Someone wrote after this resource's push (or this resource never pushed to it). */
   | { kind: "theirs"; revision: AppRevision; digest: string }
-  /** Revisions could not tell (not readable, none for this CVM, or no record of our push). */
-  | { kind: "unknown"; why: string };
+  /**
+   * Revisions could not tell (not readable, none for this CVM, or no record of our push); the
+   * newest revision when there is one.
+   */
+  | { kind: "unknown"; why: string; revision?: AppRevision };
 
 /** Pure: compares our recorded digest with the CVM's newest revision. */
 export function ownershipOf(pushed: string | undefined, latest: AppRevision | undefined | Error): Ownership {
@@ -35,7 +38,7 @@ export function ownershipOf(pushed: string | undefined, latest: AppRevision | un
   if (pushed === undefined) {
     return latest.encryptedEnv
       ? { kind: "theirs", revision: latest, digest }
-      : { kind: "unknown", why: "this resource has no record of what it pushed" };
+      : { kind: "unknown", why: "this resource has no record of what it pushed", revision: latest };
   }
   return digest === pushed ? { kind: "ours" } : { kind: "theirs", revision: latest, digest };
 }

@@ -153,7 +153,7 @@ describe("issue 11: ordinary operations keep every CVM's env", () => {
     const rotated = await measured(() => run(["up", "--yes"]));
     expect(rotated.restarts).toEqual({ [a.id]: 1, [b.id]: 1 });
     expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
-  }, 240_000);
+  }, 360_000);
 
   test("case 2: two forms of one CVM are refused before any write, naming both", async () => {
     await config({ cvms: [a.name, a.id, `${b.vm_uuid} `] });

@@ -123,6 +123,8 @@ describe("ownership", () => {
     );
     expect(guardAdoption(infos, foreign, { ...creating, adopt: true })).toEqual([]);
     expect(guardAdoption(infos, foreign, { creating: false, ownerUrn: URN })).toEqual([]);
+    // A newest revision with no env at all (a new replica of an app whose compose allows keys).
+    expect(guardAdoption(infos, owned(""), creating)).toEqual([]);
     // Revisions unreadable: the allow-list alone says the CVM carries an env.
     const unknown = new Map([["cvm_a", ownershipOf(undefined, new Error("HTTP 500"))]]);
     expect(() => guardAdoption(infos, unknown, creating)).toThrow("1 allowed keys");
