@@ -583,6 +583,8 @@ beforeAll(async () => {
       name: "gauntlet-foreign",
       docker_compose_file: COMPOSE,
       allowed_envs: ["API_KEY"],
+      // An env is there (an allow-list alone, with no env behind it, is nobody's to protect).
+      encrypted_env: "00".repeat(100),
     })
   ).id;
   world = { emu, cvm, onchain, foreign };

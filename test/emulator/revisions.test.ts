@@ -101,6 +101,7 @@ describe("app revisions", () => {
       expect(ownershipOf(undefined, bLatest)).toEqual({
         kind: "unknown",
         why: "this resource has no record of what it pushed",
+        revision: bLatest,
       });
     }));
 });
