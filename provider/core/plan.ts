@@ -19,6 +19,7 @@
  * | stopped, or drift found by refresh)            |                              |                   |
  * | another id form of the same CVM                | none (recorded)              | none              |
  * | retainOnRemove or rollout settings             | none (recorded)              | none              |
+ * | a CVM adopted by `pulumi import` (env unknown)  | that CVM                     | that CVM          |
  * | a CVM refresh did not find                     | none: apply refuses until it | —                 |
  * |                                                | is removed from cvms         |                   |
  *
@@ -135,6 +136,7 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
     else if (carried === OUTSIDE) reason = "its env was changed outside this stack";
     else if (carried === INTERRUPTED)
       reason = "an interrupted run of this stack pushed an env state never recorded (no journal of it here)";
+    else if (carried === IMPORTED) reason = IMPORTED_REASON;
     else if (carried === digest) {
       if (moved) caughtUp.push(cvm); // an interrupted run finished it: record, do not restart
       reason = undefined;
@@ -195,9 +197,18 @@ export const OUTSIDE = "outside";
  */
 export const INTERRUPTED = "interrupted";
 
+/** `applied` marker: `pulumi import` adopted the CVM; its env (only ciphertext) was never read. */
+export const IMPORTED = "imported";
+const IMPORTED_REASON = "imported: its env was set outside this stack and cannot be read back";
+
 function isMarker(value: string): boolean {
   return (
-    value === GONE || value === FOREIGN || value === OUTSIDE || value === INTERRUPTED || value === "drift"
+    value === GONE ||
+    value === FOREIGN ||
+    value === OUTSIDE ||
+    value === INTERRUPTED ||
+    value === IMPORTED ||
+    value === "drift"
   );
 }
 

@@ -16,7 +16,9 @@ import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./al
 import { apiClient, isHashRegistration } from "./api-client";
 import { checkComposeBeforeWrite } from "./compose-gate";
 import {
+  beforeDeadline,
   byResolvedId,
+  type CallOptions,
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
   desiredOf,
@@ -28,6 +30,7 @@ import {
   readyTimeoutMs,
   resolvedId,
   sameSet,
+  waitWithin,
 } from "./cvm-secrets-state";
 import { encryptPerApp } from "./encrypt";
 import { providerLog } from "./engine-log";
@@ -47,7 +50,10 @@ import { resolveTargets } from "./resolve";
 import { type RolloutTarget, rollOut } from "./rollout";
 import { pinKeys } from "./trust";
 
-export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+export async function create(
+  raw: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<pulumi.dynamic.CreateResult> {
   const inputs = raw as unknown as CvmSecretsInputs;
   const id = `cvmsecrets-${randomBytes(8).toString("hex")}`;
   // A new resource has no previous state: no CVMs, no env (its plan says "first deploy").
@@ -61,7 +67,7 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
     encryptionPublicKeys: {},
     composeHashes: {},
   };
-  const outs = await apply(id, empty, inputs, raw.__provider, { creating: true });
+  const outs = await apply(id, empty, inputs, raw.__provider, { creating: true, ...options });
   return { id, outs: publicOutputs(outs) };
 }
 
@@ -69,13 +75,14 @@ export async function update(
   id: string,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
+  options: CallOptions = {},
 ): Promise<pulumi.dynamic.UpdateResult> {
   const outs = await apply(
     id,
     olds as unknown as CvmSecretsOutputs,
     news as unknown as CvmSecretsInputs,
     news.__provider,
-    { creating: false },
+    { creating: false, ...options },
   );
   return { outs: publicOutputs(outs) };
 }
@@ -96,7 +103,7 @@ async function apply(
   old: CvmSecretsOutputs,
   inputs: CvmSecretsInputs,
   providerText: unknown,
-  { creating }: { creating: boolean },
+  { creating, deadline }: { creating: boolean } & CallOptions,
 ): Promise<CvmSecretsOutputs> {
   const client = apiClient();
   const name = inputs.resourceName ?? id;
@@ -215,6 +222,7 @@ async function apply(
   const timeoutMs = readyTimeoutMs(inputs);
   const result = await rollOut(rollTargets, maxUnavailable(inputs), {
     push: async (t) => {
+      beforeDeadline(t.cvm, deadline);
       const write = reasons.get(t.cvm)!;
       const info = infos.get(t.cvm)!;
       const clearing = write.action === "clear-env";
@@ -231,7 +239,7 @@ async function apply(
       if (!clearing) journal.pushing(t.cvm, digest, ciphertextDigest(blob));
     },
     waitReady: async (t) => {
-      const ready = await client.waitReady(t.cvm, timeoutMs);
+      const ready = await client.waitReady(t.cvm, waitWithin(timeoutMs, deadline));
       if (ready.composeHash) outs.composeHashes[t.cvm] = ready.composeHash;
       if (reasons.get(t.cvm)?.action === "push-env") journal.record(t.cvm, digest, sent.get(t.cvm));
       else journal.forget(t.cvm);

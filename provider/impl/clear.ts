@@ -7,11 +7,14 @@ import type { CvmInfo } from "../api/phala-client";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "./api-client";
 import {
+  beforeDeadline,
   byResolvedId,
+  type CallOptions,
   type CvmSecretsOutputs,
   maxUnavailable,
   readyTimeoutMs,
   resolveForms,
+  waitWithin,
 } from "./cvm-secrets-state";
 import { taggedBy } from "./encrypt";
 import { providerLog } from "./engine-log";
@@ -21,7 +24,11 @@ import { latestRevision, ownerReason, ownershipOf } from "./ownership";
 import { describeRolloutEvent } from "./progress";
 import { type RolloutTarget, rollOut } from "./rollout";
 
-export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
+export async function remove(
+  id: string,
+  props: Record<string, unknown>,
+  { deadline }: CallOptions = {},
+): Promise<void> {
   const state = props as unknown as CvmSecretsOutputs;
   if (state.retainOnRemove) return;
   const client = apiClient();
@@ -54,8 +61,11 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     // No env_keys: the allow-list (and so the compose hash) stays as it is. An on-chain KMS app
     // would otherwise answer 465 (a changed allow-list needs an on-chain registration) and
     // `pulumi destroy` could not finish; the empty env is what the guest sees either way.
-    push: (t) => client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! }).then(() => undefined),
-    waitReady: (t) => client.waitReady(t.cvm, timeoutMs).then(() => undefined),
+    push: async (t) => {
+      beforeDeadline(t.cvm, deadline);
+      await client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! });
+    },
+    waitReady: (t) => client.waitReady(t.cvm, waitWithin(timeoutMs, deadline)).then(() => undefined),
     progress: (event) => log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, "env cleared")}`),
   });
   await log.flush();

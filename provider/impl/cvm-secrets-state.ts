@@ -13,6 +13,7 @@
  * work from those alone; only `check` and `create`/`update` see the plaintext (the inputs).
  */
 import type { PlanState } from "../core/plan";
+import { CvmSecretsError, ErrorCodes } from "../errors";
 
 /** The engine's placeholder for a value not known during preview (Pulumi dynamic providers). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -225,6 +226,30 @@ export function maxUnavailable(x: { rollout?: { maxUnavailable?: number } }): nu
 
 export function readyTimeoutMs(x: { rollout?: { readyTimeoutSeconds?: number } }): number {
   return (x.rollout?.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
+}
+
+/**
+ * An overall deadline for a create/update/delete (the resource's `customTimeouts`, which the
+ * engine passes to a provider plugin): epoch milliseconds. Absent for the dynamic provider.
+ */
+export interface CallOptions {
+  deadline?: number;
+}
+
+/** How long to wait for one CVM: its ready timeout, cut to what is left before the deadline. */
+export function waitWithin(timeoutMs: number, deadline: number | undefined, now = Date.now()): number {
+  return deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, deadline - now));
+}
+
+/** Throws before a push that would start after the deadline (the rollout stops there). */
+export function beforeDeadline(cvm: string, deadline: number | undefined, now = Date.now()): void {
+  if (deadline !== undefined && now >= deadline) {
+    throw new CvmSecretsError(
+      ErrorCodes.ROLLOUT_FAILED,
+      `${cvm}: not pushed, the resource's customTimeouts ran out before its turn`,
+      { cvm },
+    );
+  }
 }
 
 export function sameSet(a: readonly string[], b: ReadonlySet<string>): boolean {

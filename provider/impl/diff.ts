@@ -15,6 +15,7 @@ import {
   planStateOf,
   SECRET_INPUT_KEYS,
 } from "./cvm-secrets-state";
+import { notice } from "./engine-log";
 import { openJournal, type WantedEnv } from "./journal";
 import { effectiveEnv } from "./registry-env";
 import { redactIds } from "./secret-scope";
@@ -39,7 +40,7 @@ export async function diff(
   const legacy = SECRET_INPUT_KEYS.some((key) => olds[key] !== undefined);
   if (legacy && !plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
-    console.error(
+    notice(
       `CvmSecrets ${name}: state from an earlier version is rewritten without plaintext; nothing restarts`,
     );
     return { changes: true };
@@ -47,7 +48,7 @@ export async function diff(
   if (plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
-    console.error(redactIds(`CvmSecrets ${name}: ${plan.summary}`));
+    notice(redactIds(`CvmSecrets ${name}: ${plan.summary}`));
   }
   return { changes: plan.changed };
 }

@@ -8,9 +8,14 @@
  * this module sends `LogRequest`s there (pulumi/pulumi `proto/pulumi/engine.proto`). Outside that
  * host (unit tests, the `cvm-secrets` command) it writes to stderr with a severity prefix.
  *
+ * Inside the resource provider plugin (provider/plugin), each call runs in a resource context
+ * (`withResource`): its messages carry the resource's URN, so the CLI shows them under the
+ * resource, and the plugin sets the engine address itself (`useEngine`).
+ *
  * Messages name CVMs, keys and rules only — never a value; a CVM whose id is a secret is named
  * by its position (secret-scope.ts).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { redactIds } from "./secret-scope";
 
 /** Severity of a message (the values of `pulumirpc.LogSeverity`). */
@@ -25,14 +30,37 @@ export interface ProviderLog {
   flush(): Promise<void>;
 }
 
-type Send = (severity: Severity, message: string) => Promise<void>;
+type Send = (severity: Severity, message: string, urn?: string) => Promise<void>;
 
 let shared: ProviderLog | undefined;
+let pluginEngine: string | undefined;
+const resource = new AsyncLocalStorage<{ urn: string }>();
 
 /** The log of this process: to the engine inside the dynamic-provider host, else to stderr. */
 export function providerLog(): ProviderLog {
-  if (!shared) shared = logTo(engineSender(engineAddress()) ?? stderrSender);
+  if (!shared) shared = logTo(engineSender(pluginEngine ?? engineAddress()) ?? stderrSender);
   return shared;
+}
+
+/** For the resource provider plugin: the engine address it was started with. */
+export function useEngine(addr: string): void {
+  pluginEngine = addr;
+  shared = undefined;
+}
+
+/** Runs `fn` for one resource: messages it logs (also after an await) carry `urn`. */
+export function withResource<T>(urn: string, fn: () => T): T {
+  return resource.run({ urn }, fn);
+}
+
+/**
+ * A line for the person running Pulumi from a method that has always written it to stderr
+ * (the CLI shows a provider's stderr as info lines): for a resource of the plugin, an info
+ * message attached to the resource instead.
+ */
+export function notice(message: string): void {
+  if (resource.getStore()) providerLog().info(message);
+  else console.error(message);
 }
 
 /** A log over any sender, delivering messages one at a time in order. */
@@ -41,7 +69,8 @@ export function logTo(send: Send): ProviderLog {
   const enqueue = (severity: Severity, text: string): void => {
     // Named here, while still in the scope of the provider call that wrote it (secret-scope.ts).
     const message = redactIds(text);
-    last = last.then(() => send(severity, message)).catch(() => stderrSender(severity, message));
+    const urn = resource.getStore()?.urn;
+    last = last.then(() => send(severity, message, urn)).catch(() => stderrSender(severity, message));
   };
   return {
     info: (message) => enqueue("info", message),
@@ -77,12 +106,12 @@ function engineSender(addr: string | undefined): Send | undefined {
   } catch {
     return undefined;
   }
-  return (severity, message) =>
+  return (severity, message, urn) =>
     new Promise<void>((resolve, reject) => {
       const req = new LogRequest!();
       req.setSeverity!(SEVERITY[severity]);
       req.setMessage!(message);
-      req.setUrn!("");
+      req.setUrn!(urn ?? "");
       req.setEphemeral!(false);
       client!.log(req, (err) => (err ? reject(err) : resolve()));
     });

@@ -34,6 +34,7 @@ import {
   validateCredential,
 } from "../core/registry";
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
+import { notice } from "./engine-log";
 import { withPathInReason } from "./failures";
 
 /** Pulumi's marker for an unknown value during preview (Pulumi secrets in dynamic providers). */
@@ -286,12 +287,12 @@ export async function diff(
   if (c.type === "ecr" && news.mintEcrToken === true && needsRefresh(old.expiresAt)) {
     changed.push("ecr token");
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
-    console.error(
+    notice(
       `RegistryCredential ${name}: the ECR token ${old.expiresAt ? `expires at ${old.expiresAt}` : "is missing"}; it will be refreshed`,
     );
   }
   if (changed.length > 0 && !changed.includes("ecr token")) {
-    console.error(`RegistryCredential ${name}: ${changed.join(", ")} changed`);
+    notice(`RegistryCredential ${name}: ${changed.join(", ")} changed`);
   }
   return { changes: changed.length > 0 };
 }

@@ -171,21 +171,9 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
       region: args.region,
     });
     const rendered = pulumi.all([inputs, own.ecrToken, own.registry]).apply(([values, token]) => {
-      type Rendered = Partial<import("../core/registry").Renderings> | undefined;
       // Loaded on first use: a program that never reads a rendering does not pay for it.
       const registry = require("../core/registry") as typeof import("../core/registry");
-      const r = registry.validateCredential(values);
-      // Invalid inputs fail the provider's check (naming input and rule); nothing to render.
-      if (!r.ok) return undefined as Rendered;
-      const t = token as { username?: unknown; password?: unknown } | undefined;
-      const ecr =
-        typeof t?.username === "string" && typeof t.password === "string"
-          ? { username: t.username, password: t.password }
-          : undefined;
-      // An ECR credential renders for Kubernetes and Akash only with a minted token.
-      if (r.credential.type === "ecr" && ecr === undefined)
-        return { cvmEnv: registry.cvmEnv(r.credential) } as Rendered;
-      return registry.renderAll(r.credential, ecr) as Rendered;
+      return registry.renderCredential(values, token);
     });
     this.cvmEnv = pulumi.secret(rendered.apply((r) => r?.cvmEnv ?? {}));
     this.dockerConfigJson = pulumi.secret(rendered.apply((r) => r?.dockerConfigJson));

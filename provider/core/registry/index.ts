@@ -16,6 +16,7 @@ export {
   dockerConfigJson,
   type Renderings,
   renderAll,
+  renderCredential,
 } from "./render";
 export { decodeServiceAccountKey, hostOf, QUAY_ROBOT } from "./schemas";
 export {

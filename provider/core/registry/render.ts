@@ -5,6 +5,7 @@
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { DOCKER_HUB, DOCKER_HUB_CONFIG_KEY, isDockerHub } from "../image-ref";
 import type { Credential, RegistryToken } from "./types";
+import { validateCredential } from "./validate";
 
 /**
  * The Phala pre-launch variables (Phala's default pre-launch script, Phala's pre-launch registry variables): the three
@@ -110,4 +111,26 @@ export function renderAll(credential: Credential, token?: RegistryToken): Render
     dockerConfigJson: dockerConfigJson(credential, token),
     ...(akash ? { akashCredentials: akash } : {}),
   };
+}
+
+/**
+ * The renderings of a `RegistryCredential` from its credential inputs and the ECR token its
+ * provider minted (`ecrToken`), as both resource classes expose them: undefined when the inputs
+ * are invalid (the provider's check names the input and the rule), only `cvmEnv` for an ECR
+ * credential without a minted token.
+ */
+export function renderCredential(
+  values: Record<string, unknown>,
+  token: unknown,
+): Partial<Renderings> | undefined {
+  const r = validateCredential(values);
+  if (!r.ok) return undefined;
+  const t = token as { username?: unknown; password?: unknown } | undefined | null;
+  const ecr =
+    typeof t?.username === "string" && typeof t.password === "string"
+      ? { username: t.username, password: t.password }
+      : undefined;
+  // An ECR credential renders for Kubernetes and Akash only with a minted token.
+  if (r.credential.type === "ecr" && ecr === undefined) return { cvmEnv: cvmEnv(r.credential) };
+  return renderAll(r.credential, ecr);
 }
