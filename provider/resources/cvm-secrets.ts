@@ -186,7 +186,7 @@ export async function secretPositionsOf(
 }
 
 /** Wraps each value as a secret when the keys are known now, else the whole map. */
-function secretValues(
+export function secretValues(
   env: pulumi.Input<Record<string, pulumi.Input<string>>>,
 ): pulumi.Input<Record<string, pulumi.Input<string>>> {
   if (env !== null && typeof env === "object" && !pulumi.Output.isInstance(env) && !isPromise(env)) {

@@ -82,6 +82,18 @@ export interface RegistryCredentialArgs {
   verify?: pulumi.Input<RegistryVerifyArgs>;
 }
 
+/** The secret credential inputs, each wrapped with `pulumi.secret` (absent ones stay absent). */
+export function secretCredentialInputs(args: RegistryCredentialArgs) {
+  const wrap = <T>(value: pulumi.Input<T> | undefined) =>
+    value === undefined ? undefined : pulumi.secret(value);
+  return {
+    password: wrap(args.password),
+    token: wrap(args.token),
+    serviceAccountKey: wrap(args.serviceAccountKey),
+    ecr: wrap(args.ecr),
+  };
+}
+
 /** An Akash SDL `credentials:` block. */
 export interface AkashCredentialsOutput {
   host: string;
@@ -128,13 +140,7 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
   declare public readonly credentialVersion: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryCredentialArgs, opts?: pulumi.CustomResourceOptions) {
-    const secrets = {
-      password: args.password === undefined ? undefined : pulumi.secret(args.password),
-      token: args.token === undefined ? undefined : pulumi.secret(args.token),
-      serviceAccountKey:
-        args.serviceAccountKey === undefined ? undefined : pulumi.secret(args.serviceAccountKey),
-      ecr: args.ecr === undefined ? undefined : pulumi.secret(args.ecr),
-    };
+    const secrets = secretCredentialInputs(args);
     const props = {
       // Names the resource in the provider's diff line (provider stderr carries no URN).
       resourceName: name,

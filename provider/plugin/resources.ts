@@ -1,0 +1,150 @@
+/**
+ * The resources the plugin serves, each bound to the same provider methods as its dynamic
+ * resource (provider/impl): what the plugin adds is only the translation between the schema's
+ * inputs and the methods' inputs, which keys are secret, and what a preview answers.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { renderCredential } from "../core/registry/render";
+import type { CallOptions } from "../impl/cvm-secrets-state";
+import type { DiffView } from "./diff-translation";
+import { isSecret, type Props, secret, UNKNOWN } from "./wire";
+
+/** The provider methods of one resource type (the modules the dynamic stubs load). */
+export interface ResourceMethods {
+  check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult>;
+  diff(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Props, options?: CallOptions): Promise<pulumi.dynamic.CreateResult>;
+  update(id: string, olds: Props, news: Props, options?: CallOptions): Promise<pulumi.dynamic.UpdateResult>;
+  remove(id: string, props: Props, options?: CallOptions): Promise<void>;
+  read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult>;
+}
+
+export interface ResourceKind {
+  /** Display name in messages. */
+  name: string;
+  methods(): ResourceMethods;
+  /** Checked inputs that are always secret, whatever the program marked. */
+  secretInputs: readonly string[];
+  diffView: DiffView;
+  /** Schema inputs (as the program sends them) → the methods' inputs. */
+  toMethodInputs(news: Props, name: string): Props;
+  /** The methods' outputs → the schema's outputs (plain inputs at hand). */
+  toOutputs(outs: Props, inputs: Props): Props;
+  previewCreate(inputs: Props): Props;
+  previewUpdate(olds: Props, news: Props): Props;
+  /** `pulumi import`: state for an id, when the resource can be imported. */
+  importRead?(id: string, name: string): Promise<{ id: string; props: Props; inputs: Props } | undefined>;
+}
+
+export const CVM_SECRETS = "cvm-secrets:index:CvmSecrets";
+export const REGISTRY_CREDENTIAL = "cvm-secrets:index:RegistryCredential";
+
+const cvmSecrets: ResourceKind = {
+  name: "CvmSecrets",
+  methods: () => require("../impl/cvm-secrets") as ResourceMethods,
+  secretInputs: ["env", "registryEnv", "defaultRegistryEnv"],
+  diffView: {
+    // Plaintext (shown through `fingerprints`) and bookkeeping of check.
+    hidden: ["env", "registryEnv", "defaultRegistryEnv", "resourceName", "cvmIds", "fingerprintGeneration"],
+    perKey: ["fingerprints"],
+  },
+  toMethodInputs(news, name) {
+    const { registry, ...rest } = news;
+    const out: Props = { ...rest, resourceName: name };
+    if (registry === UNKNOWN) {
+      out.registryHost = UNKNOWN;
+      out.registryEnv = UNKNOWN;
+    } else if (registry !== undefined && registry !== null) {
+      const ref = registry as Props;
+      out.registryHost = ref.registry;
+      out.registryEnv = ref.cvmEnv;
+    }
+    return out;
+  },
+  toOutputs: (outs) => outs,
+  previewCreate: (inputs) =>
+    (require("../impl/preview") as typeof import("../impl/preview")).previewCreate(inputs),
+  previewUpdate: (olds, news) =>
+    (require("../impl/preview") as typeof import("../impl/preview")).previewUpdate(olds, news),
+  importRead: (id, name) =>
+    (require("../impl/import") as typeof import("../impl/import")).importCvms(id, name),
+};
+
+/** The credential inputs the renderings are made of. */
+const CREDENTIAL_KEYS = [
+  "type",
+  "registry",
+  "username",
+  "password",
+  "token",
+  "serviceAccountKey",
+  "ecr",
+  "region",
+];
+/** Outputs a RegistryCredential learns only at apply. */
+const REGISTRY_LEARNED = [
+  "cvmEnv",
+  "dockerConfigJson",
+  "akashCredentials",
+  "verifiedAt",
+  "verifiedDigest",
+  "expiresAt",
+  "ecrToken",
+];
+
+const registryCredential: ResourceKind = {
+  name: "RegistryCredential",
+  methods: () => require("../impl/registry-credential") as ResourceMethods,
+  secretInputs: ["password", "token", "serviceAccountKey", "ecr"],
+  diffView: { hidden: ["resourceName", "insecureRegistry"], perKey: [] },
+  toMethodInputs: (news, name) => ({ ...news, resourceName: name }),
+  toOutputs(outs, inputs) {
+    const values = Object.fromEntries(
+      CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
+    );
+    const token = isSecret(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
+    const r = renderCredential(values, token);
+    const rendered: Props = { cvmEnv: secret(r?.cvmEnv ?? {}) };
+    if (r?.dockerConfigJson !== undefined) rendered.dockerConfigJson = secret(r.dockerConfigJson);
+    if (r?.akashCredentials !== undefined) rendered.akashCredentials = secret(r.akashCredentials);
+    return { ...outs, ...rendered };
+  },
+  previewCreate: (inputs) => registryPreview(inputs),
+  previewUpdate: (_olds, news) => registryPreview(news),
+};
+
+/** Preview: what check settled (type, registry, change token); the renderings known at apply. */
+function registryPreview(inputs: Props): Props {
+  const known = [
+    "resourceName",
+    "type",
+    "registry",
+    "insecureRegistry",
+    "verify",
+    "mintEcrToken",
+    "credentialVersion",
+  ];
+  const outs: Props = Object.fromEntries(
+    known.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
+  );
+  for (const key of REGISTRY_LEARNED) outs[key] = UNKNOWN;
+  return outs;
+}
+
+export const RESOURCES: Readonly<Record<string, ResourceKind>> = {
+  [CVM_SECRETS]: cvmSecrets,
+  [REGISTRY_CREDENTIAL]: registryCredential,
+};
+
+/** The kind of a resource by its type token (the middle of its URN). */
+export function kindOf(type: string): ResourceKind | undefined {
+  return RESOURCES[type];
+}
+
+/** `urn:pulumi:stack::project::[parent$]type::name` → the type token. */
+export function typeOfUrn(urn: string): string {
+  const parts = urn.split("::");
+  const qualified = parts[2] ?? "";
+  const at = qualified.lastIndexOf("$");
+  return at < 0 ? qualified : qualified.slice(at + 1);
+}

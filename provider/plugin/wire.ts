@@ -1,0 +1,96 @@
+/**
+ * Property values as the engine sends and takes them over gRPC (`google.protobuf.Struct`,
+ * converted with `toJavaScript` / `fromJavaScript`), and as the provider methods
+ * (provider/impl) take them: plain values.
+ *
+ * The plugin accepts secrets (`acceptSecrets`), so a secret arrives wrapped in Pulumi's secret
+ * signature object and must go back wrapped: the engine no longer re-marks outputs itself. An
+ * unknown value (preview) arrives as Pulumi's unknown sentinel string, which the provider
+ * methods already handle. Pure: no I/O.
+ */
+
+/** Key and value of Pulumi's special-signature property that marks a secret. */
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** Pulumi's unknown (computed) value in a Struct. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type Props = Record<string, unknown>;
+
+export function isSecret(value: unknown): value is { value: unknown } {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    (value as Props)[SIG_KEY] === SECRET_SIG
+  );
+}
+
+/** Wraps a value as a secret (once). */
+export function secret(value: unknown): unknown {
+  return isSecret(value) ? value : { [SIG_KEY]: SECRET_SIG, value };
+}
+
+/** The value with every secret wrapper removed, and whether there was one. */
+export function reveal(value: unknown): { plain: unknown; secret: boolean } {
+  if (isSecret(value)) return { plain: reveal(value.value).plain, secret: true };
+  if (Array.isArray(value)) {
+    const items = value.map(reveal);
+    return { plain: items.map((i) => i.plain), secret: items.some((i) => i.secret) };
+  }
+  if (value !== null && typeof value === "object") {
+    let found = false;
+    const plain: Props = {};
+    for (const [k, v] of Object.entries(value)) {
+      const r = reveal(v);
+      plain[k] = r.plain;
+      found ||= r.secret;
+    }
+    return { plain, secret: found };
+  }
+  return { plain: value, secret: false };
+}
+
+/** Plain properties, and the top-level keys that held a secret anywhere inside. */
+export function revealProps(props: Props | undefined): { plain: Props; secretKeys: Set<string> } {
+  const plain: Props = {};
+  const secretKeys = new Set<string>();
+  for (const [k, v] of Object.entries(props ?? {})) {
+    const r = reveal(v);
+    plain[k] = r.plain;
+    if (r.secret) secretKeys.add(k);
+  }
+  return { plain, secretKeys };
+}
+
+/** Marks the given top-level keys secret where present. */
+export function concealKeys(props: Props, keys: Iterable<string>): Props {
+  const out: Props = { ...props };
+  for (const key of keys) if (out[key] !== undefined) out[key] = secret(out[key]);
+  return out;
+}
+
+/**
+ * What a Struct can carry: `undefined` (which `Struct.fromJavaScript` refuses) dropped,
+ * recursively; secret wrappers and the unknown sentinel kept as they are.
+ */
+export function toWire(value: Props): Props {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : strip(x)));
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(
+        Object.entries(v)
+          .filter(([, x]) => x !== undefined)
+          .map(([k, x]) => [k, strip(x)]),
+      );
+    }
+    return v;
+  };
+  return strip(value) as Props;
+}
+
+/** The resource name in a URN (`urn:pulumi:stack::project::type::name`). */
+export function nameOfUrn(urn: string): string {
+  const at = urn.lastIndexOf("::");
+  return at < 0 ? urn : urn.slice(at + 2);
+}

@@ -1,0 +1,24 @@
+/**
+ * `pulumi-cvm-secrets/plugin`: the resources bound to the resource provider plugin
+ * `pulumi-resource-cvm-secrets` (README: The provider plugin). Same arguments as the dynamic
+ * classes of `pulumi-cvm-secrets`; adds explicit providers, `customTimeouts` and `pulumi import`.
+ * @packageDocumentation
+ */
+import "../node-version";
+
+export type {
+  CvmSecretsArgs,
+  KmsArgs,
+  LastRollout,
+  RegistryRef,
+  RolloutArgs,
+} from "../resources/cvm-secrets";
+export type {
+  AkashCredentialsOutput,
+  EcrArgs,
+  RegistryCredentialArgs,
+  RegistryVerifyArgs,
+} from "../resources/registry-credential";
+export { CvmSecrets } from "./cvm-secrets";
+export { PACKAGE, Provider, type ProviderArgs } from "./provider";
+export { RegistryCredential } from "./registry-credential";

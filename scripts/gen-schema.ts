@@ -1,0 +1,199 @@
+/**
+ * Writes schema.json, the Pulumi package schema the resource provider plugin serves
+ * (`GetSchema`, `pulumi package get-schema`), from its one source: the TypeScript declarations of
+ * the resources — args interfaces (inputs), the classes' declared fields (outputs), their TSDoc
+ * (descriptions) and the provider's `ProviderArgs` (config). A property is secret when its TSDoc
+ * says so ("Secret.", "(secret)", "wrapped with `pulumi.secret`").
+ *
+ *   node scripts/gen-schema.ts           # rewrite schema.json
+ *   node scripts/gen-schema.ts --check   # exit 1 when schema.json is not what the sources say
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+
+// `node scripts/gen-schema.ts` runs it as ESM (no __dirname); jest imports it as CommonJS.
+const HERE = typeof __dirname === "string" ? __dirname : path.dirname(path.resolve(process.argv[1] ?? "."));
+const ROOT = path.resolve(HERE, "..");
+const PKG = "cvm-secrets";
+const SOURCES = [
+  "provider/resources/cvm-secrets.ts",
+  "provider/resources/registry-credential.ts",
+  "provider/sdk/cvm-secrets.ts",
+  "provider/sdk/registry-credential.ts",
+  "provider/sdk/provider.ts",
+];
+/** Resource → [args interface, class]. */
+const RESOURCES: Record<string, [string, string]> = {
+  CvmSecrets: ["CvmSecretsArgs", "CvmSecrets"],
+  RegistryCredential: ["RegistryCredentialArgs", "RegistryCredential"],
+};
+/** Object types the properties refer to. */
+const TYPES = [
+  "RolloutArgs",
+  "KmsArgs",
+  "RegistryRef",
+  "EcrArgs",
+  "RegistryVerifyArgs",
+  "LastRollout",
+  "AkashCredentialsOutput",
+];
+
+type Spec = Record<string, unknown>;
+interface Member {
+  name: string;
+  optional: boolean;
+  type: string;
+  doc: string;
+}
+
+function docOf(node: ts.Node): string {
+  const docs = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc);
+  const last = docs[docs.length - 1];
+  return last ? (ts.getTextOfJSDocComment(last.comment) ?? "").trim() : "";
+}
+
+const interfaces = new Map<string, { doc: string; members: Member[] }>();
+const classes = new Map<string, { doc: string; members: Member[]; file: string }>();
+for (const file of SOURCES) {
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  for (const stmt of sf.statements) {
+    if (ts.isInterfaceDeclaration(stmt)) {
+      const members = stmt.members.filter(ts.isPropertySignature).map((m) => ({
+        name: m.name.getText(sf),
+        optional: m.questionToken !== undefined,
+        type: m.type?.getText(sf) ?? "unknown",
+        doc: docOf(m),
+      }));
+      interfaces.set(stmt.name.text, { doc: docOf(stmt), members });
+    }
+    // The classes bound to the plugin (provider/sdk) are the outputs' source.
+    if (ts.isClassDeclaration(stmt) && stmt.name && file.startsWith("provider/sdk/")) {
+      const members = stmt.members.filter(ts.isPropertyDeclaration).map((m) => ({
+        name: m.name.getText(sf),
+        optional: false,
+        type: m.type?.getText(sf) ?? "unknown",
+        doc: docOf(m),
+      }));
+      classes.set(stmt.name.text, { doc: docOf(stmt), members, file });
+    }
+  }
+}
+
+function isSecretDoc(doc: string): boolean {
+  return /(^|\s)Secret\.|\(secret\)|wrapped with `pulumi\.secret`/.test(doc);
+}
+
+/** `pulumi.Input<X>` / `pulumi.Output<X>` / `X | undefined` → X. */
+function unwrap(type: string): { type: string; optional: boolean } {
+  let t = type.replace(/\s+/g, " ").trim();
+  let optional = false;
+  for (;;) {
+    const m = /^pulumi\.(Input|Output)<(.*)>$/.exec(t);
+    if (m) {
+      t = m[2]!.trim();
+      continue;
+    }
+    if (/\| undefined$/.test(t)) {
+      t = t.replace(/ ?\| undefined$/, "").trim();
+      optional = true;
+      continue;
+    }
+    return { type: t, optional };
+  }
+}
+
+function typeSpec(raw: string): Spec {
+  const { type } = unwrap(raw);
+  if (type === "string" || /^"[^"]*"( \| "[^"]*")*$/.test(type)) return { type: "string" };
+  if (type === "number") return { type: "number" };
+  if (type === "boolean") return { type: "boolean" };
+  const arr = /^(.*)\[\]$/.exec(type);
+  if (arr) return { type: "array", items: typeSpec(arr[1]!) };
+  const rec = /^Record<string, (.*)>$/.exec(type);
+  if (rec) return { type: "object", additionalProperties: typeSpec(rec[1]!) };
+  if (TYPES.includes(type)) return { $ref: `#/types/${PKG}:index:${type}` };
+  throw new Error(`no schema type for ${raw}`);
+}
+
+function property(m: Member): Spec {
+  return { ...typeSpec(m.type), description: m.doc, ...(isSecretDoc(m.doc) ? { secret: true } : {}) };
+}
+
+function properties(members: readonly Member[]): { properties: Spec; required: string[] } {
+  const props: Spec = {};
+  const required: string[] = [];
+  for (const m of members) {
+    props[m.name] = property(m);
+    if (!m.optional && !unwrap(m.type).optional) required.push(m.name);
+  }
+  return { properties: props, required };
+}
+
+function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} not found in ${SOURCES.join(", ")}`);
+  return value;
+}
+
+export function buildSchema(): Spec {
+  const resources: Spec = {};
+  for (const [name, [args, cls]] of Object.entries(RESOURCES)) {
+    const input = must(interfaces.get(args), args);
+    const output = must(classes.get(cls), cls);
+    const ins = properties(input.members);
+    const outs = properties(output.members);
+    resources[`${PKG}:index:${name}`] = {
+      description: output.doc,
+      inputProperties: ins.properties,
+      requiredInputs: ins.required,
+      properties: outs.properties,
+      required: outs.required,
+    };
+  }
+  const types: Spec = {};
+  for (const name of TYPES) {
+    const t = must(interfaces.get(name), name);
+    const p = properties(t.members);
+    types[`${PKG}:index:${name}`] = {
+      type: "object",
+      description: t.doc || name,
+      properties: p.properties,
+      required: p.required,
+    };
+  }
+  const config = properties(must(interfaces.get("ProviderArgs"), "ProviderArgs").members);
+  const provider = must(classes.get("Provider"), "Provider");
+  return {
+    name: PKG,
+    displayName: "CVM Secrets (Phala Cloud)",
+    description:
+      "Encrypted env for confidential VMs on Phala Cloud (dstack), with restart-aware diffs, and registry pull credentials.",
+    keywords: ["pulumi", "phala", "dstack", "tee", "secrets", "category/utility"],
+    license: "Apache-2.0",
+    repository: "https://github.com/pulumi-cvm-secrets/pulumi-cvm-secrets",
+    config: { variables: config.properties },
+    provider: {
+      description: provider.doc,
+      inputProperties: config.properties,
+    },
+    resources,
+    types,
+    language: { nodejs: { packageName: "pulumi-cvm-secrets" } },
+  };
+}
+
+const FILE = path.join(ROOT, "schema.json");
+if (/gen-schema\.ts$/.test(process.argv[1] ?? "")) {
+  const schema = buildSchema();
+  if (process.argv.includes("--check")) {
+    const current = JSON.parse(readFileSync(FILE, "utf8"));
+    if (JSON.stringify(current) !== JSON.stringify(schema)) {
+      console.error("schema.json is not what the sources say: run `node scripts/gen-schema.ts`");
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(FILE, `${JSON.stringify(schema, null, 2)}\n`);
+    console.log(`wrote ${path.relative(ROOT, FILE)}`);
+  }
+}
