@@ -3,12 +3,13 @@
  * a Pulumi workspace pointed at both, and a transcript of everything the CLI printed so a
  * leak scan can cover every run.
  */
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
 import {
   type PulumiResult,
   type PulumiWorkspace,
+  pulumiPath,
   pulumiWorkspace,
   REPO_ROOT,
   scratchProgram,
@@ -27,14 +28,42 @@ export interface E2eStack {
   dispose(): Promise<void>;
 }
 
+/**
+ * How a program reaches the resources: the dynamic classes (`pulumi-cvm-secrets`), or the
+ * classes bound to the resource provider plugin (`pulumi-cvm-secrets/plugin`), whose executable
+ * (bin/pulumi-resource-cvm-secrets) is then on PATH, where the engine finds it.
+ */
+export type Flavour = "dynamic" | "plugin";
+export const FLAVOURS: readonly Flavour[] = ["dynamic", "plugin"];
+
+/** The environment a workspace of the flavour runs with. */
+export function flavourEnv(flavour: Flavour): NodeJS.ProcessEnv {
+  if (flavour === "dynamic") return {};
+  return { PATH: `${path.join(REPO_ROOT, "bin")}${path.delimiter}${pulumiPath()}` };
+}
+
+/** A program's source for the flavour: the package import switched to the plugin classes. */
+export function forFlavour(source: string, flavour: Flavour): string {
+  return flavour === "dynamic"
+    ? source
+    : source.replace(/from "pulumi-cvm-secrets"/g, 'from "pulumi-cvm-secrets/plugin"');
+}
+
 /** Starts an emulator and a workspace for `examples/<example>` with stack `stack` selected. */
-export async function e2eStack(example: string, stack = "dev", restartMs = 150): Promise<E2eStack> {
+export async function e2eStack(
+  example: string,
+  stack = "dev",
+  restartMs = 150,
+  flavour: Flavour = "dynamic",
+): Promise<E2eStack> {
   const transcript: string[] = [];
   const emu = await startEmulator({ restartMs, log: (line) => transcript.push(`[emulator] ${line}`) });
   const program = scratchProgram({});
   cpSync(path.join(REPO_ROOT, "examples", example), program.dir, { recursive: true });
   cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
-  const pulumi = pulumiWorkspace(program.dir);
+  const index = path.join(program.dir, "index.ts");
+  writeFileSync(index, forFlavour(readFileSync(index, "utf8"), flavour));
+  const pulumi = pulumiWorkspace(program.dir, flavourEnv(flavour));
   const cli: E2eStack["cli"] = async (args, options = {}) => {
     const result = await pulumi.run(args, { env: options.env, timeoutMs: 240_000 });
     // Outputs only: the command line of `config set --secret` holds the value by design.

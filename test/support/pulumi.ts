@@ -42,6 +42,11 @@ export function assertToolchain(): void {
   }
 }
 
+/** PATH as every Pulumi run gets it: the toolchain and Node 24 first. */
+export function pulumiPath(): string {
+  return `${TOOLCHAIN_BIN}${path.delimiter}${NODE_BIN}${path.delimiter}${process.env.PATH ?? ""}`;
+}
+
 /**
  * A private Pulumi home + file:// backend for a program directory. When `programDir` is
  * outside the repository, `node_modules` is linked into it so the SDK and this package resolve.
@@ -55,7 +60,7 @@ export function pulumiWorkspace(programDir: string, extraEnv: NodeJS.ProcessEnv 
   mkdirSync(state);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${TOOLCHAIN_BIN}${path.delimiter}${NODE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: pulumiPath(),
     PULUMI_HOME: home,
     PULUMI_BACKEND_URL: `file://${state}`,
     PULUMI_CONFIG_PASSPHRASE: "test-passphrase",

@@ -1,0 +1,156 @@
+/**
+ * The quickstart on the real Pulumi engine against the emulator: first up, no-op, rotation with
+ * a reviewable preview, key add/remove, refresh, destroy — and a leak scan over all of it. Run
+ * for the dynamic classes (quickstart.test.ts) and through the provider plugin
+ * (plugin-quickstart.test.ts).
+ */
+import { main as cli } from "../../../provider/cli/main";
+import {
+  type E2eStack,
+  e2eStack,
+  expectNoLeak,
+  exportState,
+  type Flavour,
+  QUIET,
+  setSecrets,
+} from "../../support/e2e";
+
+const DB = "postgres://app:pw-e2e-quickstart@db.internal/prod";
+const STRIPE = "sk_live_e2e_quickstart_1111";
+const STRIPE2 = "sk_live_e2e_quickstart_2222";
+const GHCR = "ghp_e2e_quickstart_token_3333";
+const REGISTRY = {
+  DSTACK_DOCKER_REGISTRY: "ghcr.io",
+  DSTACK_DOCKER_USERNAME: "acme-bot",
+  DSTACK_DOCKER_PASSWORD: GHCR,
+};
+const SECRETS = [DB, STRIPE, STRIPE2, GHCR];
+const COMPOSE =
+  "services:\n  api:\n    image: ghcr.io/acme/api:1.4.2\n    environment:\n      - DATABASE_URL=${DATABASE_URL}\n      - STRIPE_KEY=${STRIPE_KEY}\n";
+
+export function quickstartSuite(flavour: Flavour): void {
+  let s: E2eStack;
+  let cvm: string;
+  const prSummaries: string[] = [];
+
+  beforeAll(async () => {
+    s = await e2eStack("quickstart", "dev", 150, flavour);
+    cvm = (await s.emu.admin.createCvm({ name: "quickstart-api", docker_compose_file: COMPOSE })).id;
+    await s.cli(["config", "set", "cvmId", cvm]);
+    await setSecrets(s, { databaseUrl: DB, stripeKey: STRIPE, ghcrToken: GHCR });
+  }, 120_000);
+
+  afterAll(async () => {
+    await s?.dispose();
+  });
+
+  async function writes(): Promise<number> {
+    return (await s.emu.admin.counts()).writes;
+  }
+
+  async function summary(previewJson: string): Promise<string> {
+    let out = "";
+    const code = await cli(["pr-summary", "-"], {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        out += t;
+      },
+      readStdin: () => previewJson,
+      env: {},
+    });
+    expect(code).toBe(0);
+    prSummaries.push(out);
+    return out;
+  }
+
+  test("first up: the guest sees exactly the env; outputs are right", async () => {
+    const up = await s.cli(["up", "--yes", ...QUIET]);
+    expect(up.stdout).toMatch(/\+ 3 created/);
+    const guest = await s.emu.admin.guest(cvm);
+    expect(guest.env).toEqual({ DATABASE_URL: DB, STRIPE_KEY: STRIPE, ...REGISTRY });
+    const outputs = JSON.parse((await s.cli(["stack", "output", "--json"])).stdout);
+    expect(outputs.envKeys).toEqual([
+      "DATABASE_URL",
+      "DSTACK_DOCKER_PASSWORD",
+      "DSTACK_DOCKER_REGISTRY",
+      "DSTACK_DOCKER_USERNAME",
+      "STRIPE_KEY",
+    ]);
+    expect(outputs.lastRollout.restarted).toEqual([cvm]);
+    expect(Object.keys(outputs.fingerprints)).toEqual(outputs.envKeys);
+    // The resources are the flavour's: the dynamic resource type, or the plugin's schema type.
+    const types = (await exportState(s)).resources.map((r) => r.type);
+    expect(types).toContain(
+      flavour === "plugin" ? "cvm-secrets:index:CvmSecrets" : "pulumi-nodejs:dynamic/cvm-secrets:CvmSecrets",
+    );
+  }, 240_000);
+
+  test("second up and preview --expect-no-changes: nothing happens, zero writes, zero restarts", async () => {
+    const before = await writes();
+    const restarts = (await s.emu.admin.counts()).restarts[cvm];
+    await s.cli(["preview", "--expect-no-changes", ...QUIET]);
+    const again = await s.cli(["up", "--yes", ...QUIET]);
+    expect(again.stdout).not.toMatch(/updated/);
+    expect(await writes()).toBe(before);
+    expect((await s.emu.admin.counts()).restarts[cvm]).toBe(restarts);
+  }, 240_000);
+
+  test("rotate one secret: preview --diff names the key and the restart; the PR summary too; up applies it", async () => {
+    await setSecrets(s, { stripeKey: STRIPE2 });
+    const before = await writes();
+    const diff = await s.cli(["preview", "--diff", ...QUIET]);
+    expect(diff.stdout).toMatch(/~\s+STRIPE_KEY\s*:\s*"fp-[0-9a-f]{16}" => "fp-[0-9a-f]{16}"/);
+    expect(diff.stdout).not.toMatch(/~\s+DATABASE_URL\s*:/);
+    // Provider lines go to stderr with --diff, to the diagnostics of stdout without it.
+    expect(`${diff.stdout}${diff.stderr}`).toContain(
+      `CvmSecrets api: 1 CVM restarts: keys changed: STRIPE_KEY (${cvm})`,
+    );
+    const json = await s.cli(["preview", "--json", ...QUIET]);
+    const md = await summary(json.stdout);
+    expect(md).toContain("STRIPE_KEY");
+    expect(md).toContain(cvm);
+    expect(md).not.toContain("DATABASE_URL`"); // not listed as changed
+    expect(await writes()).toBe(before); // previews never write
+
+    const up = await s.cli(["up", "--yes", ...QUIET]);
+    expect(up.stdout).toMatch(/~ 1 updated/);
+    expect((await s.emu.admin.guest(cvm)).env).toEqual({
+      DATABASE_URL: DB,
+      STRIPE_KEY: STRIPE2,
+      ...REGISTRY,
+    });
+    expect((await writes()) - before).toBe(1);
+  }, 240_000);
+
+  test("refresh after the app's key changed on the server: the next up refuses, naming the fix", async () => {
+    const info = await s.emu.admin.guest(cvm);
+    expect(info.status).toBe("running");
+    const state = await exportState(s);
+    const res = state.resources.find((r) => String(r.type).endsWith(":CvmSecrets")) as {
+      outputs: { appIds: Record<string, string> };
+    };
+    await s.emu.admin.rotateKey(res.outputs.appIds[cvm] as string);
+    await s.cli(["refresh", "--yes", ...QUIET]);
+    const before = await writes();
+    const preview = await s.cli(["preview", "--diff", ...QUIET]);
+    expect(`${preview.stdout}${preview.stderr}`).toContain("the app's encryption key changed on the server");
+    const up = await s.cli(["up", "--yes", ...QUIET], { allowFail: true });
+    expect(up.code).not.toBe(0);
+    expect(`${up.stdout}${up.stderr}`).toContain("allowKeyChange");
+    expect(await writes()).toBe(before);
+  }, 240_000);
+
+  test("destroy clears the env on the CVM", async () => {
+    await s.cli(["destroy", "--yes", ...QUIET]);
+    const guest = await s.emu.admin.guest(cvm);
+    expect(guest.env).toEqual({});
+    expect((await exportState(s)).resources).toHaveLength(0);
+  }, 240_000);
+
+  test("leak scan: state, every CLI output, provider stderr, emulator log and PR summaries hold no secret", async () => {
+    const state = await exportState(s);
+    expectNoLeak([...s.transcript, state.text, ...prSummaries], [...SECRETS, s.emu.apiKey]);
+  }, 60_000);
+}
