@@ -28,9 +28,9 @@ import {
   planStateOf,
   publicOutputs,
   readyTimeoutMs,
+  readyWithin,
   resolvedId,
   sameSet,
-  waitWithin,
 } from "./cvm-secrets-state";
 import { encryptPerApp } from "./encrypt";
 import { providerLog } from "./engine-log";
@@ -239,7 +239,7 @@ async function apply(
       if (!clearing) journal.pushing(t.cvm, digest, ciphertextDigest(blob));
     },
     waitReady: async (t) => {
-      const ready = await client.waitReady(t.cvm, waitWithin(timeoutMs, deadline));
+      const ready = await readyWithin(t.cvm, (ms) => client.waitReady(t.cvm, ms), timeoutMs, deadline);
       if (ready.composeHash) outs.composeHashes[t.cvm] = ready.composeHash;
       if (reasons.get(t.cvm)?.action === "push-env") journal.record(t.cvm, digest, sent.get(t.cvm));
       else journal.forget(t.cvm);

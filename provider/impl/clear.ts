@@ -13,8 +13,8 @@ import {
   type CvmSecretsOutputs,
   maxUnavailable,
   readyTimeoutMs,
+  readyWithin,
   resolveForms,
-  waitWithin,
 } from "./cvm-secrets-state";
 import { taggedBy } from "./encrypt";
 import { providerLog } from "./engine-log";
@@ -65,7 +65,9 @@ export async function remove(
       beforeDeadline(t.cvm, deadline);
       await client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! });
     },
-    waitReady: (t) => client.waitReady(t.cvm, waitWithin(timeoutMs, deadline)).then(() => undefined),
+    waitReady: async (t) => {
+      await readyWithin(t.cvm, (ms) => client.waitReady(t.cvm, ms), timeoutMs, deadline);
+    },
     progress: (event) => log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, "env cleared")}`),
   });
   await log.flush();

@@ -241,6 +241,31 @@ export function waitWithin(timeoutMs: number, deadline: number | undefined, now 
   return deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, deadline - now));
 }
 
+/**
+ * Waits for one CVM with `wait(ms)`, for its ready timeout or what is left of the deadline; a
+ * wait the deadline cut short fails naming `customTimeouts`, not the ready timeout.
+ */
+export async function readyWithin<T>(
+  cvm: string,
+  wait: (ms: number) => Promise<T>,
+  timeoutMs: number,
+  deadline: number | undefined,
+): Promise<T> {
+  const ms = waitWithin(timeoutMs, deadline);
+  try {
+    return await wait(ms);
+  } catch (error) {
+    if (ms < timeoutMs && deadline !== undefined && Date.now() >= deadline) {
+      throw new CvmSecretsError(
+        ErrorCodes.ROLLOUT_FAILED,
+        `CVM ${cvm} was not running again when the resource's customTimeouts ran out (${Math.round(ms / 1000)} s left for it)`,
+        { cvm },
+      );
+    }
+    throw error;
+  }
+}
+
 /** Throws before a push that would start after the deadline (the rollout stops there). */
 export function beforeDeadline(cvm: string, deadline: number | undefined, now = Date.now()): void {
   if (deadline !== undefined && now >= deadline) {
