@@ -5,6 +5,7 @@
  * config keys, an explicit `Provider` from its arguments. Pure but for `configure`.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { withPathInReason } from "../impl/failures";
 import { configure as configureSettings } from "../impl/settings";
 import { type DiffKind, same } from "./diff-translation";
 import { concealKeys, type Props, revealProps, UNKNOWN } from "./wire";
@@ -51,7 +52,8 @@ export function checkConfig(news: Props): { inputs: Props; failures: ConfigFailu
       reason: `${registry.filter((k) => !set.includes(k)).join(", ")} missing: the default registry needs ${registry.join(", ")} together`,
     });
   }
-  return { inputs: concealKeys(news, SECRET_CONFIG_KEYS), failures };
+  // The engine prints a failure that names a property with its value: the path goes in the reason.
+  return { inputs: concealKeys(news, SECRET_CONFIG_KEYS), failures: withPathInReason(failures) };
 }
 
 /** DiffConfig: which settings changed. A setting change never replaces a resource. */

@@ -96,8 +96,11 @@ export function secretCredentialInputs(args: RegistryCredentialArgs) {
 
 /** An Akash SDL `credentials:` block. */
 export interface AkashCredentialsOutput {
+  /** Registry host as Akash expects it (`https://index.docker.io/v1/` for Docker Hub). */
   host: string;
+  /** Registry username. */
   username: string;
+  /** Registry password or token. Secret. */
   password: string;
 }
 
