@@ -108,6 +108,17 @@ export function quickstartSuite(flavour: Flavour): void {
       `CvmSecrets api: 1 CVM restarts: keys changed: STRIPE_KEY (${cvm})`,
     );
     const json = await s.cli(["preview", "--json", ...QUIET]);
+    if (flavour === "plugin") {
+      // The plugin's diff is detailed: the changed key, not just "something changed".
+      const steps = JSON.parse(json.stdout).steps as Array<{
+        urn: string;
+        diffReasons?: string[];
+        detailedDiff?: Record<string, { kind: string }> | null;
+      }>;
+      const api = steps.find((step) => step.urn.endsWith("::api"))!;
+      expect(api.diffReasons).toEqual(["fingerprints"]);
+      expect(api.detailedDiff).toEqual({ "fingerprints.STRIPE_KEY": { kind: "update", inputDiff: true } });
+    }
     const md = await summary(json.stdout);
     expect(md).toContain("STRIPE_KEY");
     expect(md).toContain(cvm);
