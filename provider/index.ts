@@ -25,6 +25,7 @@ export { CvmSecretsError, type ErrorCode, ErrorCodes, isCvmSecretsError } from "
 export {
   CvmSecrets,
   type CvmSecretsArgs,
+  type CvmSecretsProperties,
   type KmsArgs,
   type LastRollout,
   type RegistryRef,

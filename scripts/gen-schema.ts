@@ -23,9 +23,9 @@ const SOURCES = [
   "provider/sdk/registry-credential.ts",
   "provider/sdk/provider.ts",
 ];
-/** Resource → [args interface, class]. */
+/** Resource → [args interface, outputs: an interface or the class's declared fields]. */
 const RESOURCES: Record<string, [string, string]> = {
-  CvmSecrets: ["CvmSecretsArgs", "CvmSecrets"],
+  CvmSecrets: ["CvmSecretsArgs", "CvmSecretsProperties"],
   RegistryCredential: ["RegistryCredentialArgs", "RegistryCredential"],
 };
 /** Object types the properties refer to. */
@@ -140,11 +140,11 @@ export function buildSchema(): Spec {
   const resources: Spec = {};
   for (const [name, [args, cls]] of Object.entries(RESOURCES)) {
     const input = must(interfaces.get(args), args);
-    const output = must(classes.get(cls), cls);
+    const output = must(interfaces.get(cls) ?? classes.get(cls), cls);
     const ins = properties(input.members);
     const outs = properties(output.members);
     resources[`${PKG}:index:${name}`] = {
-      description: output.doc,
+      description: must(classes.get(name), name).doc,
       inputProperties: ins.properties,
       requiredInputs: ins.required,
       properties: outs.properties,

@@ -24,6 +24,7 @@ import {
   desiredOf,
   envDigest,
   maxUnavailable,
+  noPreviousState,
   OPTIONAL_INPUT_KEYS,
   planStateOf,
   publicOutputs,
@@ -56,18 +57,10 @@ export async function create(
 ): Promise<pulumi.dynamic.CreateResult> {
   const inputs = raw as unknown as CvmSecretsInputs;
   const id = `cvmsecrets-${randomBytes(8).toString("hex")}`;
-  // A new resource has no previous state: no CVMs, no env (its plan says "first deploy").
-  const empty: CvmSecretsOutputs = {
-    ...inputs,
-    cvms: [],
-    fingerprints: {},
-    envKeys: [],
-    applied: {},
-    appIds: {},
-    encryptionPublicKeys: {},
-    composeHashes: {},
-  };
-  const outs = await apply(id, empty, inputs, raw.__provider, { creating: true, ...options });
+  const outs = await apply(id, noPreviousState(inputs), inputs, raw.__provider, {
+    creating: true,
+    ...options,
+  });
   return { id, outs: publicOutputs(outs) };
 }
 

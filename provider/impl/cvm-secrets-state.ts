@@ -100,6 +100,20 @@ export interface CvmSecretsOutputs extends CvmSecretsInputs {
   idLabels?: Record<string, string>;
 }
 
+/** The state a new resource starts from: no CVMs, no env (its plan says "first deploy"). */
+export function noPreviousState(inputs: CvmSecretsInputs): CvmSecretsOutputs {
+  return {
+    ...inputs,
+    cvms: [],
+    fingerprints: {},
+    envKeys: [],
+    applied: {},
+    appIds: {},
+    encryptionPublicKeys: {},
+    composeHashes: {},
+  };
+}
+
 /** Default rollout settings (README: When does a CVM restart?). */
 export const DEFAULT_MAX_UNAVAILABLE = 1;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;

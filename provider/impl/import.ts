@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { IMPORTED } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "./api-client";
-import { type CvmSecretsOutputs, publicOutputs } from "./cvm-secrets-state";
+import { type CvmSecretsOutputs, noPreviousState, publicOutputs } from "./cvm-secrets-state";
 import { providerLog } from "./engine-log";
 import { refuseDuplicates, resolveForms } from "./identity";
 
@@ -50,16 +50,8 @@ export async function importCvms(importId: string, name: string): Promise<Import
   refuseDuplicates(forms, ids);
   const cvms = forms.map((form) => ids[form] ?? form);
   const state: CvmSecretsOutputs = {
-    resourceName: name,
+    ...noPreviousState({ resourceName: name, cvms: forms, cvmIds: ids, env: {} }),
     cvms: forms,
-    cvmIds: ids,
-    env: {},
-    envKeys: [],
-    fingerprints: {},
-    applied: {},
-    appIds: {},
-    encryptionPublicKeys: {},
-    composeHashes: {},
   };
   const keys = new Set<string>();
   for (const cvm of cvms) {

@@ -10,6 +10,7 @@ import {
   type CvmSecretsOutputs,
   containsUnknown,
   desiredOf,
+  noPreviousState,
   planStateOf,
   publicOutputs,
   UNKNOWN,
@@ -28,17 +29,7 @@ const LEARNED = [
 
 export function previewCreate(raw: Record<string, unknown>): Record<string, unknown> {
   const inputs = raw as unknown as CvmSecretsInputs;
-  const empty: CvmSecretsOutputs = {
-    ...inputs,
-    cvms: [],
-    fingerprints: {},
-    envKeys: [],
-    applied: {},
-    appIds: {},
-    encryptionPublicKeys: {},
-    composeHashes: {},
-  };
-  const plan = planUpdate(planStateOf(empty, inputs.cvmIds), desiredOf(inputs));
+  const plan = planUpdate(planStateOf(noPreviousState(inputs), inputs.cvmIds), desiredOf(inputs));
   notice(`CvmSecrets ${inputs.resourceName ?? "(new)"}: ${plan.summary}`);
   const outs: Record<string, unknown> = { ...publicOutputs(inputs), envKeys: envKeysOf(inputs) };
   for (const key of LEARNED) outs[key] = UNKNOWN;

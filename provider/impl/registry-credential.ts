@@ -77,8 +77,8 @@ export interface RegistryCredentialOutputs {
 
 // Inputs of the resource that are not credential fields.
 const RESOURCE_KEYS = ["resourceName", "verify", "mintEcrToken"] as const;
-// Outputs only: never fed back into validation.
-const OUTPUT_KEYS = [
+/** Outputs only: never fed back into validation. */
+export const OUTPUT_KEYS = [
   "credentialVersion",
   "ecrToken",
   "cvmEnv",

@@ -7,6 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { renderCredential } from "../core/registry/render";
 import type { CallOptions } from "../impl/cvm-secrets-state";
 import type { DiffView } from "./diff-translation";
+import { PROGRAM_RENDERS } from "./protocol";
 import { isSecret, type Props, secret, UNKNOWN } from "./wire";
 
 /** The provider methods of one resource type (the modules the dynamic stubs load). */
@@ -81,16 +82,12 @@ const CREDENTIAL_KEYS = [
   "ecr",
   "region",
 ];
-/** Outputs a RegistryCredential learns only at apply. */
-const REGISTRY_LEARNED = [
-  "cvmEnv",
-  "dockerConfigJson",
-  "akashCredentials",
-  "verifiedAt",
-  "verifiedDigest",
-  "expiresAt",
-  "ecrToken",
-];
+/** Outputs a RegistryCredential learns only at apply (check settles the others). */
+function registryLearned(): string[] {
+  const { OUTPUT_KEYS } =
+    require("../impl/registry-credential") as typeof import("../impl/registry-credential");
+  return OUTPUT_KEYS.filter((k) => k !== "credentialVersion" && k !== "insecureRegistry");
+}
 
 const registryCredential: ResourceKind = {
   name: "RegistryCredential",
@@ -99,6 +96,8 @@ const registryCredential: ResourceKind = {
   diffView: { hidden: ["resourceName", "insecureRegistry"], perKey: [] },
   toMethodInputs: (news, name) => ({ ...news, resourceName: name }),
   toOutputs(outs, inputs) {
+    // The class bound to the plugin renders in the program (resources/registry-credential.ts).
+    if (inputs[PROGRAM_RENDERS] === true) return outs;
     const values = Object.fromEntries(
       CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
     );
@@ -127,7 +126,7 @@ function registryPreview(inputs: Props): Props {
   const outs: Props = Object.fromEntries(
     known.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
   );
-  for (const key of REGISTRY_LEARNED) outs[key] = UNKNOWN;
+  for (const key of registryLearned()) outs[key] = UNKNOWN;
   return outs;
 }
 

@@ -74,20 +74,7 @@ export function concealKeys(props: Props, keys: Iterable<string>): Props {
  * What a Struct can carry: `undefined` (which `Struct.fromJavaScript` refuses) dropped,
  * recursively; secret wrappers and the unknown sentinel kept as they are.
  */
-export function toWire(value: Props): Props {
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map((x) => (x === undefined ? null : strip(x)));
-    if (v !== null && typeof v === "object") {
-      return Object.fromEntries(
-        Object.entries(v)
-          .filter(([, x]) => x !== undefined)
-          .map(([k, x]) => [k, strip(x)]),
-      );
-    }
-    return v;
-  };
-  return strip(value) as Props;
-}
+export { withoutUndefined as toWire } from "../impl/cvm-secrets-state";
 
 /** The resource name in a URN (`urn:pulumi:stack::project::type::name`). */
 export function nameOfUrn(urn: string): string {

@@ -93,40 +93,47 @@ export interface LastRollout {
   reason: string;
 }
 
-/**
- * The encrypted environment of a CVM or a set of replicas.
- *
- * `pulumi preview` shows which keys change and how many CVMs restart, never a value. A second
- * `pulumi up` with nothing changed makes no write and restarts nothing.
- */
-export class CvmSecrets extends pulumi.dynamic.Resource {
+/** The outputs of a `CvmSecrets` (the dynamic class and the class bound to the plugin). */
+export interface CvmSecretsProperties {
   /** The CVMs this resource manages. */
-  declare public readonly cvms: pulumi.Output<string[]>;
+  readonly cvms: pulumi.Output<string[]>;
   /** Names of the variables the CVMs receive (registry variables included), sorted. Not secret. */
-  declare public readonly envKeys: pulumi.Output<string[]>;
+  readonly envKeys: pulumi.Output<string[]>;
   /** The app id of each CVM. */
-  declare public readonly appIds: pulumi.Output<Record<string, string>>;
+  readonly appIds: pulumi.Output<Record<string, string>>;
   /** The pinned env-encryption public key of each app (hex). */
-  declare public readonly encryptionPublicKeys: pulumi.Output<Record<string, string>>;
+  readonly encryptionPublicKeys: pulumi.Output<Record<string, string>>;
   /** The compose hash of each CVM after the last push. */
-  declare public readonly composeHashes: pulumi.Output<Record<string, string>>;
+  readonly composeHashes: pulumi.Output<Record<string, string>>;
   /** What the last rollout restarted and why. */
-  declare public readonly lastRollout: pulumi.Output<LastRollout | undefined>;
+  readonly lastRollout: pulumi.Output<LastRollout | undefined>;
   /**
    * A short change token per key (`fp-` + 16 hex). It stays the same while the value stays the
    * same and moves to a new token when the value changes, so a reviewer sees which secret
    * changed. It is computed from the resource name, the key and the previous token only, never
    * from the value: it reveals nothing about the value and cannot be used to test a guess.
    */
-  declare public readonly fingerprints: pulumi.Output<Record<string, string>>;
+  readonly fingerprints: pulumi.Output<Record<string, string>>;
   /**
    * Per CVM, what deleting this resource (`pulumi destroy`, or removing it from the program) will
    * do to it, in words (CVM ids and settings only; a CVM whose id is a secret is named `cvms[i]`).
    * Kept with the inputs, so that the preview of a delete shows it: `pulumi destroy --diff`,
    * `pulumi preview --diff` and `--json`.
    */
-  declare public readonly onDelete: pulumi.Output<Record<string, string>>;
+  readonly onDelete: pulumi.Output<Record<string, string>>;
+}
 
+// The outputs are the interface's (declaration merging): both classes share one declaration.
+export interface CvmSecrets extends CvmSecretsProperties {}
+
+/**
+ * The encrypted environment of a CVM or a set of replicas.
+ *
+ * `pulumi preview` shows which keys change and how many CVMs restart, never a value. A second
+ * `pulumi up` with nothing changed makes no write and restarts nothing.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
+export class CvmSecrets extends pulumi.dynamic.Resource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) throw importRefused(name);
     const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);

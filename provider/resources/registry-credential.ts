@@ -169,23 +169,44 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
       "cvm-secrets",
       "RegistryCredential",
     );
-    // The renderings, from the inputs (still secret Outputs) and the provider's ECR token. They
-    // depend on this resource's outputs, so a consumer waits for its create/update (verify).
-    const own = this as unknown as { registry: pulumi.Output<string>; ecrToken: pulumi.Output<unknown> };
-    const inputs = pulumi.output({
-      type: args.type,
-      registry: args.registry,
-      username: args.username,
-      ...secrets,
-      region: args.region,
-    });
-    const rendered = pulumi.all([inputs, own.ecrToken, own.registry]).apply(([values, token]) => {
-      // Loaded on first use: a program that never reads a rendering does not pay for it.
-      const registry = require("../core/registry") as typeof import("../core/registry");
-      return registry.renderCredential(values, token);
-    });
-    this.cvmEnv = pulumi.secret(rendered.apply((r) => r?.cvmEnv ?? {}));
-    this.dockerConfigJson = pulumi.secret(rendered.apply((r) => r?.dockerConfigJson));
-    this.akashCredentials = pulumi.secret(rendered.apply((r) => r?.akashCredentials));
+    const renderings = programRenderings(this, args);
+    this.cvmEnv = renderings.cvmEnv;
+    this.dockerConfigJson = renderings.dockerConfigJson;
+    this.akashCredentials = renderings.akashCredentials;
   }
+}
+
+/** The renderings a `RegistryCredential` exposes, as secret Outputs. */
+export interface Renderings {
+  cvmEnv: pulumi.Output<Record<string, string>>;
+  dockerConfigJson: pulumi.Output<string | undefined>;
+  akashCredentials: pulumi.Output<AkashCredentialsOutput | undefined>;
+}
+
+/**
+ * The renderings, made in the program from the inputs (still secret Outputs) and the
+ * provider's ECR token (the `ecrToken` output): the provider never returns them, so they are in
+ * no engine answer to the program (which the Node.js SDK logs at debug level, secret values in
+ * clear). They depend on the resource's outputs, so a consumer waits for its create/update
+ * (verify). Both classes (dynamic, and bound to the plugin) use this.
+ */
+export function programRenderings(resource: pulumi.CustomResource, args: RegistryCredentialArgs): Renderings {
+  const own = resource as unknown as { registry: pulumi.Output<string>; ecrToken: pulumi.Output<unknown> };
+  const inputs = pulumi.output({
+    type: args.type,
+    registry: args.registry,
+    username: args.username,
+    ...secretCredentialInputs(args),
+    region: args.region,
+  });
+  const rendered = pulumi.all([inputs, own.ecrToken, own.registry]).apply(([values, token]) => {
+    // Loaded on first use: a program that never reads a rendering does not pay for it.
+    const registry = require("../core/registry") as typeof import("../core/registry");
+    return registry.renderCredential(values, token);
+  });
+  return {
+    cvmEnv: pulumi.secret(rendered.apply((r) => r?.cvmEnv ?? {})),
+    dockerConfigJson: pulumi.secret(rendered.apply((r) => r?.dockerConfigJson)),
+    akashCredentials: pulumi.secret(rendered.apply((r) => r?.akashCredentials)),
+  };
 }

@@ -1,11 +1,16 @@
 /**
  * `RegistryCredential` bound to the resource provider plugin
- * (`cvm-secrets:index:RegistryCredential`): the same arguments and outputs as the dynamic class;
- * the plugin renders `cvmEnv`, `dockerConfigJson` and `akashCredentials` (secret outputs).
+ * (`cvm-secrets:index:RegistryCredential`): the same arguments and outputs as the dynamic class.
+ * The plugin renders `cvmEnv`, `dockerConfigJson` and `akashCredentials` as secret outputs for
+ * programs in other languages; this class asks it not to (`__programRenders`) and renders them
+ * here, as the dynamic class does, so no engine answer to this program carries a credential
+ * (the Node.js SDK logs those answers at debug level, secret values in clear).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PROGRAM_RENDERS } from "../plugin/protocol";
 import {
   type AkashCredentialsOutput,
+  programRenderings,
   type RegistryCredentialArgs,
   secretCredentialInputs,
 } from "../resources/registry-credential";
@@ -23,18 +28,18 @@ export class RegistryCredential extends pulumi.CustomResource {
    * `DSTACK_AWS_ACCESS_KEY_ID`/`SECRET_ACCESS_KEY`/`REGION`/`ECR_REGISTRY` (+ `SESSION_TOKEN`);
    * empty for `public`. Secret.
    */
-  declare public readonly cvmEnv: pulumi.Output<Record<string, string>>;
+  public readonly cvmEnv: pulumi.Output<Record<string, string>>;
   /**
    * `.dockerconfigjson` content for Kubernetes (Docker Hub under `https://index.docker.io/v1/`).
    * For ECR it holds a 12-hour token, refreshed by `pulumi up` within an hour of expiry, and is
    * absent unless `mintEcrToken` is set. Secret.
    */
-  declare public readonly dockerConfigJson: pulumi.Output<string | undefined>;
+  public readonly dockerConfigJson: pulumi.Output<string | undefined>;
   /**
    * Akash SDL `credentials` (`host`, `username`, `password`); absent for `public`, and for ECR
    * unless `mintEcrToken` is set. Secret.
    */
-  declare public readonly akashCredentials: pulumi.Output<AkashCredentialsOutput | undefined>;
+  public readonly akashCredentials: pulumi.Output<AkashCredentialsOutput | undefined>;
   /** When `verify` last succeeded (ISO 8601); absent when not verified. */
   declare public readonly verifiedAt: pulumi.Output<string | undefined>;
   /** Manifest digest seen by the last successful `verify`. */
@@ -56,15 +61,18 @@ export class RegistryCredential extends pulumi.CustomResource {
       region: args.region,
       mintEcrToken: args.mintEcrToken,
       verify: args.verify,
+      [PROGRAM_RENDERS]: true,
       // Output-only properties must be named to become Output properties.
-      cvmEnv: undefined,
-      dockerConfigJson: undefined,
-      akashCredentials: undefined,
       verifiedAt: undefined,
       verifiedDigest: undefined,
       expiresAt: undefined,
       credentialVersion: undefined,
+      ecrToken: undefined,
     };
     super("cvm-secrets:index:RegistryCredential", name, props, opts);
+    const renderings = programRenderings(this, args);
+    this.cvmEnv = renderings.cvmEnv;
+    this.dockerConfigJson = renderings.dockerConfigJson;
+    this.akashCredentials = renderings.akashCredentials;
   }
 }
