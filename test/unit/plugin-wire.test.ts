@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeDeadline, readyWithin, waitWithin } from "../../provider/impl/cvm-secrets-state";
 import { translateDiff } from "../../provider/plugin/diff-translation";
+import { PROGRAM_RENDERS } from "../../provider/plugin/protocol";
 import { checkConfig, configRequest, diffConfig } from "../../provider/plugin/provider-config";
 import { CVM_SECRETS, kindOf, REGISTRY_CREDENTIAL, typeOfUrn } from "../../provider/plugin/resources";
 import { deadlineOf } from "../../provider/plugin/server";
@@ -213,6 +214,9 @@ describe("resource inputs", () => {
       DSTACK_DOCKER_PASSWORD: "ghp_x",
     });
     expect(isSecret(outs.dockerConfigJson)).toBe(true);
+    // The TypeScript class renders in the program: then no rendering is among the outputs.
+    const bare = k.toOutputs({ registry: "ghcr.io", ecrToken: null }, { ...inputs, [PROGRAM_RENDERS]: true });
+    expect(bare).toEqual({ registry: "ghcr.io", ecrToken: null });
     const preview = k.previewCreate({ ...inputs, registry: "ghcr.io", credentialVersion: "fp-1" });
     expect(preview).toMatchObject({ registry: "ghcr.io", cvmEnv: UNKNOWN, dockerConfigJson: UNKNOWN });
     expect(JSON.stringify(preview)).not.toContain("ghp_x");
