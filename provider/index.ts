@@ -36,5 +36,6 @@ export {
   type EcrArgs,
   RegistryCredential,
   type RegistryCredentialArgs,
+  type RegistryCredentialProperties,
   type RegistryVerifyArgs,
 } from "./resources/registry-credential";

@@ -26,7 +26,7 @@ const SOURCES = [
 /** Resource → [args interface, outputs: an interface or the class's declared fields]. */
 const RESOURCES: Record<string, [string, string]> = {
   CvmSecrets: ["CvmSecretsArgs", "CvmSecretsProperties"],
-  RegistryCredential: ["RegistryCredentialArgs", "RegistryCredential"],
+  RegistryCredential: ["RegistryCredentialArgs", "RegistryCredentialProperties"],
 };
 /** Object types the properties refer to. */
 const TYPES = [

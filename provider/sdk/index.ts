@@ -17,6 +17,7 @@ export type {
   AkashCredentialsOutput,
   EcrArgs,
   RegistryCredentialArgs,
+  RegistryCredentialProperties,
   RegistryVerifyArgs,
 } from "../resources/registry-credential";
 export { CvmSecrets } from "./cvm-secrets";
