@@ -138,7 +138,6 @@ export interface RegistryCredentialProperties {
   readonly credentialVersion: pulumi.Output<string>;
 }
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
 export interface RegistryCredential extends RegistryCredentialProperties {}
 
 /**

@@ -15,7 +15,6 @@ import {
   secretCredentialInputs,
 } from "../resources/registry-credential";
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
 export interface RegistryCredential extends RegistryCredentialProperties {}
 
 /**
