@@ -15,6 +15,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { create as createImpl, update as updateImpl } from "./apply";
 import { check as checkImpl } from "./check-inputs";
 import { remove as removeImpl } from "./clear";
+import type { CallOptions } from "./cvm-secrets-state";
 import { diff as diffImpl } from "./diff";
 import { read as readImpl } from "./refresh";
 import {
@@ -62,20 +63,25 @@ export async function diff(id: string, olds: Props, news: Props): Promise<pulumi
   return result;
 }
 
-export async function create(inputs: Props): Promise<pulumi.dynamic.CreateResult> {
+export async function create(inputs: Props, options?: CallOptions): Promise<pulumi.dynamic.CreateResult> {
   const ids = secretIdsOf(inputs);
-  const result = await scoped(ids, () => createImpl(inputs));
+  const result = await scoped(ids, () => createImpl(inputs, options));
   return { ...result, outs: wrapIdOutputs(result.outs as Props, ids) };
 }
 
-export async function update(id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  id: string,
+  olds: Props,
+  news: Props,
+  options?: CallOptions,
+): Promise<pulumi.dynamic.UpdateResult> {
   const ids = secretIdsOf(news, olds);
-  const result = await scoped(ids, () => updateImpl(id, olds, news));
+  const result = await scoped(ids, () => updateImpl(id, olds, news, options));
   return { ...result, outs: wrapIdOutputs((result.outs ?? {}) as Props, ids) };
 }
 
-export async function remove(id: string, props: Props): Promise<void> {
-  await scoped(secretIdsOf(props), () => removeImpl(id, props));
+export async function remove(id: string, props: Props, options?: CallOptions): Promise<void> {
+  await scoped(secretIdsOf(props), () => removeImpl(id, props, options));
 }
 
 export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
