@@ -23,8 +23,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-/** The dynamic-resource type prefix of this package's resources. */
-const OUR_TYPE = "pulumi-nodejs:dynamic/cvm-secrets:";
+/**
+ * The type tokens of this package's resources: the dynamic classes, the classes bound to the
+ * provider plugin, and the plugin's explicit `Provider` (its inputs hold the API key).
+ */
+const OUR_TYPES = [
+  "pulumi-nodejs:dynamic/cvm-secrets:",
+  "cvm-secrets:index:",
+  "pulumi:providers:cvm-secrets",
+];
 
 const NOTE = "[left out by pulumi-cvm-secrets: it holds the resource's inputs]";
 
@@ -32,7 +39,7 @@ const NOTE = "[left out by pulumi-cvm-secrets: it holds the resource's inputs]";
 export function redactSdkDebug(message: string): string {
   if (typeof message !== "string") return message;
   const head = /^(?:RegisterResource|ReadResource) RPC (finished|prepared): /.exec(message);
-  if (!head || !message.includes(OUR_TYPE)) return message;
+  if (!head || !OUR_TYPES.some((t) => message.includes(t))) return message;
   if (head[1] === "finished") return message.replace(/, resp: [\s\S]*$/, `, resp: ${NOTE}`);
   return message.replace(/, obj=[\s\S]*$/, `, obj=${NOTE}`);
 }

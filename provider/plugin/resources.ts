@@ -8,7 +8,7 @@ import { renderCredential } from "../core/registry/render";
 import type { CallOptions } from "../impl/cvm-secrets-state";
 import type { DiffView } from "./diff-translation";
 import { PROGRAM_RENDERS } from "./protocol";
-import { isSecret, type Props, secret, UNKNOWN } from "./wire";
+import { isSecret, type Props, secret, secretPositionsOnWire, UNKNOWN } from "./wire";
 
 /** The provider methods of one resource type (the modules the dynamic stubs load). */
 export interface ResourceMethods {
@@ -27,8 +27,11 @@ export interface ResourceKind {
   /** Checked inputs that are always secret, whatever the program marked. */
   secretInputs: readonly string[];
   diffView: DiffView;
-  /** Schema inputs (as the program sends them) → the methods' inputs. */
-  toMethodInputs(news: Props, name: string): Props;
+  /**
+   * Schema inputs (as the program sends them) → the methods' inputs. `raw` is the same inputs
+   * with their secret wrappers, `urn` the resource's.
+   */
+  toMethodInputs(news: Props, name: string, raw?: Props, urn?: string): Props;
   /** The methods' outputs → the schema's outputs (plain inputs at hand). */
   toOutputs(outs: Props, inputs: Props): Props;
   previewCreate(inputs: Props): Props;
@@ -46,12 +49,28 @@ const cvmSecrets: ResourceKind = {
   secretInputs: ["env", "registryEnv", "defaultRegistryEnv"],
   diffView: {
     // Plaintext (shown through `fingerprints`) and bookkeeping of check.
-    hidden: ["env", "registryEnv", "defaultRegistryEnv", "resourceName", "cvmIds", "fingerprintGeneration"],
+    hidden: [
+      "env",
+      "registryEnv",
+      "defaultRegistryEnv",
+      "resourceName",
+      "cvmIds",
+      "fingerprintGeneration",
+      "ownerUrn",
+      "secretCvms",
+    ],
     perKey: ["fingerprints"],
   },
-  toMethodInputs(news, name) {
+  toMethodInputs(news, name, raw, urn) {
     const { registry, ...rest } = news;
-    const out: Props = { ...rest, resourceName: name };
+    // ownerUrn: the owner tag of each push (a replacement shares it); secretCvms: which CVM ids
+    // are secret, so messages name them by position and outputs carrying them stay secret.
+    const out: Props = {
+      ...rest,
+      resourceName: name,
+      ownerUrn: urn,
+      secretCvms: secretPositionsOnWire(raw?.cvms),
+    };
     if (registry === UNKNOWN) {
       out.registryHost = UNKNOWN;
       out.registryEnv = UNKNOWN;

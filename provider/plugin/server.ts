@@ -161,8 +161,9 @@ export function providerService(options: ServerOptions): Record<string, (call: C
       serve(urn, cb, async () => {
         const kind = resourceOf(urn);
         const olds = revealProps(props(req.getOlds()));
-        const news = revealProps(props(req.getNews()));
-        const inputs = kind.toMethodInputs(news.plain, nameOfUrn(urn));
+        const raw = props(req.getNews());
+        const news = revealProps(raw);
+        const inputs = kind.toMethodInputs(news.plain, nameOfUrn(urn), raw, urn);
         const result = await kind.methods().check(olds.plain, inputs);
         const checked = concealKeys(result.inputs ?? inputs, [
           ...kind.secretInputs,

@@ -81,3 +81,15 @@ export function nameOfUrn(urn: string): string {
   const at = urn.lastIndexOf("::");
   return at < 0 ? urn : urn.slice(at + 2);
 }
+
+/**
+ * Which CVM ids the program gave as secrets (the resource's `secretCvms` input): `true` for a
+ * secret list, else the secret positions, else undefined. The dynamic class works this out in
+ * the program; the plugin reads it off the wire.
+ */
+export function secretPositionsOnWire(cvms: unknown): true | number[] | undefined {
+  if (isSecret(cvms)) return true;
+  if (!Array.isArray(cvms)) return undefined;
+  const at = cvms.flatMap((cvm, i) => (isSecret(cvm) ? [i] : []));
+  return at.length > 0 ? at : undefined;
+}

@@ -203,6 +203,18 @@ describe("resource inputs", () => {
     });
   });
 
+  test("CvmSecrets: the URN becomes the owner tag, and secret CVM ids on the wire become secretCvms", () => {
+    const k = kindOf(CVM_SECRETS)!;
+    const urn = "urn:pulumi:dev::proj::cvm-secrets:index:CvmSecrets::api";
+    const hidden = secret("cvm_b");
+    const one = k.toMethodInputs({ cvms: ["cvm_a", "cvm_b"] }, "api", { cvms: ["cvm_a", hidden] }, urn);
+    expect(one).toMatchObject({ ownerUrn: urn, secretCvms: [1] });
+    const all = k.toMethodInputs({ cvms: ["cvm_a"] }, "api", { cvms: secret(["cvm_a"]) }, urn);
+    expect(all.secretCvms).toBe(true);
+    const none = k.toMethodInputs({ cvms: ["cvm_a"] }, "api", { cvms: ["cvm_a"] }, urn);
+    expect(none.secretCvms).toBeUndefined();
+  });
+
   test("RegistryCredential: renderings are secret outputs; a preview knows none of them", () => {
     const k = kindOf(REGISTRY_CREDENTIAL)!;
     const inputs = { type: "ghcr", username: "bot", token: "ghp_x", resourceName: "r" };

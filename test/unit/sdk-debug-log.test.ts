@@ -21,6 +21,18 @@ test("the answer about one of this package's resources is left out", () => {
   ).not.toContain("SECRET");
 });
 
+test("the classes bound to the provider plugin and its explicit Provider are left out too", () => {
+  for (const label of [
+    "resource:api[cvm-secrets:index:CvmSecrets]",
+    "resource:ghcr[cvm-secrets:index:RegistryCredential]",
+    "resource:ws[pulumi:providers:cvm-secrets]",
+  ]) {
+    expect(redactSdkDebug(`RegisterResource RPC finished: ${label}; err: null, resp: SECRET`)).not.toContain(
+      "SECRET",
+    );
+  }
+});
+
 test("everything else passes through", () => {
   for (const line of [
     "RegisterResource RPC finished: resource:gen[pulumi-nodejs:dynamic:Resource]; err: null, resp: x",
