@@ -6,12 +6,15 @@
 #     go.mod files carry replace directives, which only apply in a main module) and cached
 #     outside the clone, keyed by version
 #   - the Node.js language host and the pulumi-resource-pulumi-nodejs shim
+#   - the YAML language host pulumi-language-yaml, built from the Go module
+#     github.com/pulumi/pulumi-yaml and cached beside the CLI, keyed by version
 #   - Debian packages the registry tests need (scripts/install-debian-packages.sh)
 # and links them into .toolchain/bin. Source scripts/env.sh afterwards to put them on PATH.
 #
 # Environment:
 #   CVM_SECRETS_CACHE   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-cvm-secrets)
 #   PULUMI_CLI          use this `pulumi` binary instead of building one
+#   PULUMI_LANGUAGE_YAML  use this `pulumi-language-yaml` binary instead of building one
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -107,6 +110,50 @@ else
 fi
 [ "$("$PULUMI" version)" = "$V" ] || die "$PULUMI is not version $V"
 
+# --- The YAML language host ------------------------------------------------------------------
+# pulumi-yaml's go.mod has no replace directives, so unlike the CLI it installs with a plain
+# `go install module/cmd@version`, against the pkg/sdk versions its go.mod requires (v3.206.0
+# for v1.25.0; it does not compile against pkg v3.276.0, whose plugin API changed). Older hosts
+# talking to a newer engine is how Pulumi's own releases ship it.
+YAML_VERSION="v1.25.0"
+YAML_DIR="$CACHE/pulumi-language-yaml-$YAML_VERSION"
+
+build_yaml_host() {
+  command -v go >/dev/null 2>&1 || die "Go >= 1.25 is needed to build pulumi-language-yaml $YAML_VERSION (none on PATH).
+Install Go, or put a pulumi-language-yaml on PATH, or set PULUMI_LANGUAGE_YAML to one."
+  local work
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$work'" RETURN
+  say "building the YAML language host pulumi-language-yaml $YAML_VERSION from its Go module (first run only; about two minutes)"
+  local start=$SECONDS
+  (cd "$work" && GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION" \
+    "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_VERSION" >"$work/build.log" 2>&1) \
+    || { tail -20 "$work/build.log" >&2; die "building pulumi-language-yaml $YAML_VERSION failed"; }
+  mkdir -p "$YAML_DIR.tmp"
+  mv "$work/bin/pulumi-language-yaml" "$YAML_DIR.tmp/pulumi-language-yaml"
+  rm -rf "$YAML_DIR" && mv "$YAML_DIR.tmp" "$YAML_DIR"
+  say "built pulumi-language-yaml $YAML_VERSION in $((SECONDS - start)) s"
+}
+
+if [ -n "${PULUMI_LANGUAGE_YAML:-}" ]; then
+  YAML_HOST="$PULUMI_LANGUAGE_YAML"
+elif [ "$(dirname "$PULUMI")" != "$CLI_DIR" ] && [ -x "$(dirname "$PULUMI")/pulumi-language-yaml" ]; then
+  YAML_HOST="$(dirname "$PULUMI")/pulumi-language-yaml" # a Pulumi install bundles it next to the CLI
+  say "using the pulumi-language-yaml next to $PULUMI"
+else
+  if [ ! -x "$YAML_DIR/pulumi-language-yaml" ]; then
+    exec 8>"$CACHE/.build-yaml-$YAML_VERSION.lock"
+    flock 8
+    [ -x "$YAML_DIR/pulumi-language-yaml" ] || build_yaml_host
+    flock -u 8
+  fi
+  YAML_HOST="$YAML_DIR/pulumi-language-yaml"
+fi
+[ -x "$YAML_HOST" ] || die "$YAML_HOST is not an executable"
+ln -sfn "$YAML_HOST" "$BIN/pulumi-language-yaml"
+
 # A hard link (or copy), not a symlink: the CLI looks for its bundled plugins next to its own
 # resolved path, and finding them there avoids "using ... from $PATH" warnings in every run.
 rm -f "$BIN/pulumi"
@@ -128,4 +175,4 @@ if [ -f "$ROOT/scripts/install-debian-packages.sh" ] && [ "${CVM_SECRETS_SKIP_AP
   bash "$ROOT/scripts/install-debian-packages.sh"
 fi
 
-say "ready: node $(node --version), pulumi $("$BIN/pulumi" version), language host $(readlink "$BIN/pulumi-language-nodejs" | sed "s|$ROOT/||")"
+say "ready: node $(node --version), pulumi $("$BIN/pulumi" version), language host $(readlink "$BIN/pulumi-language-nodejs" | sed "s|$ROOT/||"), pulumi-language-yaml $YAML_VERSION"
