@@ -3,7 +3,7 @@
  * a Pulumi workspace pointed at both, and a transcript of everything the CLI printed so a
  * leak scan can cover every run.
  */
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
 import {
@@ -62,7 +62,8 @@ export async function e2eStack(
   cpSync(path.join(REPO_ROOT, "examples", example), program.dir, { recursive: true });
   cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
   const index = path.join(program.dir, "index.ts");
-  writeFileSync(index, forFlavour(readFileSync(index, "utf8"), flavour));
+  // A Pulumi YAML example has no index.ts: its resources are the plugin's by their type tokens.
+  if (existsSync(index)) writeFileSync(index, forFlavour(readFileSync(index, "utf8"), flavour));
   const pulumi = pulumiWorkspace(program.dir, flavourEnv(flavour));
   const cli: E2eStack["cli"] = async (args, options = {}) => {
     const result = await pulumi.run(args, { env: options.env, timeoutMs: 240_000 });
