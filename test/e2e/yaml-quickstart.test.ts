@@ -4,7 +4,6 @@
  * decrypted), a no-op second up, a rotation with a reviewable preview, destroy, and a leak scan.
  */
 import { type E2eStack, e2eStack, expectNoLeak, exportState, QUIET, setSecrets } from "../support/e2e";
-import { pluginOnPath } from "../support/plugin";
 
 const DB = "postgres://app:pw-yaml-quickstart@db.internal/prod";
 const STRIPE = "sk_live_yaml_quickstart_1111";
@@ -22,7 +21,7 @@ let s: E2eStack;
 let cvm: string;
 
 beforeAll(async () => {
-  s = await e2eStack("yaml/quickstart", "dev", 150, pluginOnPath());
+  s = await e2eStack("yaml/quickstart", "dev", 150, "plugin");
   cvm = (await s.emu.admin.createCvm({ name: "yaml-api", docker_compose_file: COMPOSE })).id;
   await s.cli(["config", "set", "cvmId", "yaml-api"]); // by name, as typed
   await setSecrets(s, { databaseUrl: DB, stripeKey: STRIPE, ghcrToken: GHCR });

@@ -6,7 +6,6 @@
  * touches prod); leak scans.
  */
 import { type E2eStack, e2eStack, expectNoLeak, exportState, QUIET, setSecrets } from "../support/e2e";
-import { pluginOnPath } from "../support/plugin";
 import { delta, maxConcurrentRestarts } from "../support/provider-harness";
 
 jest.setTimeout(300_000);
@@ -26,7 +25,7 @@ describe("examples/yaml/replicas", () => {
   const envs = (list: string[]) => Promise.all(list.map(async (id) => (await s.emu.admin.guest(id)).env));
 
   beforeAll(async () => {
-    s = await e2eStack("yaml/replicas", "dev", 200, pluginOnPath());
+    s = await e2eStack("yaml/replicas", "dev", 200, "plugin");
     const first = await s.emu.admin.createCvm({ name: "replica-a", docker_compose_file: COMPOSE });
     ids = [first.id];
     for (const name of ["replica-b", "replica-c", "replica-d"]) {
@@ -99,7 +98,7 @@ describe("examples/yaml/stacks", () => {
 
   beforeAll(async () => {
     // The shipped Pulumi.dev.yaml and Pulumi.prod.yaml name these CVMs; they are used as is.
-    s = await e2eStack("yaml/stacks", "dev", 150, pluginOnPath());
+    s = await e2eStack("yaml/stacks", "dev", 150, "plugin");
     await s.cli(["stack", "init", "prod", ...QUIET]);
     devCvm = (await s.emu.admin.createCvm({ name: "api-dev-1", docker_compose_file: COMPOSE })).id;
     const p1 = await s.emu.admin.createCvm({ name: "api-prod-1", docker_compose_file: COMPOSE });
