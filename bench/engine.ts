@@ -16,6 +16,10 @@ import { median, type Row, timeAsync } from "./harness.ts";
 const ROOT = path.resolve(path.dirname(path.resolve(process.argv[1] ?? "bench/run.ts")), "..");
 const TOOLCHAIN_BIN = path.join(ROOT, ".toolchain", "bin");
 const NODE_BIN = path.join(ROOT, "node_modules", ".bin");
+// Every workspace, whatever it measures, has the same PATH: pulumi-resource-cvm-secrets (bin/)
+// and the minimal plugin pulumi-resource-cvmbench (bench/minimal-plugin/) first.
+const PLUGIN_BIN = path.join(ROOT, "bin");
+const MINIMAL_PLUGIN_BIN = path.join(ROOT, "bench", "minimal-plugin");
 export const QUIET = ["--non-interactive", "--color", "never"];
 export const PULUMI_BIN = path.join(TOOLCHAIN_BIN, "pulumi");
 
@@ -57,7 +61,19 @@ class Stub7 extends pulumi.dynamic.Resource {
   }
 }
 
+// The plugin's baseline: a custom resource of the minimal plugin (bench/minimal-plugin), whose
+// create echoes its inputs, served by the SDK's own provider server.
+class PluginMinimal extends pulumi.CustomResource {
+  constructor(name, args) {
+    super("cvmbench:index:Minimal", name, args, {});
+  }
+}
+
 const { CvmSecrets } = require("pulumi-cvm-secrets/internal/provider/resources/cvm-secrets");
+let plugin;
+try {
+  plugin = require("pulumi-cvm-secrets/internal/provider/sdk/index");
+} catch {}
 if (kind === "state") {
   new CvmSecrets("secrets", { cvms: [cvms[0]], env });
   new Minimal("minimal-secrets", { cvms: [cvms[0]], env });
@@ -70,19 +86,20 @@ if (kind === "state") {
     new RegistryCredential("registry", registryArgs);
     new Minimal("minimal-registry", registryArgs);
   }
-  // The same resources through the resource provider plugin (bin/ on PATH).
-  let plugin;
-  try {
-    plugin = require("pulumi-cvm-secrets/internal/provider/sdk/index");
-  } catch {}
+  // The same resources through the resource provider plugin (bin/ on PATH), and the minimal
+  // plugin resource given the same inputs.
   if (plugin) {
     new plugin.CvmSecrets("plugin-secrets", { cvms: [cvms[1]], env });
     new plugin.RegistryCredential("plugin-registry", registryArgs);
+    new PluginMinimal("plugin-minimal-secrets", { cvms: [cvms[1]], env });
+    new PluginMinimal("plugin-minimal-registry", registryArgs);
   }
 } else {
   cvms.forEach((cvm, i) => {
     if (kind === "cvm") new CvmSecrets("secrets-" + i, { cvms: [cvm], env });
     else if (kind === "stub7") new Stub7("stub7-" + i, { cvms: [cvm], env });
+    else if (kind === "plugin") new plugin.CvmSecrets("secrets-" + i, { cvms: [cvm], env });
+    else if (kind === "plugin-minimal") new PluginMinimal("minimal-" + i, { cvms: [cvm], env });
     else new Minimal("minimal-" + i, { cvms: [cvm], env });
   });
 }
@@ -115,7 +132,9 @@ export function workspace(env: NodeJS.ProcessEnv, program = PROGRAM): Workspace 
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   const base: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${TOOLCHAIN_BIN}${path.delimiter}${NODE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    PATH: [PLUGIN_BIN, MINIMAL_PLUGIN_BIN, TOOLCHAIN_BIN, NODE_BIN, process.env.PATH ?? ""].join(
+      path.delimiter,
+    ),
     PULUMI_HOME: path.join(scratch, "home"),
     PULUMI_BACKEND_URL: `file://${path.join(scratch, "state")}`,
     PULUMI_CONFIG_PASSPHRASE: "bench-passphrase",
@@ -187,9 +206,7 @@ async function stack(
 
 export async function runStateCost(log: (line: string) => void): Promise<{ rows: Row[]; markdown?: string }> {
   const emu = await startEmulator({ restartMs: 20 });
-  const ws = await stack(emu, "state", await cvmsOn(emu, 2), {
-    PATH: `${path.join(ROOT, "bin")}${path.delimiter}${TOOLCHAIN_BIN}${path.delimiter}${NODE_BIN}${path.delimiter}${process.env.PATH ?? ""}`,
-  });
+  const ws = await stack(emu, "state", await cvmsOn(emu, 2));
   try {
     await ws.ok(["up", "--yes", "--skip-preview", ...QUIET]);
     const exported = JSON.parse((await ws.ok(["stack", "export"])).stdout) as {
@@ -207,10 +224,10 @@ export async function runStateCost(log: (line: string) => void): Promise<{ rows:
     for (const [name, baseline, label] of [
       ["secrets", "minimal-secrets", "CvmSecrets (1 CVM, 2 keys)"],
       ["registry", "minimal-registry", "RegistryCredential (ghcr, no verify)"],
-      ["plugin-secrets", "minimal-secrets", "CvmSecrets through the provider plugin (1 CVM, 2 keys)"],
+      ["plugin-secrets", "plugin-minimal-secrets", "CvmSecrets through the provider plugin (1 CVM, 2 keys)"],
       [
         "plugin-registry",
-        "minimal-registry",
+        "plugin-minimal-registry",
         "RegistryCredential through the provider plugin (ghcr, no verify)",
       ],
     ] as const) {
@@ -225,7 +242,10 @@ export async function runStateCost(log: (line: string) => void): Promise<{ rows:
       const whole = bytes(ours);
       const baseWhole = bytes(base);
       if (name.startsWith("plugin-")) {
-        // No `__provider` at all: the code lives in the plugin, not in state.
+        // No `__provider` at all: the code lives in the plugin, not in state. Baseline: the
+        // minimal plugin resource given the same inputs; the minimal dynamic one for scale.
+        const dynamicMinimal = bytes(byName(baseline.replace("plugin-minimal-", "minimal-")));
+        const plus = (d: number): string => `${d >= 0 ? "+" : ""}${d}`;
         rows.push({
           benchmark: "state",
           case: `${label}: whole resource`,
@@ -234,7 +254,7 @@ export async function runStateCost(log: (line: string) => void): Promise<{ rows:
           unit: "bytes",
           target: "≤ baseline + 1.2 KB",
           met: whole - baseWhole <= 1229,
-          note: `${whole - baseWhole >= 0 ? "+" : ""}${whole - baseWhole} bytes against the minimal dynamic resource (inputs ${bytes(ours.inputs)}, outputs ${bytes(ours.outputs)}, no \`__provider\`)`,
+          note: `${plus(whole - baseWhole)} bytes against the minimal plugin resource (inputs ${bytes(ours.inputs)}, outputs ${bytes(ours.outputs)}, no \`__provider\`); ${plus(whole - dynamicMinimal)} against the minimal dynamic resource (${dynamicMinimal})`,
         });
         continue;
       }
@@ -281,9 +301,11 @@ interface Measured {
   writes: number;
 }
 
+type Kind = "cvm" | "minimal" | "stub7" | "plugin" | "plugin-minimal";
+
 /** One kind's stack, created; `time` runs one measured command. */
 async function prepared(
-  kind: "cvm" | "minimal" | "stub7",
+  kind: Kind,
   n: number,
 ): Promise<{
   emu: Emulator;
@@ -298,26 +320,39 @@ async function prepared(
   return { emu, ws, out, before: await emu.admin.counts() };
 }
 
+/** The pairs the engine benchmark compares: each kind against the minimal resource of its kind. */
+const PAIRS = [
+  { ours: "cvm", base: "minimal", label: "CvmSecrets", target: 1.2 },
+  { ours: "plugin", base: "plugin-minimal", label: "CvmSecrets through the plugin", target: 1.1 },
+] as const;
+const KINDS: readonly Kind[] = ["minimal", "cvm", "plugin-minimal", "plugin"];
+const KIND_LABEL: Record<Kind, string> = {
+  minimal: "minimal dynamic",
+  cvm: "CvmSecrets",
+  stub7: "stub7",
+  plugin: "CvmSecrets (plugin)",
+  "plugin-minimal": "minimal plugin",
+};
+
 /**
- * Both kinds for one N, runs interleaved (baseline preview, ours preview, baseline no-op, ours
- * no-op, …) so drift on a shared machine hits both alike.
+ * Every kind for one N, runs interleaved (each kind's preview, then each kind's no-op, …) so
+ * drift on a shared machine hits all alike.
  */
-async function measurePair(
-  n: number,
-  log: (line: string) => void,
-): Promise<{ base: Measured; ours: Measured }> {
-  const kinds = { base: await prepared("minimal", n), ours: await prepared("cvm", n) };
+async function measureKinds(n: number, log: (line: string) => void): Promise<Record<string, Measured>> {
+  const kinds: Array<[Kind, Awaited<ReturnType<typeof prepared>>]> = [];
   try {
+    for (const kind of KINDS) kinds.push([kind, await prepared(kind, n)]);
     for (let i = 0; i < runsFor(n); i++) {
-      for (const k of [kinds.base, kinds.ours]) {
+      for (const [, k] of kinds) {
         k.out.preview.push((await timeAsync(() => k.ws.ok(["preview", "--expect-no-changes", ...QUIET]))).ms);
       }
-      for (const k of [kinds.base, kinds.ours]) {
+      for (const [, k] of kinds) {
         const noop = ["up", "--yes", "--skip-preview", "--expect-no-changes", ...QUIET];
         k.out.noop.push((await timeAsync(() => k.ws.ok(noop))).ms);
       }
     }
-    for (const [name, k] of Object.entries(kinds)) {
+    const out: Record<string, Measured> = {};
+    for (const [kind, k] of kinds) {
       const after = await k.emu.admin.counts();
       for (const [route, v] of Object.entries(after.requests)) {
         const d = v - (k.before.requests[route] ?? 0);
@@ -325,12 +360,13 @@ async function measurePair(
       }
       k.out.writes = after.writes - k.before.writes;
       log(
-        `[bench] engine ${name === "base" ? "minimal" : "CvmSecrets"} N=${n}: create ${Math.round(k.out.create)} ms, preview ${k.out.preview.map(Math.round).join("/")} ms, no-op up ${k.out.noop.map(Math.round).join("/")} ms`,
+        `[bench] engine ${KIND_LABEL[kind]} N=${n}: create ${Math.round(k.out.create)} ms, preview ${k.out.preview.map(Math.round).join("/")} ms, no-op up ${k.out.noop.map(Math.round).join("/")} ms`,
       );
+      out[kind] = k.out;
     }
-    return { base: kinds.base.out, ours: kinds.ours.out };
+    return out;
   } finally {
-    for (const k of [kinds.base, kinds.ours]) {
+    for (const [, k] of kinds) {
       k.ws.dispose();
       await k.emu.close();
     }
@@ -340,53 +376,71 @@ async function measurePair(
 export async function runOverhead(log: (line: string) => void): Promise<{ rows: Row[]; markdown?: string }> {
   const rows: Row[] = [];
   const lines = [
-    "| N | emulator requests during all previews and no-op ups (CvmSecrets) | writes |",
-    "|---:|---|---:|",
+    "| N | emulator requests during all previews and no-op ups: CvmSecrets (dynamic) | writes | CvmSecrets (plugin) | writes |",
+    "|---:|---|---:|---|---:|",
   ];
-  const medians: Array<{
-    n: number;
-    ours: { preview: number; noop: number };
-    base: { preview: number; noop: number };
-  }> = [];
+  const medians: Array<{ n: number; m: Record<string, { preview: number; noop: number }> }> = [];
   for (const n of SIZES) {
-    const { base, ours } = await measurePair(n, log);
+    const measured = await measureKinds(n, log);
     const atTarget = n === Math.max(...SIZES);
-    for (const [what, a, b] of [
-      ["preview", ours.preview, base.preview],
-      ["no-op up", ours.noop, base.noop],
-    ] as const) {
+    for (const pair of PAIRS) {
+      const ours = measured[pair.ours] as Measured;
+      const base = measured[pair.base] as Measured;
+      for (const [what, a, b] of [
+        ["preview", ours.preview, base.preview],
+        ["no-op up", ours.noop, base.noop],
+      ] as const) {
+        rows.push({
+          benchmark: "engine",
+          case: `N = ${n}: ${pair.label}: ${what} (baseline: ${KIND_LABEL[pair.base]})`,
+          value: median(a),
+          baseline: median(b),
+          unit: "ms",
+          ...(atTarget
+            ? { target: `≤ ${pair.target} × baseline`, met: median(a) <= pair.target * median(b) }
+            : {}),
+          note: `median of ${a.length} (runs: ${a.map(Math.round).join(", ")} vs ${b.map(Math.round).join(", ")})`,
+        });
+      }
       rows.push({
         benchmark: "engine",
-        case: `N = ${n}: ${what}`,
-        value: median(a),
-        baseline: median(b),
+        case: `N = ${n}: ${pair.label}: first up (create, for scale)`,
+        value: ours.create,
+        baseline: base.create,
         unit: "ms",
-        ...(atTarget ? { target: "≤ 1.2 × baseline", met: median(a) <= 1.2 * median(b) } : {}),
-        note: `median of ${a.length} (runs: ${a.map(Math.round).join(", ")} vs ${b.map(Math.round).join(", ")})`,
+        note: "one run; CvmSecrets pushes and waits for a 20 ms emulated restart per CVM",
       });
     }
+    // Across kinds, for scale: the plugin against the minimal dynamic resource.
+    const plugin = measured.plugin as Measured;
+    const minimal = measured.minimal as Measured;
     rows.push({
       benchmark: "engine",
-      case: `N = ${n}: first up (create, for scale)`,
-      value: ours.create,
-      baseline: base.create,
+      case: `N = ${n}: CvmSecrets through the plugin: preview (baseline: minimal dynamic)`,
+      value: median(plugin.preview),
+      baseline: median(minimal.preview),
       unit: "ms",
-      note: "one run; CvmSecrets pushes and waits for a 20 ms emulated restart per CVM",
+      note: "for scale, across kinds",
     });
-    lines.push(`| ${n} | ${JSON.stringify(ours.requests).replace(/\|/g, "\\|")} | ${ours.writes} |`);
+    const cvm = measured.cvm as Measured;
+    lines.push(
+      `| ${n} | ${JSON.stringify(cvm.requests).replace(/\|/g, "\\|")} | ${cvm.writes} | ${JSON.stringify(plugin.requests).replace(/\|/g, "\\|")} | ${plugin.writes} |`,
+    );
     medians.push({
       n,
-      ours: { preview: median(ours.preview), noop: median(ours.noop) },
-      base: { preview: median(base.preview), noop: median(base.noop) },
+      m: Object.fromEntries(
+        Object.entries(measured).map(([k, v]) => [k, { preview: median(v.preview), noop: median(v.noop) }]),
+      ),
     });
   }
   if (medians.length > 1) {
     const lo = medians[0]!;
     const hi = medians[medians.length - 1]!;
-    const slope = (a: number, b: number): string => ((b - a) / (hi.n - lo.n)).toFixed(1);
+    const slope = (kind: Kind, what: "preview" | "noop"): string =>
+      ((hi.m[kind]![what] - lo.m[kind]![what]) / (hi.n - lo.n)).toFixed(1);
     lines.push(
       "",
-      `Growth from N = ${lo.n} to N = ${hi.n}, ms per extra resource: preview ${slope(lo.ours.preview, hi.ours.preview)} (CvmSecrets) vs ${slope(lo.base.preview, hi.base.preview)} (baseline); no-op up ${slope(lo.ours.noop, hi.ours.noop)} vs ${slope(lo.base.noop, hi.base.noop)}.`,
+      `Growth from N = ${lo.n} to N = ${hi.n}, ms per extra resource, preview / no-op up: ${KINDS.map((k) => `${KIND_LABEL[k]} ${slope(k, "preview")} / ${slope(k, "noop")}`).join("; ")}.`,
     );
   }
   return { rows, markdown: lines.join("\n") };
