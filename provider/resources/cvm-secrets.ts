@@ -71,7 +71,7 @@ export interface CvmSecretsArgs {
    * it, creating this resource on a CVM that already has encrypted env is refused, so nothing is
    * overwritten by accident — except an env this resource's URN pushed (a `pulumi up --replace`
    * replacement takes over from the resource it replaces) and a cleared env (too short to hold a
-   * variable). (Pulumi cannot `import` dynamic resources.)
+   * variable). (`pulumi import` works with the plugin classes only; the dynamic ones use this instead.)
    */
   adopt?: pulumi.Input<boolean>;
   /** Keep the env of a CVM removed from `cvms` (and on destroy) instead of clearing it. */
