@@ -177,7 +177,7 @@ export function workspace(env: NodeJS.ProcessEnv, program = PROGRAM): Workspace 
   };
 }
 
-async function cvmsOn(emu: Emulator, n: number): Promise<string[]> {
+export async function cvmsOn(emu: Emulator, n: number): Promise<string[]> {
   const app = await emu.admin.createApp();
   const ids: string[] = [];
   for (let i = 0; i < n; i++)
@@ -185,7 +185,7 @@ async function cvmsOn(emu: Emulator, n: number): Promise<string[]> {
   return ids;
 }
 
-async function stack(
+export async function stack(
   emu: Emulator,
   kind: string,
   cvms: string[],

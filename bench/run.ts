@@ -3,7 +3,7 @@
  * `npm run bench -- crypto rollout` (some; RESULTS.md is written only for a full run unless
  * `--write` is given).
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as crypto from "./crypto.ts";
@@ -11,6 +11,7 @@ import * as engine from "./engine.ts";
 import * as faults from "./faults.ts";
 import { fmt, machine, type Row, ratio } from "./harness.ts";
 import * as kill from "./kill.ts";
+import { mergeResults } from "./results-file.ts";
 import * as rollout from "./rollout.ts";
 
 // `node bench/run.ts`: argv[1] is this file (no import.meta: tsconfig type-checks as CommonJS).
@@ -30,6 +31,8 @@ interface Section {
   title: string;
   run: (log: (line: string) => void) => Promise<SectionResult>;
   result?: SectionResult;
+  /** How long it took, when it ran. */
+  seconds?: number;
 }
 
 const SECTIONS: Section[] = [
@@ -105,10 +108,12 @@ async function main(): Promise<void> {
     log(`[bench] ${section.title}`);
     const result = await section.run(log);
     section.result = result;
+    section.seconds = (Date.now() - t0) / 1000;
     if (result.rows.length > 0) log(table(result.rows));
     if (result.markdown) log(result.markdown);
-    log(`[bench] ${section.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log(`[bench] ${section.name}: ${section.seconds.toFixed(1)} s`);
   }
+  const partial = wanted.length > 0;
   const seconds = (Date.now() - started) / 1000;
   if (!write) return;
   const m = machine(PULUMI);
@@ -131,6 +136,12 @@ async function main(): Promise<void> {
   for (const section of SECTIONS) {
     if (!section.result) continue;
     out.push(`## ${section.title}`, "");
+    if (partial) {
+      out.push(
+        `_Re-measured ${new Date().toISOString()} with \`node bench/run.ts ${section.name} --write\` (${Math.round(section.seconds ?? 0)} s); a section without this line is from the run the header names._`,
+        "",
+      );
+    }
     if (section.result.rows.length > 0) out.push(table(section.result.rows), "");
     if (section.result.markdown) out.push(section.result.markdown, "");
   }
@@ -144,7 +155,14 @@ async function main(): Promise<void> {
   if (missed.length === 0) out.push("None.", "");
   else out.push(...missed.map((m) => `- ${m}`), "");
   out.push(NOTES, "");
-  writeFileSync(path.join(HERE, "RESULTS.md"), out.join("\n"));
+  const file = path.join(HERE, "RESULTS.md");
+  const fresh = out.join("\n");
+  // A partial run replaces only the sections it measured (and their targets missed).
+  const text =
+    partial && existsSync(file)
+      ? mergeResults(readFileSync(file, "utf8"), fresh, SECTIONS, new Set(wanted))
+      : fresh;
+  writeFileSync(file, text);
   log(`[bench] wrote bench/RESULTS.md in ${Math.round(seconds)} s`);
 }
 
