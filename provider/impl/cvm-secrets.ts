@@ -12,12 +12,9 @@
  * errors name such a CVM by position, and its outputs that name one are returned as secrets.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { create as createImpl, update as updateImpl } from "./apply";
 import { check as checkImpl } from "./check-inputs";
-import { remove as removeImpl } from "./clear";
 import type { CallOptions } from "./cvm-secrets-state";
 import { diff as diffImpl } from "./diff";
-import { read as readImpl } from "./refresh";
 import {
   addResolved,
   isSecretWire,
@@ -30,6 +27,12 @@ import {
 import { withSecretIds } from "./secret-scope";
 
 type Props = Record<string, unknown>;
+
+// The write paths (and the HTTP client, zod, the curves they load) on first use: a preview's
+// provider process runs check and diff only (test/unit/lazy-load.test.ts).
+const apply = () => require("./apply") as typeof import("./apply");
+const clear = () => require("./clear") as typeof import("./clear");
+const refresh = () => require("./refresh") as typeof import("./refresh");
 
 export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
   const ids = secretIdsOf(news, olds);
@@ -65,7 +68,7 @@ export async function diff(id: string, olds: Props, news: Props): Promise<pulumi
 
 export async function create(inputs: Props, options?: CallOptions): Promise<pulumi.dynamic.CreateResult> {
   const ids = secretIdsOf(inputs);
-  const result = await scoped(ids, () => createImpl(inputs, options));
+  const result = await scoped(ids, () => apply().create(inputs, options));
   return { ...result, outs: wrapIdOutputs(result.outs as Props, ids) };
 }
 
@@ -76,17 +79,17 @@ export async function update(
   options?: CallOptions,
 ): Promise<pulumi.dynamic.UpdateResult> {
   const ids = secretIdsOf(news, olds);
-  const result = await scoped(ids, () => updateImpl(id, olds, news, options));
+  const result = await scoped(ids, () => apply().update(id, olds, news, options));
   return { ...result, outs: wrapIdOutputs((result.outs ?? {}) as Props, ids) };
 }
 
 export async function remove(id: string, props: Props, options?: CallOptions): Promise<void> {
-  await scoped(secretIdsOf(props), () => removeImpl(id, props, options));
+  await scoped(secretIdsOf(props), () => clear().remove(id, props, options));
 }
 
 export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
   const ids = secretIdsOf(props);
-  const result = await scoped(ids, () => readImpl(id, props));
+  const result = await scoped(ids, () => refresh().read(id, props));
   return result.props === undefined
     ? result
     : { ...result, props: wrapIdOutputs(result.props as Props, ids) };

@@ -4,7 +4,6 @@
  * inputs and the methods' inputs, which keys are secret, and what a preview answers.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { renderCredential } from "../core/registry/render";
 import type { CallOptions } from "../impl/cvm-secrets-state";
 import type { DiffView } from "./diff-translation";
 import { PROGRAM_RENDERS } from "./protocol";
@@ -121,6 +120,9 @@ const registryCredential: ResourceKind = {
       CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
     );
     const token = isSecret(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
+    // Loaded here: zod comes with it, and only the create or update of a RegistryCredential needs it.
+    const { renderCredential } =
+      require("../core/registry/render") as typeof import("../core/registry/render");
     const r = renderCredential(values, token);
     const rendered: Props = { cvmEnv: secret(r?.cvmEnv ?? {}) };
     if (r?.dockerConfigJson !== undefined) rendered.dockerConfigJson = secret(r.dockerConfigJson);
