@@ -136,40 +136,59 @@ export interface CvmSecrets extends CvmSecretsProperties {}
 export class CvmSecrets extends pulumi.dynamic.Resource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) throw importRefused(name);
-    const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
+    const registry = registryOf(args.registry);
     const props = {
+      ...cvmSecretsProperties(args),
       // Names the resource in the provider's preview line (provider stderr carries no URN).
       resourceName: name,
       // Tags every push (the provider sees no URN): a replacement recognises its predecessor's CVMs.
       ownerUrn: pulumi.createUrn(name, "pulumi-nodejs:dynamic/cvm-secrets:CvmSecrets", opts?.parent),
-      cvms: args.cvms,
       // Which CVM ids are secrets: the provider receives them in plaintext with no marker, and
       // names such a CVM by position and returns every output naming it as a secret.
       secretCvms: secretPositionsOf(args.cvms),
-      env: secretValues(args.env),
       registryHost: registry?.registry,
-      registryEnv: registry === undefined ? undefined : pulumi.secret(registry.cvmEnv),
-      rollout: args.rollout,
-      kms: args.kms,
-      composeCheck: args.composeCheck,
-      adopt: args.adopt,
-      retainOnRemove: args.retainOnRemove,
-      transactionHash: args.transactionHash,
+      registryEnv: registry?.cvmEnv,
       // Filled by the provider's check with the stack-wide default credential's variables (when
       // `registry` is not given); passed as a secret so the engine keeps the checked value
       // secret — a provider's check cannot mark a value secret itself.
       defaultRegistryEnv: pulumi.secret(""),
-      // Output-only properties must be named here to become Output properties (Pulumi dynamic resource outputs).
-      envKeys: undefined,
-      appIds: undefined,
-      encryptionPublicKeys: undefined,
-      composeHashes: undefined,
-      lastRollout: undefined,
-      fingerprints: undefined,
-      onDelete: undefined,
     };
     super(cvmSecretsProvider, name, props, opts, "cvm-secrets", "CvmSecrets");
   }
+}
+
+/**
+ * The properties both classes register (this dynamic one, and the one bound to the plugin): the
+ * arguments as given, every env value a secret, and every output named — an output-only
+ * property must be named to become an Output property (`undefined` is sent as absent).
+ */
+export function cvmSecretsProperties(args: CvmSecretsArgs) {
+  return {
+    cvms: args.cvms,
+    env: secretValues(args.env),
+    rollout: args.rollout,
+    kms: args.kms,
+    composeCheck: args.composeCheck,
+    adopt: args.adopt,
+    retainOnRemove: args.retainOnRemove,
+    transactionHash: args.transactionHash,
+    envKeys: undefined,
+    appIds: undefined,
+    encryptionPublicKeys: undefined,
+    composeHashes: undefined,
+    lastRollout: undefined,
+    fingerprints: undefined,
+    onDelete: undefined,
+  };
+}
+
+/** The `registry` argument's two parts, its variables a secret; undefined without one. */
+export function registryOf(
+  registry: CvmSecretsArgs["registry"],
+): { registry: pulumi.Output<string>; cvmEnv: pulumi.Output<Record<string, string>> } | undefined {
+  if (registry === undefined) return undefined;
+  const ref = pulumi.output(registry);
+  return { registry: ref.registry, cvmEnv: pulumi.secret(ref.cvmEnv) };
 }
 
 /**
@@ -193,7 +212,7 @@ export async function secretPositionsOf(
 }
 
 /** Wraps each value as a secret when the keys are known now, else the whole map. */
-export function secretValues(
+function secretValues(
   env: pulumi.Input<Record<string, pulumi.Input<string>>>,
 ): pulumi.Input<Record<string, pulumi.Input<string>>> {
   if (env !== null && typeof env === "object" && !pulumi.Output.isInstance(env) && !isPromise(env)) {

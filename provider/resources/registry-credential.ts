@@ -83,7 +83,7 @@ export interface RegistryCredentialArgs {
 }
 
 /** The secret credential inputs, each wrapped with `pulumi.secret` (absent ones stay absent). */
-export function secretCredentialInputs(args: RegistryCredentialArgs) {
+function secretCredentialInputs(args: RegistryCredentialArgs) {
   const wrap = <T>(value: pulumi.Input<T> | undefined) =>
     value === undefined ? undefined : pulumi.secret(value);
   return {
@@ -91,6 +91,36 @@ export function secretCredentialInputs(args: RegistryCredentialArgs) {
     token: wrap(args.token),
     serviceAccountKey: wrap(args.serviceAccountKey),
     ecr: wrap(args.ecr),
+  };
+}
+
+/** The inputs the renderings are made of (`cvmEnv`, `dockerConfigJson`, `akashCredentials`). */
+function credentialInputs(args: RegistryCredentialArgs) {
+  return {
+    type: args.type,
+    registry: args.registry,
+    username: args.username,
+    ...secretCredentialInputs(args),
+    region: args.region,
+  };
+}
+
+/**
+ * The properties both classes register (this dynamic one, and the one bound to the plugin): the
+ * arguments, the credential a secret, and every output the provider returns named — an
+ * output-only property must be named to become an Output property (`undefined` is sent as
+ * absent). The renderings are not among them: the program makes them ({@link programRenderings}).
+ */
+export function registryCredentialProperties(args: RegistryCredentialArgs) {
+  return {
+    ...credentialInputs(args),
+    mintEcrToken: args.mintEcrToken,
+    verify: args.verify,
+    verifiedAt: undefined,
+    verifiedDigest: undefined,
+    expiresAt: undefined,
+    credentialVersion: undefined,
+    ecrToken: undefined,
   };
 }
 
@@ -148,23 +178,10 @@ export interface RegistryCredential extends RegistryCredentialProperties {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
 export class RegistryCredential extends pulumi.dynamic.Resource {
   constructor(name: string, args: RegistryCredentialArgs, opts?: pulumi.CustomResourceOptions) {
-    const secrets = secretCredentialInputs(args);
     const props = {
+      ...registryCredentialProperties(args),
       // Names the resource in the provider's diff line (provider stderr carries no URN).
       resourceName: name,
-      type: args.type,
-      registry: args.registry,
-      username: args.username,
-      ...secrets,
-      region: args.region,
-      mintEcrToken: args.mintEcrToken,
-      verify: args.verify,
-      // Output-only properties must be named here to become Output properties.
-      verifiedAt: undefined,
-      verifiedDigest: undefined,
-      expiresAt: undefined,
-      credentialVersion: undefined,
-      ecrToken: undefined,
     };
     super(
       registryCredentialProvider,
@@ -196,13 +213,7 @@ export interface Renderings {
  */
 export function programRenderings(resource: pulumi.CustomResource, args: RegistryCredentialArgs): Renderings {
   const own = resource as unknown as { registry: pulumi.Output<string>; ecrToken: pulumi.Output<unknown> };
-  const inputs = pulumi.output({
-    type: args.type,
-    registry: args.registry,
-    username: args.username,
-    ...secretCredentialInputs(args),
-    region: args.region,
-  });
+  const inputs = pulumi.output(credentialInputs(args));
   const rendered = pulumi.all([inputs, own.ecrToken, own.registry]).apply(([values, token]) => {
     // Loaded on first use: a program that never reads a rendering does not pay for it.
     const registry = require("../core/registry") as typeof import("../core/registry");

@@ -4,7 +4,12 @@
  * it takes an explicit `provider`, `customTimeouts` and `pulumi import`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type CvmSecretsArgs, type CvmSecretsProperties, secretValues } from "../resources/cvm-secrets";
+import {
+  type CvmSecretsArgs,
+  type CvmSecretsProperties,
+  cvmSecretsProperties,
+  registryOf,
+} from "../resources/cvm-secrets";
 
 // The outputs are the dynamic class's (declaration merging).
 export interface CvmSecrets extends CvmSecretsProperties {}
@@ -18,28 +23,7 @@ export interface CvmSecrets extends CvmSecretsProperties {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
 export class CvmSecrets extends pulumi.CustomResource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
-    const registry = args.registry === undefined ? undefined : pulumi.output(args.registry);
-    const props = {
-      cvms: args.cvms,
-      env: secretValues(args.env),
-      registry:
-        registry === undefined
-          ? undefined
-          : { registry: registry.registry, cvmEnv: pulumi.secret(registry.cvmEnv) },
-      rollout: args.rollout,
-      kms: args.kms,
-      composeCheck: args.composeCheck,
-      adopt: args.adopt,
-      retainOnRemove: args.retainOnRemove,
-      transactionHash: args.transactionHash,
-      // Output-only properties must be named to become Output properties.
-      envKeys: undefined,
-      appIds: undefined,
-      encryptionPublicKeys: undefined,
-      composeHashes: undefined,
-      lastRollout: undefined,
-      fingerprints: undefined,
-    };
+    const props = { ...cvmSecretsProperties(args), registry: registryOf(args.registry) };
     super("cvm-secrets:index:CvmSecrets", name, props, opts);
   }
 }

@@ -12,7 +12,7 @@ import {
   programRenderings,
   type RegistryCredentialArgs,
   type RegistryCredentialProperties,
-  secretCredentialInputs,
+  registryCredentialProperties,
 } from "../resources/registry-credential";
 
 export interface RegistryCredential extends RegistryCredentialProperties {}
@@ -25,22 +25,7 @@ export interface RegistryCredential extends RegistryCredentialProperties {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
 export class RegistryCredential extends pulumi.CustomResource {
   constructor(name: string, args: RegistryCredentialArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = {
-      type: args.type,
-      registry: args.registry,
-      username: args.username,
-      ...secretCredentialInputs(args),
-      region: args.region,
-      mintEcrToken: args.mintEcrToken,
-      verify: args.verify,
-      [PROGRAM_RENDERS]: true,
-      // Output-only properties must be named to become Output properties.
-      verifiedAt: undefined,
-      verifiedDigest: undefined,
-      expiresAt: undefined,
-      credentialVersion: undefined,
-      ecrToken: undefined,
-    };
+    const props = { ...registryCredentialProperties(args), [PROGRAM_RENDERS]: true };
     super("cvm-secrets:index:RegistryCredential", name, props, opts);
     Object.assign(this, programRenderings(this, args));
   }
