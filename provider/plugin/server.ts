@@ -81,6 +81,22 @@ function serve(urn: string, callback: Callback, work: () => Promise<Message>): v
   );
 }
 
+/** A resource RPC: its kind from the request's URN, its messages attached to that URN. */
+function serveResource(
+  call: Call,
+  callback: Callback,
+  work: (req: Message, kind: ResourceKind, urn: string) => Promise<Message>,
+): void {
+  const req = call.request;
+  const urn: string = req.getUrn();
+  serve(urn, callback, async () => work(req, resourceOf(urn), urn));
+}
+
+/** Properties as the provider methods take them: every secret wrapper removed. */
+function plain(value: Message | undefined): Props {
+  return revealProps(props(value)).plain;
+}
+
 /**
  * An error as the engine takes it. One that carries `id` (a rollout that stopped after writing)
  * is "created but failed to initialise" (`ErrorResourceInitFailed`), so the engine keeps the
@@ -156,10 +172,7 @@ export function providerService(options: ServerOptions): Record<string, (call: C
       });
     },
     check(call, cb) {
-      const req = call.request;
-      const urn: string = req.getUrn();
-      serve(urn, cb, async () => {
-        const kind = resourceOf(urn);
+      serveResource(call, cb, async (req, kind, urn) => {
         const olds = revealProps(props(req.getOlds()));
         const raw = props(req.getNews());
         const news = revealProps(raw);
@@ -176,13 +189,10 @@ export function providerService(options: ServerOptions): Record<string, (call: C
       });
     },
     diff(call, cb) {
-      const req = call.request;
-      const urn: string = req.getUrn();
-      serve(urn, cb, async () => {
-        const kind = resourceOf(urn);
-        const olds = revealProps(props(req.getOlds())).plain;
-        const news = revealProps(props(req.getNews())).plain;
-        const oldInputs = req.getOldInputs() ? revealProps(props(req.getOldInputs())).plain : olds;
+      serveResource(call, cb, async (req, kind) => {
+        const olds = plain(req.getOlds());
+        const news = plain(req.getNews());
+        const oldInputs = req.getOldInputs() ? plain(req.getOldInputs()) : olds;
         const result = await kind.methods().diff(req.getId(), olds, news);
         const d = translateDiff(result, oldInputs, news, kind.diffView);
         const resp = new provproto.DiffResponse();
@@ -195,10 +205,7 @@ export function providerService(options: ServerOptions): Record<string, (call: C
       });
     },
     create(call, cb) {
-      const req = call.request;
-      const urn: string = req.getUrn();
-      serve(urn, cb, async () => {
-        const kind = resourceOf(urn);
+      serveResource(call, cb, async (req, kind) => {
         const inputs = revealProps(props(req.getProperties()));
         const resp = new provproto.CreateResponse();
         if (req.getPreview()) {
@@ -214,11 +221,8 @@ export function providerService(options: ServerOptions): Record<string, (call: C
       });
     },
     update(call, cb) {
-      const req = call.request;
-      const urn: string = req.getUrn();
-      serve(urn, cb, async () => {
-        const kind = resourceOf(urn);
-        const olds = revealProps(props(req.getOlds())).plain;
+      serveResource(call, cb, async (req, kind) => {
+        const olds = plain(req.getOlds());
         const news = revealProps(props(req.getNews()));
         const resp = new provproto.UpdateResponse();
         if (req.getPreview()) {
@@ -234,20 +238,14 @@ export function providerService(options: ServerOptions): Record<string, (call: C
       });
     },
     delete(call, cb) {
-      const req = call.request;
-      const urn: string = req.getUrn();
-      serve(urn, cb, async () => {
-        const kind = resourceOf(urn);
-        const state = revealProps(props(req.getProperties())).plain;
+      serveResource(call, cb, async (req, kind) => {
+        const state = plain(req.getProperties());
         await kind.methods().remove(req.getId(), state, { deadline: deadlineOf(req.getTimeout()) });
         return new emptyproto.Empty();
       });
     },
     read(call, cb) {
-      const req = call.request;
-      const urn: string = req.getUrn();
-      serve(urn, cb, async () => {
-        const kind = resourceOf(urn);
+      serveResource(call, cb, async (req, kind, urn) => {
         const state = revealProps(props(req.getProperties()));
         const resp = new provproto.ReadResponse();
         if (Object.keys(state.plain).length === 0) {
