@@ -32,11 +32,30 @@ function workspace(name: string, index: string) {
     pulumi,
     transcript,
     run,
+    cli: (args: string[]) => pulumi.ok(args),
+    /** `stack init dev`; with an emulator, its URL and API key as the stack's provider config. */
+    async initStack(emu?: Emulator) {
+      await pulumi.ok(["stack", "init", "dev", "--non-interactive"]);
+      if (!emu) return;
+      await pulumi.ok(["config", "set", "cvm-secrets:apiUrl", emu.url]);
+      await pulumi.ok(["config", "set", "--secret", "cvm-secrets:apiKey", emu.apiKey]);
+    },
     dispose() {
       pulumi.dispose();
       program.dispose();
     },
   } satisfies { pulumi: PulumiWorkspace; [k: string]: unknown };
+}
+
+/** The outputs of the CvmSecrets resource in an exported state (the parts these tests read). */
+function cvmSecretsOutputs(state: { resources: Array<Record<string, unknown>> }): {
+  applied: Record<string, string>;
+  pushed: Record<string, string>;
+  envKeys: string[];
+} {
+  const found = state.resources.find((r) => r.type === "cvm-secrets:index:CvmSecrets");
+  if (!found) throw new Error("no CvmSecrets in state");
+  return found.outputs as ReturnType<typeof cvmSecretsOutputs>;
 }
 
 test("two explicit providers: one program, two workspaces with their own API keys", async () => {
@@ -60,7 +79,7 @@ export const keys = pulumi.all([one.envKeys, two.envKeys]);
   const TOKEN_A = "two-providers-token-a-5151";
   const TOKEN_B = "two-providers-token-b-6262";
   try {
-    await w.pulumi.ok(["stack", "init", "dev", "--non-interactive"]);
+    await w.initStack();
     for (const [k, v] of Object.entries({ urlA: emuA.url, urlB: emuB.url, cvmA, cvmB }))
       await w.pulumi.ok(["config", "set", k, v]);
     for (const [k, v] of Object.entries({
@@ -77,10 +96,10 @@ export const keys = pulumi.all([one.envKeys, two.envKeys]);
     expect((await emuB.admin.guest(cvmB)).env).toEqual({ TOKEN: TOKEN_B });
     expect((await emuA.admin.counts()).writes).toBe(1);
     expect((await emuB.admin.counts()).writes).toBe(1);
-    const state = (await w.pulumi.ok(["stack", "export"])).stdout;
-    const providers = (JSON.parse(state).deployment.resources as Array<{ type: string; urn: string }>)
+    const state = await exportState(w);
+    const providers = state.resources
       .filter((r) => r.type === "pulumi:providers:cvm-secrets")
-      .map((r) => r.urn.split("::").pop());
+      .map((r) => String(r.urn).split("::").pop());
     expect(providers.sort()).toEqual(["workspace-a", "workspace-b"]);
     // Nothing changed: a no-op for both workspaces.
     await w.run(["preview", "--expect-no-changes"]);
@@ -90,7 +109,7 @@ export const keys = pulumi.all([one.envKeys, two.envKeys]);
     await w.run(["destroy", "--yes"]);
     expect((await emuA.admin.guest(cvmA)).env).toEqual({});
     expect((await emuB.admin.guest(cvmB)).env).toEqual({});
-    expectNoLeak([...w.transcript, state], [TOKEN_A, TOKEN_B, emuA.apiKey, emuB.apiKey]);
+    expectNoLeak([...w.transcript, state.text], [TOKEN_A, TOKEN_B, emuA.apiKey, emuB.apiKey]);
   } finally {
     w.dispose();
     await emuA.close();
@@ -125,9 +144,7 @@ if (cvm) new CvmSecrets("api", { cvms: [cvm], env: { API_KEY: cfg.requireSecret(
 `,
   );
   try {
-    await w.pulumi.ok(["stack", "init", "dev", "--non-interactive"]);
-    await w.pulumi.ok(["config", "set", "cvm-secrets:apiUrl", emu.url]);
-    await w.pulumi.ok(["config", "set", "--secret", "cvm-secrets:apiKey", emu.apiKey]);
+    await w.initStack(emu);
     const before = (await emu.admin.counts()).writes;
     // No code generation: this repository's stand-in Node.js language host cannot generate
     // programs (a real one prints the resource's code from the schema).
@@ -143,12 +160,9 @@ if (cvm) new CvmSecrets("api", { cvms: [cvm], env: { API_KEY: cfg.requireSecret(
     expect(imported.text).toContain("nothing written");
     expect((await emu.admin.counts()).writes).toBe(before);
     expect((await emu.admin.guest(cvm)).env).toEqual({ API_KEY: ELSEWHERE });
-    const state = await w.pulumi.ok(["stack", "export"]);
-    const resource = (JSON.parse(state.stdout).deployment.resources as Array<Record<string, unknown>>).find(
-      (r) => r.type === "cvm-secrets:index:CvmSecrets",
-    ) as { outputs: { applied: Record<string, string>; envKeys: string[] } };
-    expect(resource.outputs.applied).toEqual({ [cvm]: "imported" });
-    expect(resource.outputs.envKeys).toEqual(["API_KEY"]);
+    const outputs = cvmSecretsOutputs(await exportState(w));
+    expect(outputs.applied).toEqual({ [cvm]: "imported" });
+    expect(outputs.envKeys).toEqual(["API_KEY"]);
 
     // The program takes the resource over: the preview says the one push and why.
     await w.pulumi.ok(["config", "set", "cvm", cvm]);
@@ -167,7 +181,7 @@ if (cvm) new CvmSecrets("api", { cvms: [cvm], env: { API_KEY: cfg.requireSecret(
     const again = await w.run(["up", "--yes"]);
     expect(again.text).not.toMatch(/updated/);
     expect((await emu.admin.counts()).writes).toBe(before + 1);
-    const exported = await exportState({ cli: (a: string[]) => w.pulumi.ok(a) } as never);
+    const exported = await exportState(w);
     expectNoLeak([...w.transcript, exported.text], [ELSEWHERE, VALUE, emu.apiKey]);
   } finally {
     w.dispose();
@@ -188,22 +202,18 @@ new CvmSecrets("api", { cvms: [cfg.require("cvm")], env: { API_KEY: pulumi.secre
 `,
   );
   try {
-    await w.pulumi.ok(["stack", "init", "dev", "--non-interactive"]);
-    await w.pulumi.ok(["config", "set", "cvm-secrets:apiUrl", emu.url]);
-    await w.pulumi.ok(["config", "set", "--secret", "cvm-secrets:apiKey", emu.apiKey]);
+    await w.initStack(emu);
     await w.pulumi.ok(["config", "set", "cvm", cvm]);
     const up = await w.run(["up", "--yes", "--skip-preview"], true);
     expect(up.code).not.toBe(0);
     expect(up.text).toContain(`CVM ${cvm} was not running again when the resource's customTimeouts ran out`);
     expect(up.text).toContain(`Not done: ${cvm}`);
     // Created but not initialised: the engine kept the state that says the CVM is not done.
-    const state = await w.pulumi.ok(["stack", "export"]);
-    const resource = (JSON.parse(state.stdout).deployment.resources as Array<Record<string, unknown>>).find(
-      (r) => r.type === "cvm-secrets:index:CvmSecrets",
-    ) as { outputs: { applied: Record<string, string>; pushed: Record<string, string> } };
-    expect(resource.outputs.applied).toEqual({});
-    expect(Object.keys(resource.outputs.pushed)).toEqual([cvm]);
-    expectNoLeak([...w.transcript, state.stdout], ["timeouts-value-9595", emu.apiKey]);
+    const state = await exportState(w);
+    const outputs = cvmSecretsOutputs(state);
+    expect(outputs.applied).toEqual({});
+    expect(Object.keys(outputs.pushed)).toEqual([cvm]);
+    expectNoLeak([...w.transcript, state.text], ["timeouts-value-9595", emu.apiKey]);
   } finally {
     w.dispose();
     await emu.close();

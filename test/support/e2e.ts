@@ -49,18 +49,23 @@ export function forFlavour(source: string, flavour: Flavour): string {
     : source.replace(/from "pulumi-cvm-secrets"/g, 'from "pulumi-cvm-secrets/plugin"');
 }
 
-/** Starts an emulator and a workspace for `examples/<example>` with stack `stack` selected. */
+/**
+ * Starts an emulator and a workspace for `examples/<example>` (or for a program made of the
+ * given files) with stack `stack` selected, pointed at the emulator by stack config.
+ */
 export async function e2eStack(
-  example: string,
+  example: string | Record<string, string>,
   stack = "dev",
   restartMs = 150,
   flavour: Flavour = "dynamic",
 ): Promise<E2eStack> {
   const transcript: string[] = [];
   const emu = await startEmulator({ restartMs, log: (line) => transcript.push(`[emulator] ${line}`) });
-  const program = scratchProgram({});
-  cpSync(path.join(REPO_ROOT, "examples", example), program.dir, { recursive: true });
-  cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
+  const program = scratchProgram(typeof example === "string" ? {} : example);
+  if (typeof example === "string") {
+    cpSync(path.join(REPO_ROOT, "examples", example), program.dir, { recursive: true });
+    cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
+  }
   const index = path.join(program.dir, "index.ts");
   // A Pulumi YAML example has no index.ts: its resources are the plugin's by their type tokens.
   if (existsSync(index)) writeFileSync(index, forFlavour(readFileSync(index, "utf8"), flavour));
@@ -101,7 +106,7 @@ export async function setSecrets(stack: E2eStack, values: Record<string, string>
 
 /** The state of the stack as `pulumi stack export` prints it (secrets stay encrypted). */
 export async function exportState(
-  stack: E2eStack,
+  stack: Pick<E2eStack, "cli">,
 ): Promise<{ text: string; resources: Array<Record<string, unknown>> }> {
   const result = await stack.cli(["stack", "export"]);
   const parsed = JSON.parse(result.stdout) as { deployment: { resources?: Array<Record<string, unknown>> } };
