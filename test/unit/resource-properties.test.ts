@@ -44,16 +44,6 @@ const SETTINGS = {
   retainOnRemove: true,
   transactionHash: "0xabc",
 };
-const PASSED_THROUGH = [
-  "cvms",
-  "env",
-  "rollout",
-  "kms",
-  "composeCheck",
-  "adopt",
-  "retainOnRemove",
-  "transactionHash",
-];
 
 /** The outputs the schema declares, which every class must expose as Outputs. */
 function schemaOutputs(type: string): string[] {
@@ -61,37 +51,66 @@ function schemaOutputs(type: string): string[] {
   return Object.keys(schema.resources[type].properties);
 }
 
-function inputsOf(name: string): Record<string, unknown> {
-  const found = registered.find((r) => r.name === name);
-  if (!found) throw new Error(`${name} was not registered`);
-  return found.inputs;
+type Constructor<A> = new (name: string, args: A) => pulumi.CustomResource;
+
+/**
+ * One resource of each class, made with the same arguments: what each registered, the keys it
+ * sent beyond the `shared` ones, and whether it exposes every output of the schema as an Output.
+ */
+async function registerBoth<A extends object>(
+  classes: { dynamic: Constructor<A>; plugin: Constructor<A> },
+  args: A,
+  type: string,
+  shared: readonly string[],
+) {
+  const made = {
+    dynamic: new classes.dynamic(`${type}-dynamic`, args),
+    plugin: new classes.plugin(`${type}-plugin`, args),
+  };
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const inputs = (name: string) => registered.find((r) => r.name === name)?.inputs ?? {};
+  const d = inputs(`${type}-dynamic`);
+  const p = inputs(`${type}-plugin`);
+  for (const key of shared) expect([key, p[key]]).toEqual([key, d[key]]);
+  const extra = (sent: Record<string, unknown>) =>
+    Object.keys(sent)
+      .filter((k) => !shared.includes(k) && k !== "__provider")
+      .sort();
+  const outputs = (resource: pulumi.CustomResource) =>
+    schemaOutputs(type).filter(
+      (k) => !pulumi.Output.isInstance((resource as unknown as Record<string, unknown>)[k]),
+    );
+  return {
+    d,
+    p,
+    extra: { dynamic: extra(d), plugin: extra(p) },
+    missingOutputs: { dynamic: outputs(made.dynamic), plugin: outputs(made.plugin) },
+  };
 }
 
-const settled = () => new Promise((resolve) => setTimeout(resolve, 50));
-
 test("CvmSecrets: both classes pass every setting through alike; each adds only its own keys", async () => {
-  const dynamic = new DynamicCvmSecrets("props-dynamic", SETTINGS);
-  const plugin = new PluginCvmSecrets("props-plugin", SETTINGS);
-  await settled();
-  const d = inputsOf("props-dynamic");
-  const p = inputsOf("props-plugin");
-  for (const key of PASSED_THROUGH) expect([key, p[key]]).toEqual([key, d[key]]);
+  const { registry: _, ...shared } = SETTINGS;
+  const { d, p, extra, missingOutputs } = await registerBoth(
+    { dynamic: DynamicCvmSecrets, plugin: PluginCvmSecrets },
+    SETTINGS,
+    "cvm-secrets:index:CvmSecrets",
+    Object.keys(shared),
+  );
   // Sent as secrets (the wire's secret signature): every env value, the registry's variables.
   expect(p.env).toEqual(secret(SETTINGS.env));
   // The dynamic provider sees no URN and no registry object; the plugin takes the registry whole.
-  expect(
-    Object.keys(d)
-      .filter((k) => !PASSED_THROUGH.includes(k) && k !== "__provider")
-      .sort(),
-  ).toEqual(["defaultRegistryEnv", "ownerUrn", "registryEnv", "registryHost", "resourceName"]);
+  expect(extra.dynamic).toEqual([
+    "defaultRegistryEnv",
+    "ownerUrn",
+    "registryEnv",
+    "registryHost",
+    "resourceName",
+  ]);
   expect(d.registryHost).toBe("ghcr.io");
   expect(d.registryEnv).toEqual(secret(SETTINGS.registry.cvmEnv));
-  expect(Object.keys(p).filter((k) => !PASSED_THROUGH.includes(k))).toEqual(["registry"]);
+  expect(extra.plugin).toEqual(["registry"]);
   expect(p.registry).toEqual(secret(SETTINGS.registry)); // the SDK lifts a nested secret to the whole
-  for (const resource of [dynamic, plugin] as unknown as Array<Record<string, unknown>>) {
-    for (const key of schemaOutputs("cvm-secrets:index:CvmSecrets"))
-      expect([key, pulumi.Output.isInstance(resource[key])]).toEqual([key, true]);
-  }
+  expect(missingOutputs).toEqual({ dynamic: [], plugin: [] });
 });
 
 const CREDENTIAL = {
@@ -101,22 +120,15 @@ const CREDENTIAL = {
   mintEcrToken: false,
   verify: { image: "ghcr.io/acme/api:1", timeoutSeconds: 5 },
 };
-const CREDENTIAL_KEYS = ["type", "username", "token", "mintEcrToken", "verify"];
 
 test("RegistryCredential: both classes register the same credential inputs; each adds only its own key", async () => {
-  const dynamic = new DynamicRegistryCredential("cred-dynamic", CREDENTIAL);
-  const plugin = new PluginRegistryCredential("cred-plugin", CREDENTIAL);
-  await settled();
-  const d = inputsOf("cred-dynamic");
-  const p = inputsOf("cred-plugin");
-  for (const key of CREDENTIAL_KEYS) expect([key, p[key]]).toEqual([key, d[key]]);
+  const { p, extra, missingOutputs } = await registerBoth(
+    { dynamic: DynamicRegistryCredential, plugin: PluginRegistryCredential },
+    CREDENTIAL,
+    "cvm-secrets:index:RegistryCredential",
+    Object.keys(CREDENTIAL),
+  );
   expect(p.token).toEqual(secret(CREDENTIAL.token));
-  expect(Object.keys(d).filter((k) => !CREDENTIAL_KEYS.includes(k) && k !== "__provider")).toEqual([
-    "resourceName",
-  ]);
-  expect(Object.keys(p).filter((k) => !CREDENTIAL_KEYS.includes(k))).toEqual(["__programRenders"]);
-  for (const resource of [dynamic, plugin] as unknown as Array<Record<string, unknown>>) {
-    for (const key of schemaOutputs("cvm-secrets:index:RegistryCredential"))
-      expect([key, pulumi.Output.isInstance(resource[key])]).toEqual([key, true]);
-  }
+  expect(extra).toEqual({ dynamic: ["resourceName"], plugin: ["__programRenders"] });
+  expect(missingOutputs).toEqual({ dynamic: [], plugin: [] });
 });
