@@ -9,7 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { CvmInfo } from "../api/phala-client";
 import { pushedBy } from "../core/envelope-facts";
 import { carryFingerprints } from "../core/fingerprint";
-import { planUpdate } from "../core/plan";
+import { describeUnsupplied, planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { guardAdoption } from "./adopt-guard";
 import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./already-running";
@@ -118,15 +118,20 @@ async function apply(
   );
   refuseDuplicates(inputs.cvms, ids);
   const journal = openJournal(id, { digest, env });
-  const plan = planUpdate(
-    planStateOf(old, ids, journal.digests()),
-    desiredOf({ ...inputs, fingerprints, cvmIds: ids }, ids),
-  );
+  const next = desiredOf({ ...inputs, fingerprints, cvmIds: ids }, ids);
+  const plan = planUpdate(planStateOf(old, ids, journal.digests()), next);
   if (plan.blocked.length > 0) {
     throw new CvmSecretsError(
       ErrorCodes.INVALID_INPUT,
       `${plan.blocked.join(", ")} ${plan.blocked.length === 1 ? "was" : "were"} not found at the last refresh: ` +
         "remove it from cvms (no write is needed), or run `pulumi refresh` if it exists again (nothing was changed)",
+    );
+  }
+  if (plan.unsupplied.keys.length > 0) {
+    throw new CvmSecretsError(
+      ErrorCodes.INVALID_INPUT,
+      `${describeUnsupplied(plan.unsupplied, (cvm) => next.labels?.[cvm] ?? cvm)} (nothing was changed)`,
+      { resource: name },
     );
   }
   const targets = new Set(resolveFormsOf(inputs.cvms, ids));

@@ -200,6 +200,7 @@ export function planStateOf(
     retainOnRemove: old.retainOnRemove === true,
     rollout: old.rollout,
     composeCheck: old.composeCheck,
+    envKeys: old.envKeys,
   };
 }
 
@@ -231,6 +232,7 @@ export function desiredOf(
     retainOnRemove: news.retainOnRemove === true,
     rollout: news.rollout,
     composeCheck: news.composeCheck,
+    adopt: news.adopt === true,
   };
 }
 

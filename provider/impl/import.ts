@@ -6,7 +6,10 @@
  * Nothing is written. A CVM's encrypted env cannot be read back (the API returns ciphertext and
  * key names), so the state records each CVM as `imported`: the next `pulumi up` pushes the
  * program's env to it once — its preview says so, by CVM — and from then on this resource owns
- * it, as after `adopt: true`. Until that push the resource does not own the env it found: a
+ * it, as after `adopt: true`. The inputs returned (what `pulumi import` writes into the program
+ * it generates) are `cvms` and an empty `env`: the program must give the env, and until the
+ * push a program env that leaves out a key the CVMs allow is refused (core/plan.ts), so the
+ * generated code pasted unchanged cannot clear them. Until that push the resource does not own the env it found: a
  * `pulumi destroy` right after the import leaves the CVM alone (ownership.ts).
  */
 import { randomBytes } from "node:crypto";
@@ -67,7 +70,11 @@ export async function importCvms(importId: string, name: string): Promise<Import
   const log = providerLog();
   log.info(
     `CvmSecrets ${name}: imported ${cvms.join(", ")} (nothing written). Their env cannot be read back: ` +
-      "the next `pulumi up` pushes this program's env to them once (each restarts) and owns it from then on",
+      "the next `pulumi up` pushes this program's env to them once (each restarts) and owns it from then on" +
+      (state.envKeys.length === 0
+        ? ""
+        : `; they allow ${state.envKeys.join(", ")}: give each of them in env (the code \`pulumi import\` ` +
+          "generates has `env: {}`, which that up refuses while any is left out)"),
   );
   await log.flush();
   return {

@@ -219,6 +219,49 @@ test("Read without state (import): the CVM recorded as imported, with no write",
   expect((await call("read", missing)).getId()).toBe("");
 });
 
+test("the program `pulumi import` generates, env: {} kept: the diff says refused, the update writes nothing", async () => {
+  // The CVM runs API_KEY and the registry variables (Create above); import it under another name.
+  const urn = "urn:pulumi:dev::proj::cvm-secrets:index:CvmSecrets::imported";
+  const read = new provproto.ReadRequest();
+  read.setUrn(urn);
+  read.setId(cvm);
+  const imported = await call("read", read);
+  const state = imported.getProperties().toJavaScript();
+  const generated = imported.getInputs().toJavaScript();
+  expect(state.envKeys).toEqual([
+    "API_KEY",
+    "DSTACK_DOCKER_PASSWORD",
+    "DSTACK_DOCKER_REGISTRY",
+    "DSTACK_DOCKER_USERNAME",
+  ]);
+  const check = new provproto.CheckRequest();
+  check.setUrn(urn);
+  check.setOlds(struct(generated));
+  check.setNews(struct(generated));
+  const news = (await call("check", check)).getInputs().toJavaScript();
+  const diff = new provproto.DiffRequest();
+  diff.setUrn(urn);
+  diff.setId(imported.getId());
+  diff.setOlds(struct(state));
+  diff.setOldInputs(struct(generated));
+  diff.setNews(struct(news));
+  expect((await call("diff", diff)).getChanges()).toBe(provproto.DiffResponse.DiffChanges.DIFF_SOME);
+  const writes = (await emu.admin.counts()).writes;
+  const update = new provproto.UpdateRequest();
+  update.setUrn(urn);
+  update.setId(imported.getId());
+  update.setOlds(struct(state));
+  update.setNews(struct(news));
+  update.setTimeout(60);
+  await expect(call("update", update)).rejects.toThrow(
+    `the env leaves out API_KEY, DSTACK_DOCKER_PASSWORD, DSTACK_DOCKER_REGISTRY, DSTACK_DOCKER_USERNAME, which imported CVM ${cvm} has`,
+  );
+  expect((await emu.admin.counts()).writes).toBe(writes);
+  expect((await emu.admin.guest(cvm)).env).toMatchObject({ API_KEY: VALUE });
+  // The preview's line (no engine here: the plugin writes it to stderr) said the same.
+  expect(stderr).toContain("refused at apply: the env leaves out API_KEY");
+});
+
 test("an unknown type is an error; no value reached the plugin's stderr", async () => {
   const req = new provproto.CheckRequest();
   req.setUrn("urn:pulumi:dev::proj::cvm-secrets:index:Nope::x");

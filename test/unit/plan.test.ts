@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { envDigest } from "../../provider/core/fingerprint";
-import { INTERRUPTED, OUTSIDE, type PlanState, planUpdate } from "../../provider/core/plan";
+import {
+  describeUnsupplied,
+  IMPORTED,
+  INTERRUPTED,
+  OUTSIDE,
+  type PlanState,
+  planUpdate,
+} from "../../provider/core/plan";
 
 // The plan only compares tokens: here a token per (key, value) stands for check's carried one.
 const fp = (env: Record<string, string>) =>
@@ -383,5 +390,63 @@ describe("planUpdate: identity, ownership and recorded changes (issue 11)", () =
     expect(planUpdate(old, desired(ENV, CVMS)).summary).toContain(
       "refused at apply unless kms.allowKeyChange",
     );
+  });
+});
+
+describe("planUpdate: a CVM taken in by `pulumi import` (its env never read)", () => {
+  /** The state `pulumi import` records: no fingerprints, the keys the CVMs allow, `imported`. */
+  function imported(cvms: string[], envKeys: string[]): PlanState {
+    return {
+      ...applied({}, cvms),
+      applied: Object.fromEntries(cvms.map((c) => [c, IMPORTED])),
+      envKeys,
+    };
+  }
+
+  test("the env the CVM had, given again: one push, said why", () => {
+    const plan = planUpdate(imported(["c1"], ["A", "B"]), desired(ENV, ["c1"]));
+    expect(plan.writes.map((w) => [w.cvm, w.action])).toEqual([["c1", "push-env"]]);
+    expect(plan.unsupplied).toEqual({ cvms: [], keys: [] });
+    expect(plan.summary).toBe(
+      "1 CVM restarts: imported: its env was set outside this stack and cannot be read back (c1)",
+    );
+  });
+
+  test("the generated env: {} left as is: refused at apply, naming the keys it would take away", () => {
+    const plan = planUpdate(
+      imported(["c1", "c2"], ["A", "B"]),
+      desired({}, ["c1", "c2"], { labels: { c1: "api-1", c2: "api-2" } }),
+    );
+    expect(plan.changed).toBe(true);
+    expect(plan.unsupplied).toEqual({ cvms: ["c1", "c2"], keys: ["A", "B"] });
+    expect(plan.summary).toContain(
+      "refused at apply: the env leaves out A, B, which imported CVMs api-1, api-2 have",
+    );
+    expect(plan.summary).toContain("give each in env, or set adopt: true");
+  });
+
+  test("a key left out is refused too; adopt: true says the env is meant to be exactly this one", () => {
+    const old = imported(["c1"], ["A", "B", "DSTACK_DOCKER_PASSWORD"]);
+    const partial = planUpdate(old, desired({ A: "1" }, ["c1"]));
+    expect(partial.unsupplied.keys).toEqual(["B", "DSTACK_DOCKER_PASSWORD"]);
+    expect(describeUnsupplied(partial.unsupplied)).toContain(
+      "(the DSTACK_ registry variables through registry)",
+    );
+    const adopted = planUpdate(old, desired({ A: "1" }, ["c1"], { adopt: true }));
+    expect(adopted.unsupplied.keys).toEqual([]);
+    expect(adopted.writes.map((w) => w.cvm)).toEqual(["c1"]);
+    expect(adopted.summary).not.toContain("refused");
+  });
+
+  test("once pushed, the CVM is this resource's: a key removed later is an ordinary change", () => {
+    const plan = planUpdate({ ...applied(ENV, ["c1"]), envKeys: ["A", "B"] }, desired({ A: "1" }, ["c1"]));
+    expect(plan.unsupplied.keys).toEqual([]);
+    expect(plan.summary).toBe("1 CVM restarts: keys removed: B (c1)");
+  });
+
+  test("a CVM that allowed no key: an empty env takes nothing away", () => {
+    const plan = planUpdate(imported(["c1"], []), desired({}, ["c1"]));
+    expect(plan.unsupplied.keys).toEqual([]);
+    expect(plan.writes.map((w) => w.cvm)).toEqual(["c1"]);
   });
 });
