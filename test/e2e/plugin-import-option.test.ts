@@ -6,8 +6,7 @@
  * import.test.ts.)
  */
 import { startEmulator } from "../../emulator";
-import { encryptEnv } from "../../provider/core/envelope";
-import { expectNoLeak, flavourEnv, QUIET } from "../support/e2e";
+import { cvmWithDashboardEnv, expectNoLeak, flavourEnv, QUIET } from "../support/e2e";
 import { pulumiWorkspace, tsProgram } from "../support/pulumi";
 
 jest.setTimeout(300_000);
@@ -17,19 +16,7 @@ const VALUE = "import-option-program-6262";
 
 test("the import option: import and one push in one up, nothing written by the preview, then a no-op", async () => {
   const emu = await startEmulator({ restartMs: 50 });
-  const app = await emu.admin.createApp();
-  const cvm = (await emu.admin.createCvm({ name: "import-opt-api", app_id: app.app_id })).id;
-  // Set in the dashboard (someone else's push).
-  const res = await fetch(`${emu.url}/cvms/${cvm}/envs`, {
-    method: "PATCH",
-    headers: { "x-api-key": emu.apiKey, "content-type": "application/json" },
-    body: JSON.stringify({
-      encrypted_env: encryptEnv({ API_KEY: ELSEWHERE }, app.encrypted_env_pubkey),
-      env_keys: ["API_KEY"],
-    }),
-  });
-  expect(res.status).toBe(202);
-  await new Promise((r) => setTimeout(r, 300));
+  const cvm = await cvmWithDashboardEnv(emu, "import-opt-api", { API_KEY: ELSEWHERE });
   const program = tsProgram(
     "cvms-plugin-import-option",
     `import * as pulumi from "@pulumi/pulumi";

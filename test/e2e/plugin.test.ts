@@ -5,8 +5,7 @@
  * `customTimeouts` cutting a rollout short.
  */
 import { type Emulator, startEmulator } from "../../emulator";
-import { encryptEnv } from "../../provider/core/envelope";
-import { expectNoLeak, exportState, flavourEnv, QUIET } from "../support/e2e";
+import { cvmWithDashboardEnv, expectNoLeak, exportState, flavourEnv, QUIET } from "../support/e2e";
 import { type PulumiWorkspace, pulumiWorkspace, tsProgram } from "../support/pulumi";
 
 jest.setTimeout(300_000);
@@ -119,21 +118,9 @@ export const keys = pulumi.all([one.envKeys, two.envKeys]);
 
 test("pulumi import adopts a CVM with no write; the next up pushes once, said by the preview; then a no-op", async () => {
   const emu = await startEmulator({ restartMs: 50 });
-  const app = await emu.admin.createApp();
-  const cvm = (await emu.admin.createCvm({ name: "import-api", app_id: app.app_id })).id;
   const ELSEWHERE = "import-set-elsewhere-7373";
   const VALUE = "import-program-value-8484";
-  // Set in the dashboard (someone else's push).
-  const res = await fetch(`${emu.url}/cvms/${cvm}/envs`, {
-    method: "PATCH",
-    headers: { "x-api-key": emu.apiKey, "content-type": "application/json" },
-    body: JSON.stringify({
-      encrypted_env: encryptEnv({ API_KEY: ELSEWHERE }, app.encrypted_env_pubkey),
-      env_keys: ["API_KEY"],
-    }),
-  });
-  expect(res.status).toBe(202);
-  await new Promise((r) => setTimeout(r, 300));
+  const cvm = await cvmWithDashboardEnv(emu, "import-api", { API_KEY: ELSEWHERE });
   const w = workspace(
     "cvms-plugin-import",
     `import * as pulumi from "@pulumi/pulumi";

@@ -6,6 +6,7 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator";
+import { encryptEnv } from "../../provider/core/envelope";
 import {
   type PulumiResult,
   type PulumiWorkspace,
@@ -96,6 +97,33 @@ export async function e2eStack(
       await emu.close();
     },
   };
+}
+
+/**
+ * A new CVM (of a new app) whose env was then set in the dashboard — someone else's push, through
+ * the API (`PATCH /cvms/{id}/envs`, `env` encrypted to the app's key) — once it runs with it.
+ */
+export async function cvmWithDashboardEnv(
+  emu: Emulator,
+  name: string,
+  env: Record<string, string>,
+): Promise<string> {
+  const app = await emu.admin.createApp();
+  const cvm = (await emu.admin.createCvm({ name, app_id: app.app_id })).id;
+  const res = await fetch(`${emu.url}/cvms/${cvm}/envs`, {
+    method: "PATCH",
+    headers: { "x-api-key": emu.apiKey, "content-type": "application/json" },
+    body: JSON.stringify({
+      encrypted_env: encryptEnv(env, app.encrypted_env_pubkey),
+      env_keys: Object.keys(env),
+    }),
+  });
+  if (res.status !== 202) throw new Error(`PATCH /cvms/${cvm}/envs answered ${res.status}`);
+  for (let i = 0; i < 100; i++) {
+    if (JSON.stringify((await emu.admin.guest(cvm)).env) === JSON.stringify(env)) return cvm;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${cvm} did not boot with the dashboard's env`);
 }
 
 /** Sets stack config values as secrets (the way a user would). */
