@@ -29,7 +29,7 @@ import { withSecretIds } from "./secret-scope";
 type Props = Record<string, unknown>;
 
 // The write paths (and the HTTP client, zod, the curves they load) on first use: a preview's
-// provider process runs check and diff only (test/unit/lazy-load.test.ts).
+// provider process runs check and diff only.
 const apply = () => require("./apply") as typeof import("./apply");
 const clear = () => require("./clear") as typeof import("./clear");
 const refresh = () => require("./refresh") as typeof import("./refresh");

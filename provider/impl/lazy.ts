@@ -1,7 +1,7 @@
 /**
  * Modules that only create/update/delete/read (or an unusual input) need, loaded on first use:
  * the provider process of every `pulumi preview` runs check and diff only, and loading the HTTP
- * client, zod, yaml and the curve libraries up front costs it ≈ 0.2 s (bench/RESULTS.md the app's env-encryption key).
+ * client, zod, yaml and the curve libraries up front costs it ≈ 0.2 s.
  */
 export const lazy = {
   client: () => require("../api/phala-client") as typeof import("../api/phala-client"),

@@ -2,10 +2,12 @@
  * `CvmSecrets`: the encrypted environment of one CVM or of a set of replicas, on Phala Cloud.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "../providers/cvm-secrets";
+import { registeredProperties } from "./registered-properties";
 
 /** How replicas are restarted when what they see changes (README: When does a CVM restart?). */
 export interface RolloutArgs {
@@ -146,41 +148,52 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
       // Which CVM ids are secrets: the provider receives them in plaintext with no marker, and
       // names such a CVM by position and returns every output naming it as a secret.
       secretCvms: secretPositionsOf(args.cvms),
-      registryHost: registry?.registry,
-      registryEnv: registry?.cvmEnv,
+      ...(registry && { registryHost: registry.registry, registryEnv: registry.cvmEnv }),
       // Filled by the provider's check with the stack-wide default credential's variables (when
       // `registry` is not given); passed as a secret so the engine keeps the checked value
       // secret — a provider's check cannot mark a value secret itself.
       defaultRegistryEnv: pulumi.secret(""),
     };
-    super(cvmSecretsProvider, name, props, opts, "cvm-secrets", "CvmSecrets");
+    const stacks = registrationStackLimit();
+    try {
+      super(cvmSecretsProvider, name, props, opts, "cvm-secrets", "CvmSecrets");
+    } finally {
+      stacks.restore();
+    }
   }
 }
 
 /**
  * The properties both classes register (this dynamic one, and the one bound to the plugin): the
- * arguments as given, every env value a secret, and every output named — an output-only
- * property must be named to become an Output property (`undefined` is sent as absent).
+ * arguments given (one left out is not registered), every env value a secret, and every output
+ * named (registered-properties.ts).
  */
 export function cvmSecretsProperties(args: CvmSecretsArgs) {
-  return {
-    cvms: args.cvms,
-    env: secretValues(args.env),
-    rollout: args.rollout,
-    kms: args.kms,
-    composeCheck: args.composeCheck,
-    adopt: args.adopt,
-    retainOnRemove: args.retainOnRemove,
-    transactionHash: args.transactionHash,
-    envKeys: undefined,
-    appIds: undefined,
-    encryptionPublicKeys: undefined,
-    composeHashes: undefined,
-    lastRollout: undefined,
-    fingerprints: undefined,
-    onDelete: undefined,
-  };
+  return registeredProperties(
+    {
+      cvms: args.cvms,
+      env: secretValues(args.env),
+      rollout: args.rollout,
+      kms: args.kms,
+      composeCheck: args.composeCheck,
+      adopt: args.adopt,
+      retainOnRemove: args.retainOnRemove,
+      transactionHash: args.transactionHash,
+    },
+    CVM_SECRETS_OUTPUTS,
+  );
 }
+
+/** The output-only properties of a `CvmSecrets` (CvmSecretsProperties without `cvms`). */
+const CVM_SECRETS_OUTPUTS = [
+  "envKeys",
+  "appIds",
+  "encryptionPublicKeys",
+  "composeHashes",
+  "lastRollout",
+  "fingerprints",
+  "onDelete",
+] as const;
 
 /** The `registry` argument's two parts, its variables a secret; undefined without one. */
 export function registryOf(

@@ -4,9 +4,11 @@
  * (README: Configuration, the registry v2 API).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
 import { registryCredentialProvider } from "../providers/registry-credential";
+import { registeredProperties } from "./registered-properties";
 
 /** IAM credentials for a private Amazon ECR registry. */
 export interface EcrArgs {
@@ -112,16 +114,11 @@ function credentialInputs(args: RegistryCredentialArgs) {
  * absent). The renderings are not among them: the program makes them ({@link programRenderings}).
  */
 export function registryCredentialProperties(args: RegistryCredentialArgs) {
-  return {
-    ...credentialInputs(args),
-    mintEcrToken: args.mintEcrToken,
-    verify: args.verify,
-    verifiedAt: undefined,
-    verifiedDigest: undefined,
-    expiresAt: undefined,
-    credentialVersion: undefined,
-    ecrToken: undefined,
-  };
+  return registeredProperties(
+    { ...credentialInputs(args), mintEcrToken: args.mintEcrToken, verify: args.verify },
+    // `registry` is an output too (the normalised host), whether it was given or not.
+    ["registry", "verifiedAt", "verifiedDigest", "expiresAt", "credentialVersion", "ecrToken"],
+  );
 }
 
 /** An Akash SDL `credentials:` block. */
@@ -183,14 +180,19 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
       // Names the resource in the provider's diff line (provider stderr carries no URN).
       resourceName: name,
     };
-    super(
-      registryCredentialProvider,
-      name,
-      props,
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "ecrToken"] },
-      "cvm-secrets",
-      "RegistryCredential",
-    );
+    const stacks = registrationStackLimit();
+    try {
+      super(
+        registryCredentialProvider,
+        name,
+        props,
+        { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "ecrToken"] },
+        "cvm-secrets",
+        "RegistryCredential",
+      );
+    } finally {
+      stacks.restore();
+    }
     // Rendered in this program from the secret inputs: the provider never returns them, so they
     // are never in the engine's answer to the program.
     Object.assign(this, programRenderings(this, args));

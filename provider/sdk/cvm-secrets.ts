@@ -10,6 +10,7 @@ import {
   cvmSecretsProperties,
   registryOf,
 } from "../resources/cvm-secrets";
+import { registrationStackLimit } from "../resources/registration-stacks";
 
 // The outputs are the dynamic class's (declaration merging).
 export interface CvmSecrets extends CvmSecretsProperties {}
@@ -23,7 +24,13 @@ export interface CvmSecrets extends CvmSecretsProperties {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
 export class CvmSecrets extends pulumi.CustomResource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { ...cvmSecretsProperties(args), registry: registryOf(args.registry) };
-    super("cvm-secrets:index:CvmSecrets", name, props, opts);
+    const registry = registryOf(args.registry);
+    const props = { ...cvmSecretsProperties(args), ...(registry && { registry }) };
+    const stacks = registrationStackLimit();
+    try {
+      super("cvm-secrets:index:CvmSecrets", name, props, opts);
+    } finally {
+      stacks.restore();
+    }
   }
 }

@@ -8,6 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PROGRAM_RENDERS } from "../plugin/protocol";
+import { registrationStackLimit } from "../resources/registration-stacks";
 import {
   programRenderings,
   type RegistryCredentialArgs,
@@ -26,7 +27,12 @@ export interface RegistryCredential extends RegistryCredentialProperties {}
 export class RegistryCredential extends pulumi.CustomResource {
   constructor(name: string, args: RegistryCredentialArgs, opts?: pulumi.CustomResourceOptions) {
     const props = { ...registryCredentialProperties(args), [PROGRAM_RENDERS]: true };
-    super("cvm-secrets:index:RegistryCredential", name, props, opts);
+    const stacks = registrationStackLimit();
+    try {
+      super("cvm-secrets:index:RegistryCredential", name, props, opts);
+    } finally {
+      stacks.restore();
+    }
     Object.assign(this, programRenderings(this, args));
   }
 }

@@ -4,6 +4,7 @@
  * from one builder (resources/cvm-secrets.ts, resources/registry-credential.ts), each adding only
  * what its provider needs, and both expose every declared output as an Output.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -131,4 +132,97 @@ test("RegistryCredential: both classes register the same credential inputs; each
   expect(p.token).toEqual(secret(CREDENTIAL.token));
   expect(extra).toEqual({ dynamic: ["resourceName"], plugin: ["__programRenders"] });
   expect(missingOutputs).toEqual({ dynamic: [], plugin: [] });
+});
+
+test("an argument left out is not registered at all (each registered property costs the program four stacks)", async () => {
+  const args = { cvms: ["cvm_min"], env: { API_KEY: "resource-properties-value-3" } };
+  // A registered property becomes an Output on the resource object (an own property); the
+  // engine's inputs cannot tell, as an undefined one is sent as absent.
+  const own = (resource: object) =>
+    Object.keys(resource)
+      .filter((k) => k !== "id" && k !== "urn")
+      .filter((k) => pulumi.Output.isInstance((resource as Record<string, unknown>)[k]))
+      .sort();
+  const plugin = own(new PluginCvmSecrets("minimal-plugin", args));
+  const dynamic = own(new DynamicCvmSecrets("minimal-dynamic", args));
+  const made = new PluginRegistryCredential("minimal-credential", { type: "public" });
+  const credential = own(made);
+  // Everything resolves before the assertions (a failed one would end the test under it).
+  await new Promise((resolve) => made.cvmEnv.apply(resolve));
+  const cvmOutputs = schemaOutputs("cvm-secrets:index:CvmSecrets");
+  const credentialOutputs = schemaOutputs("cvm-secrets:index:RegistryCredential");
+  expect({
+    plugin: plugin.filter((k) => !cvmOutputs.includes(k)),
+    dynamic: dynamic.filter((k) => !cvmOutputs.includes(k)),
+    credential: credential.filter((k) => !credentialOutputs.includes(k)),
+    missing: [
+      ...cvmOutputs.filter((k) => !plugin.includes(k) || !dynamic.includes(k)),
+      ...credentialOutputs.filter((k) => !credential.includes(k)),
+    ],
+  }).toEqual({
+    plugin: ["env"],
+    dynamic: ["__provider", "defaultRegistryEnv", "env", "ownerUrn", "resourceName", "secretCvms"],
+    credential: ["__programRenders", "ecrToken", "type"],
+    missing: [],
+  });
+});
+
+/**
+ * Stack traces while a resource registers (registration-stacks.ts), in a fresh Node process on
+ * the built package (jest's own stack formatting would stand in for the program runner's): the
+ * stacks the SDK captured for the property promises of each resource.
+ */
+function registrationStacks(
+  env: NodeJS.ProcessEnv,
+): Record<string, { promises: number; withFrames: number }> {
+  const root = path.join(__dirname, "../..");
+  const script = `
+const pulumi = require("@pulumi/pulumi");
+const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
+const seen = {};
+const original = debuggable.debuggablePromise;
+debuggable.debuggablePromise = (p, ctx) => {
+  const promise = original(p, ctx);
+  const name = /^transferProperty\\(resource:([^\\[]+)\\[/.exec(ctx)?.[1];
+  if (name) {
+    seen[name] ??= { promises: 0, withFrames: 0 };
+    seen[name].promises++;
+    if (p._debugStackTrace.includes("\\n    at ")) seen[name].withFrames++;
+  }
+  return promise;
+};
+const plugin = require("./dist/provider/sdk");
+const dynamic = require("./dist/provider");
+const args = { cvms: ["cvm_stacks"], env: { API_KEY: "resource-properties-value-4" } };
+const limit = Error.stackTraceLimit;
+new plugin.CvmSecrets("plugin", args);
+new dynamic.CvmSecrets("dynamic", args);
+new plugin.RegistryCredential("credential", { type: "public" });
+let threw = false;
+try { new plugin.CvmSecrets(undefined, args); } catch { threw = true; }
+if (!threw || Error.stackTraceLimit !== limit) throw new Error("limit not restored");
+setTimeout(() => { process.stdout.write(JSON.stringify(seen)); process.exit(0); }, 100);
+`;
+  const r = spawnSync(path.join(root, "node_modules", ".bin", "node"), ["--no-warnings", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, ...env },
+  });
+  expect([r.status, r.stderr]).toEqual([0, ""]);
+  return JSON.parse(r.stdout);
+}
+
+test("registering captures no stack for the property promises, and restores the limit (after a throw too)", () => {
+  const seen = registrationStacks({});
+  expect(Object.keys(seen).sort()).toEqual(["credential", "dynamic", "plugin"]);
+  for (const { promises, withFrames } of Object.values(seen)) {
+    expect(promises).toBeGreaterThan(5);
+    expect(withFrames).toBe(0);
+  }
+});
+
+test("with PULUMI_DEBUG_PROMISE_LEAKS set (the only time the SDK prints them) the stacks are as usual", () => {
+  const seen = registrationStacks({ PULUMI_DEBUG_PROMISE_LEAKS: "true" });
+  for (const { promises, withFrames } of Object.values(seen)) expect(withFrames).toBe(promises);
 });
