@@ -28,16 +28,21 @@ const RESOURCES: Record<string, [string, string]> = {
   CvmSecrets: ["CvmSecretsArgs", "CvmSecretsProperties"],
   RegistryCredential: ["RegistryCredentialArgs", "RegistryCredentialProperties"],
 };
-/** Object types the properties refer to. */
-const TYPES = [
-  "RolloutArgs",
-  "KmsArgs",
-  "RegistryRef",
-  "EcrArgs",
-  "RegistryVerifyArgs",
-  "LastRollout",
-  "AkashCredentialsOutput",
-];
+/**
+ * Object types the properties refer to: TypeScript interface → schema type name. The schema
+ * names carry no `Args`/`Output` suffix: the other languages' generators add their own (Go
+ * `RolloutArgs` and `RolloutOutput`, Python `RolloutArgs`, C# `Inputs.RolloutArgs`), so
+ * `RolloutArgs` here would become `RolloutArgsArgs` there.
+ */
+const TYPES: Record<string, string> = {
+  RolloutArgs: "Rollout",
+  KmsArgs: "Kms",
+  RegistryRef: "RegistryRef",
+  EcrArgs: "Ecr",
+  RegistryVerifyArgs: "RegistryVerify",
+  LastRollout: "LastRollout",
+  AkashCredentialsOutput: "AkashCredentials",
+};
 
 type Spec = Record<string, unknown>;
 interface Member {
@@ -104,21 +109,23 @@ function unwrap(type: string): { type: string; optional: boolean } {
   }
 }
 
-function typeSpec(raw: string): Spec {
+/** A `number` documented as "an integer" is one: the other languages then get an integer type. */
+function typeSpec(raw: string, doc = ""): Spec {
   const { type } = unwrap(raw);
   if (type === "string" || /^"[^"]*"( \| "[^"]*")*$/.test(type)) return { type: "string" };
-  if (type === "number") return { type: "number" };
+  if (type === "number") return { type: /\ban\s+integer\b/.test(doc) ? "integer" : "number" };
   if (type === "boolean") return { type: "boolean" };
   const arr = /^(.*)\[\]$/.exec(type);
   if (arr) return { type: "array", items: typeSpec(arr[1]!) };
   const rec = /^Record<string, (.*)>$/.exec(type);
   if (rec) return { type: "object", additionalProperties: typeSpec(rec[1]!) };
-  if (TYPES.includes(type)) return { $ref: `#/types/${PKG}:index:${type}` };
+  const named = TYPES[type];
+  if (named) return { $ref: `#/types/${PKG}:index:${named}` };
   throw new Error(`no schema type for ${raw}`);
 }
 
 function property(m: Member): Spec {
-  return { ...typeSpec(m.type), description: m.doc, ...(isSecretDoc(m.doc) ? { secret: true } : {}) };
+  return { ...typeSpec(m.type, m.doc), description: m.doc, ...(isSecretDoc(m.doc) ? { secret: true } : {}) };
 }
 
 function properties(members: readonly Member[]): { properties: Spec; required: string[] } {
@@ -152,10 +159,10 @@ export function buildSchema(): Spec {
     };
   }
   const types: Spec = {};
-  for (const name of TYPES) {
+  for (const [name, schemaName] of Object.entries(TYPES)) {
     const t = must(interfaces.get(name), name);
     const p = properties(t.members);
-    types[`${PKG}:index:${name}`] = {
+    types[`${PKG}:index:${schemaName}`] = {
       type: "object",
       description: t.doc || name,
       properties: p.properties,
@@ -171,7 +178,7 @@ export function buildSchema(): Spec {
       "Encrypted env for confidential VMs on Phala Cloud (dstack), with restart-aware diffs, and registry pull credentials.",
     keywords: ["pulumi", "phala", "dstack", "tee", "secrets", "category/utility"],
     license: "Apache-2.0",
-    repository: "https://github.com/pulumi-cvm-secrets/pulumi-cvm-secrets",
+    repository: REPOSITORY,
     config: { variables: config.properties },
     provider: {
       description: provider.doc,
@@ -179,9 +186,39 @@ export function buildSchema(): Spec {
     },
     resources,
     types,
-    language: { nodejs: { packageName: "pulumi-cvm-secrets" } },
+    // `pulumi package gen-sdk` then writes what `pulumi package add` writes (which sets it anyway):
+    // the version in every SDK's plugin metadata, so each requests the plugin it came from, and a
+    // go.mod for Go (Pulumi's pkg/codegen: `SupportPack`).
+    meta: { supportPack: true },
+    language: LANGUAGE,
   };
 }
+
+/** The repository, from package.json (`git+https://host/owner/name.git` → `https://host/owner/name`). */
+const REPOSITORY = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    repository: { url: string };
+  };
+  return pkg.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
+})();
+
+/**
+ * Per-language settings, only ones the generators read (Pulumi's pkg/codegen/{go,python}/importer.go,
+ * and pulumi-language-dotnet's codegen/importer.go). The Python and .NET requirements on the
+ * Pulumi SDK are left to the generators: each emits the floor its own generated code needs
+ * (Python `pulumi>=3.269.0,<4.0.0` from 3.276.0), which a fixed range here would override.
+ */
+const LANGUAGE = {
+  nodejs: { packageName: "pulumi-cvm-secrets" },
+  // Without it the generated package directory (`cvmsecrets`) and the import path its files use
+  // (`…/sdk/go/cvm-secrets`) differ and the SDK does not compile. Module: `…/sdk/go`.
+  go: { importBasePath: `${new URL(REPOSITORY).host}${new URL(REPOSITORY).pathname}/sdk/go/cvmsecrets` },
+  // pyproject.toml instead of setup.py.
+  python: { packageName: "pulumi_cvm_secrets", pyproject: { enabled: true } },
+  // Namespaces Pulumi.CvmSecrets(.Inputs/.Outputs), assembly Pulumi.CvmSecrets; pinned so the names
+  // the README gives do not move with a generator's default.
+  csharp: { rootNamespace: "Pulumi" },
+};
 
 const FILE = path.join(ROOT, "schema.json");
 if (/gen-schema\.ts$/.test(process.argv[1] ?? "")) {

@@ -11,9 +11,12 @@ import { registeredProperties } from "./registered-properties";
 
 /** How replicas are restarted when what they see changes (README: When does a CVM restart?). */
 export interface RolloutArgs {
-  /** How many CVMs may restart at the same time. Default 1. */
+  /** How many CVMs may restart at the same time: an integer from 1 to 1000. Default 1. */
   maxUnavailable?: pulumi.Input<number>;
-  /** How long one CVM may take to be `running` again after its env is pushed. Default 600 s. */
+  /**
+   * How long one CVM may take to be `running` again after its env is pushed, in seconds: an
+   * integer from 10 to 3600. Default 600.
+   */
   readyTimeoutSeconds?: pulumi.Input<number>;
 }
 

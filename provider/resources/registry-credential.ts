@@ -41,7 +41,7 @@ export interface RegistryVerifyArgs {
   skip?: pulumi.Input<boolean>;
   /** Allow plain http to a loopback registry (local mirrors, tests). */
   allowInsecureLoopback?: pulumi.Input<boolean>;
-  /** Per-request timeout in seconds (1-300, default 15). */
+  /** Per-request timeout in seconds: an integer from 1 to 300. Default 15. */
   timeoutSeconds?: pulumi.Input<number>;
 }
 

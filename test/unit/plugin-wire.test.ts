@@ -331,9 +331,9 @@ describe("schema", () => {
         "cvm-secrets:index:RegistryCredential out.dockerConfigJson",
         "cvm-secrets:index:RegistryCredential out.akashCredentials",
         "cvm-secrets:index:RegistryRef.cvmEnv",
-        "cvm-secrets:index:EcrArgs.secretAccessKey",
-        "cvm-secrets:index:EcrArgs.sessionToken",
-        "cvm-secrets:index:AkashCredentialsOutput.password",
+        "cvm-secrets:index:Ecr.secretAccessKey",
+        "cvm-secrets:index:Ecr.sessionToken",
+        "cvm-secrets:index:AkashCredentials.password",
       ].sort(),
     );
     // Every property has a description (from TSDoc).
@@ -345,5 +345,29 @@ describe("schema", () => {
     const refs = [...JSON.stringify(file).matchAll(/"\$ref":"#\/types\/([^"]+)"/g)].map((m) => m[1]);
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(Object.keys(file.types)).toContain(ref);
+  });
+
+  test("the other languages: type names without suffixes, integers, the Go import path from package.json", () => {
+    expect(Object.keys(file.types).filter((t) => /(Args|Output)$/.test(t))).toEqual([]);
+    const integers: string[] = [];
+    for (const [t, r] of Object.entries(file.types) as Array<
+      [string, { properties: Record<string, { type?: string }> }]
+    >)
+      for (const [k, p] of Object.entries(r.properties)) if (p.type === "integer") integers.push(`${t}.${k}`);
+    expect(integers.sort()).toEqual([
+      "cvm-secrets:index:RegistryVerify.timeoutSeconds",
+      "cvm-secrets:index:Rollout.maxUnavailable",
+      "cvm-secrets:index:Rollout.readyTimeoutSeconds",
+    ]);
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8"));
+    expect(pkg.repository.url).toBe("git+https://github.com/pulumi-cvm-secrets/pulumi-cvm-secrets.git");
+    expect(file.repository).toBe("https://github.com/pulumi-cvm-secrets/pulumi-cvm-secrets");
+    expect(file.meta).toEqual({ supportPack: true });
+    expect(file.language).toEqual({
+      nodejs: { packageName: "pulumi-cvm-secrets" },
+      go: { importBasePath: "github.com/pulumi-cvm-secrets/pulumi-cvm-secrets/sdk/go/cvmsecrets" },
+      python: { packageName: "pulumi_cvm_secrets", pyproject: { enabled: true } },
+      csharp: { rootNamespace: "Pulumi" },
+    });
   });
 });
