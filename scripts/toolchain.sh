@@ -48,14 +48,36 @@ langhost_pseudo_version() {
   esac
 }
 
+# cached_go_build DIR EXE LOCK WHAT ETA HINT BUILD
+# Makes sure DIR/EXE exists. If it does not, then under the lock file LOCK (one build at a time,
+# whichever clone asks) the function BUILD runs with two arguments: a scratch directory, and the
+# directory to put the binaries in, which becomes DIR only when BUILD succeeds. WHAT names the
+# build in messages, ETA says how long a first build takes, HINT what to do without Go.
+cached_go_build() {
+  local dir="$1" exe="$2" lock="$3" what="$4" eta="$5" hint="$6" build="$7"
+  [ -x "$dir/$exe" ] && return 0
+  exec 9>"$lock"
+  flock 9
+  if [ ! -x "$dir/$exe" ]; then
+    command -v go >/dev/null 2>&1 || die "Go >= 1.25 is needed to build $what (none on PATH).
+$hint"
+    local work start=$SECONDS
+    work="$(mktemp -d)"
+    rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+    say "building $what (first run only; $eta)"
+    "$build" "$work" "$dir.tmp" || { rm -rf "$work" "$dir.tmp"; die "building $what failed"; }
+    rm -rf "$work"
+    rm -rf "$dir" && mv "$dir.tmp" "$dir"
+    say "built $what in $((SECONDS - start)) s"
+  fi
+  flock -u 9
+}
+
+# The flags of Pulumi's release builds (its .goreleaser.yml).
+GO_RELEASE_FLAGS=(-trimpath -tags osusergo,grpcnotrace)
+
 build_cli() {
-  command -v go >/dev/null 2>&1 || die "Go >= 1.25 is needed to build the Pulumi CLI $V (none on PATH).
-Install Go, or put a pulumi $V on PATH, or set PULUMI_CLI to one."
-  local work
-  work="$(mktemp -d)"
-  # shellcheck disable=SC2064
-  trap "rm -rf '$work'" RETURN
-  say "building the Pulumi CLI $V from Pulumi's Go modules (first run only; takes several minutes)"
+  local work="$1" out="$2"
   cat >"$work/go.mod" <<EOF
 module pulumi-cli-build.invalid
 
@@ -71,14 +93,11 @@ replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-202
 
 tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 EOF
-  local start=$SECONDS
-  (cd "$work" && go mod tidy >"$work/tidy.log" 2>&1) || { tail -20 "$work/tidy.log" >&2; die "resolving the Pulumi $V modules failed"; }
-  (cd "$work" && GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$V" tool) \
-    || die "building the Pulumi CLI $V failed"
-  mkdir -p "$CLI_DIR.tmp"
-  mv "$work/bin/pulumi" "$CLI_DIR.tmp/pulumi"
-  say "built pulumi $V in $((SECONDS - start)) s"
+  (cd "$work" && go mod tidy >"$work/tidy.log" 2>&1) ||
+    { tail -20 "$work/tidy.log" >&2; say "resolving the Pulumi $V modules failed"; return 1; }
+  (cd "$work" && GOBIN="$work/bin" CGO_ENABLED=0 go install "${GO_RELEASE_FLAGS[@]}" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$V" tool) || return 1
+  mv "$work/bin/pulumi" "$out/pulumi" || return 1
 
   # The official Node.js language host, if the module proxy serves it.
   local pseudo
@@ -87,10 +106,9 @@ EOF
     (cd "$work" && go get -tool "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$pseudo" >"$work/lh.log" 2>&1 &&
       GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
         github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 >>"$work/lh.log" 2>&1 &&
-      mv "$work/bin/pulumi-language-nodejs" "$CLI_DIR.tmp/") \
+      mv "$work/bin/pulumi-language-nodejs" "$out/") \
       || say "the official pulumi-language-nodejs is not available from the Go module proxy; using scripts/langhost (see README)"
   fi
-  rm -rf "$CLI_DIR" && mv "$CLI_DIR.tmp" "$CLI_DIR"
 }
 
 if [ -n "${PULUMI_CLI:-}" ]; then
@@ -100,12 +118,8 @@ elif command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "$
   PULUMI="$(command -v pulumi)"
   say "using pulumi $V from PATH"
 else
-  if [ ! -x "$CLI_DIR/pulumi" ]; then
-    exec 9>"$CACHE/.build-$V.lock"
-    flock 9
-    [ -x "$CLI_DIR/pulumi" ] || build_cli
-    flock -u 9
-  fi
+  cached_go_build "$CLI_DIR" pulumi "$CACHE/.build-$V.lock" "the Pulumi CLI $V from Pulumi's Go modules" \
+    "takes several minutes" "Install Go, or put a pulumi $V on PATH, or set PULUMI_CLI to one." build_cli
   PULUMI="$CLI_DIR/pulumi"
 fi
 [ "$("$PULUMI" version)" = "$V" ] || die "$PULUMI is not version $V"
@@ -119,22 +133,12 @@ YAML_VERSION="v1.25.0"
 YAML_DIR="$CACHE/pulumi-language-yaml-$YAML_VERSION"
 
 build_yaml_host() {
-  command -v go >/dev/null 2>&1 || die "Go >= 1.25 is needed to build pulumi-language-yaml $YAML_VERSION (none on PATH).
-Install Go, or put a pulumi-language-yaml on PATH, or set PULUMI_LANGUAGE_YAML to one."
-  local work
-  work="$(mktemp -d)"
-  # shellcheck disable=SC2064
-  trap "rm -rf '$work'" RETURN
-  say "building the YAML language host pulumi-language-yaml $YAML_VERSION from its Go module (first run only; about two minutes)"
-  local start=$SECONDS
+  local work="$1" out="$2"
   (cd "$work" && GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath \
     -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION" \
     "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_VERSION" >"$work/build.log" 2>&1) \
-    || { tail -20 "$work/build.log" >&2; die "building pulumi-language-yaml $YAML_VERSION failed"; }
-  mkdir -p "$YAML_DIR.tmp"
-  mv "$work/bin/pulumi-language-yaml" "$YAML_DIR.tmp/pulumi-language-yaml"
-  rm -rf "$YAML_DIR" && mv "$YAML_DIR.tmp" "$YAML_DIR"
-  say "built pulumi-language-yaml $YAML_VERSION in $((SECONDS - start)) s"
+    || { tail -20 "$work/build.log" >&2; return 1; }
+  mv "$work/bin/pulumi-language-yaml" "$out/pulumi-language-yaml"
 }
 
 if [ -n "${PULUMI_LANGUAGE_YAML:-}" ]; then
@@ -143,12 +147,9 @@ elif [ "$(dirname "$PULUMI")" != "$CLI_DIR" ] && [ -x "$(dirname "$PULUMI")/pulu
   YAML_HOST="$(dirname "$PULUMI")/pulumi-language-yaml" # a Pulumi install bundles it next to the CLI
   say "using the pulumi-language-yaml next to $PULUMI"
 else
-  if [ ! -x "$YAML_DIR/pulumi-language-yaml" ]; then
-    exec 8>"$CACHE/.build-yaml-$YAML_VERSION.lock"
-    flock 8
-    [ -x "$YAML_DIR/pulumi-language-yaml" ] || build_yaml_host
-    flock -u 8
-  fi
+  cached_go_build "$YAML_DIR" pulumi-language-yaml "$CACHE/.build-yaml-$YAML_VERSION.lock" \
+    "the YAML language host pulumi-language-yaml $YAML_VERSION from its Go module" "about two minutes" \
+    "Install Go, or put a pulumi-language-yaml on PATH, or set PULUMI_LANGUAGE_YAML to one." build_yaml_host
   YAML_HOST="$YAML_DIR/pulumi-language-yaml"
 fi
 [ -x "$YAML_HOST" ] || die "$YAML_HOST is not an executable"
