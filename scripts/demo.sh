@@ -8,7 +8,7 @@ if [ ! -x node_modules/.bin/node ] || [ ! -f dist/emulator/index.js ]; then
   echo "[demo] installing dependencies (npm ci)"
   npm ci --no-audit --no-fund >/dev/null
 fi
-CVM_SECRETS_SKIP_APT="${CVM_SECRETS_SKIP_APT:-1}" bash scripts/toolchain.sh
+CVM_SECRETS_SKIP_APT="${CVM_SECRETS_SKIP_APT:-1}" CVM_SECRETS_SKIP_SDKGEN="${CVM_SECRETS_SKIP_SDKGEN:-1}" bash scripts/toolchain.sh
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 exec node scripts/demo.js "$@"

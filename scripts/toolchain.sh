@@ -8,6 +8,8 @@
 #   - the Node.js language host and the pulumi-resource-pulumi-nodejs shim
 #   - the YAML language host pulumi-language-yaml, built from the Go module
 #     github.com/pulumi/pulumi-yaml and cached beside the CLI, keyed by version
+#   - the SDK generators for Go, Python and .NET (scripts/sdkgen: Pulumi's own code generators,
+#     which test the schema's SDKs without those languages' hosts), cached the same way
 #   - Debian packages the registry tests need (scripts/install-debian-packages.sh)
 # and links them into .toolchain/bin. Source scripts/env.sh afterwards to put them on PATH.
 #
@@ -15,6 +17,7 @@
 #   CVM_SECRETS_CACHE   cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-cvm-secrets)
 #   PULUMI_CLI          use this `pulumi` binary instead of building one
 #   PULUMI_LANGUAGE_YAML  use this `pulumi-language-yaml` binary instead of building one
+#   CVM_SECRETS_SKIP_SDKGEN=1  do not build the SDK generators (the demo needs none)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -73,7 +76,8 @@ $hint"
   flock -u 9
 }
 
-# The flags of Pulumi's release builds (its .goreleaser.yml).
+# The flags of Pulumi's release builds (its .goreleaser.yml). The SDK generators below are
+# built with them too, so that they reuse the CLI build's compiled packages from the Go build cache.
 GO_RELEASE_FLAGS=(-trimpath -tags osusergo,grpcnotrace)
 
 build_cli() {
@@ -154,6 +158,41 @@ else
 fi
 [ -x "$YAML_HOST" ] || die "$YAML_HOST is not an executable"
 ln -sfn "$YAML_HOST" "$BIN/pulumi-language-yaml"
+
+# --- The SDK generators ----------------------------------------------------------------------
+# For test/e2e/sdk-languages.test.ts: scripts/sdkgen runs Pulumi's Go and Python SDK generators
+# at the CLI's pkg version (its go.mod must say $V; the CLI build's module and build caches then
+# serve most of it), scripts/sdkgen/dotnet the .NET generator at the last pkg version that had
+# it. Cached by pkg version and a digest of their sources; CVM_SECRETS_SKIP_SDKGEN=1 skips them,
+# and so does the npm package (it ships this script, not scripts/sdkgen).
+SDKGEN="$ROOT/scripts/sdkgen"
+SDKGEN_TIMEOUT=1200 # seconds a first build may take (measured: README, Toolchain)
+pkg_version_of() { sed -n 's|^[[:space:]]*github.com/pulumi/pulumi/pkg/v3 \(v[^ ]*\).*|\1|p' "$1/go.mod" | head -1; }
+sources_digest() { (cd "$1" && cat go.mod go.sum ./*.go) | sha256sum | cut -c1-12; }
+
+# build_sdkgen SRC EXE WORK OUT: go build in place (the sources' go.sum pins every module).
+build_sdkgen() {
+  (cd "$1" && CGO_ENABLED=0 timeout "$SDKGEN_TIMEOUT" go build -buildvcs=false "${GO_RELEASE_FLAGS[@]}" \
+    -ldflags "-s -w" -o "$4/$2" .) >"$3/build.log" 2>&1 || { tail -20 "$3/build.log" >&2; return 1; }
+}
+build_sdkgen_go_python() { build_sdkgen "$SDKGEN" cvm-sdkgen "$@"; }
+build_sdkgen_dotnet() { build_sdkgen "$SDKGEN/dotnet" cvm-sdkgen-dotnet "$@"; }
+
+if [ "${CVM_SECRETS_SKIP_SDKGEN:-}" != "1" ] && [ -f "$SDKGEN/go.mod" ]; then
+  [ "$(pkg_version_of "$SDKGEN")" = "$V" ] || die "scripts/sdkgen/go.mod requires pkg/v3 $(pkg_version_of "$SDKGEN"), the CLI is $V.
+Set github.com/pulumi/pulumi/pkg/v3 to $V there and run 'go mod tidy' in scripts/sdkgen."
+  GEN_DIR="$CACHE/sdkgen-$V-$(sources_digest "$SDKGEN")"
+  cached_go_build "$GEN_DIR" cvm-sdkgen "$CACHE/.build-sdkgen.lock" \
+    "the Go and Python SDK generators (scripts/sdkgen, pkg $V)" "seconds after the CLI's" \
+    "Install Go, or set CVM_SECRETS_SKIP_SDKGEN=1 (the SDK generation tests then fail)." build_sdkgen_go_python
+  DOTNET_PKG="$(pkg_version_of "$SDKGEN/dotnet")"
+  DOTNET_DIR="$CACHE/sdkgen-dotnet-$DOTNET_PKG-$(sources_digest "$SDKGEN/dotnet")"
+  cached_go_build "$DOTNET_DIR" cvm-sdkgen-dotnet "$CACHE/.build-sdkgen.lock" \
+    "the .NET SDK generator (scripts/sdkgen/dotnet, pkg $DOTNET_PKG)" "about three minutes" \
+    "Install Go, or set CVM_SECRETS_SKIP_SDKGEN=1 (the SDK generation tests then fail)." build_sdkgen_dotnet
+  ln -sfn "$GEN_DIR/cvm-sdkgen" "$BIN/cvm-sdkgen"
+  ln -sfn "$DOTNET_DIR/cvm-sdkgen-dotnet" "$BIN/cvm-sdkgen-dotnet"
+fi
 
 # A hard link (or copy), not a symlink: the CLI looks for its bundled plugins next to its own
 # resolved path, and finding them there avoids "using ... from $PATH" warnings in every run.

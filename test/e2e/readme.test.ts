@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { codeBlocks } from "../support/markdown";
 import {
   type InstalledProject,
   installedProject,
@@ -25,30 +26,6 @@ import {
   repoVersion,
 } from "../support/package";
 import { type PulumiWorkspace, pulumiWorkspace, REPO_ROOT } from "../support/pulumi";
-
-interface CodeBlock {
-  /** The `## ` heading the block is under. */
-  section: string;
-  lang: string;
-  text: string;
-}
-
-/** Every fenced code block of a Markdown text, with the section it is in. */
-function codeBlocks(markdown: string): CodeBlock[] {
-  const blocks: CodeBlock[] = [];
-  let section = "";
-  const lines = markdown.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.startsWith("## ")) section = line.slice(3).trim();
-    const fence = /^```(\w*)\s*$/.exec(line);
-    if (!fence) continue;
-    const body: string[] = [];
-    for (i++; i < lines.length && !lines[i]!.startsWith("```"); i++) body.push(lines[i]!);
-    blocks.push({ section, lang: fence[1] ?? "", text: `${body.join("\n")}\n` });
-  }
-  return blocks;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
