@@ -581,25 +581,34 @@ engine's choice, not the provider's.
 
 Whole CLI runs (\`pulumi preview --expect-no-changes\` and \`pulumi up --yes --skip-preview
 --expect-no-changes\`) of a plain-JavaScript program (no TypeScript compile on either side), runs
-of the two kinds interleaved so drift on the shared machine hits both alike; 3 runs per kind
+of the four kinds interleaved so drift on the shared machine hits all alike; 3 runs per kind
 at N = 10 and 50, 5 at N = 200. This is a 2-core machine shared with other work: single runs
 vary by ±30 %, so ratios within ≈ 0.2 of 1 are inside the noise. Most of each run is fixed cost
-common to both kinds (CLI start, language host, plugin start, snapshot write). What CvmSecrets
-adds per resource is its \`check\` (input rules and per-key fingerprints) and \`diff\` (the
-pure plan) in the provider process, the larger state the engine reads and writes, and the
-\`__provider\` text the program serializes per resource. Section 2b attributes the difference at N = 200: the
-baseline grown to the stub's seven methods (same \`__provider\` size class, check and diff in
-JavaScript) costs nothing measurable over the baseline although its snapshot is far larger, so
-neither \`__provider\` size nor method count is the cause. The provider's own compute is small
-(check + diff of all resources, in-process, tens of ms). What remains is (a) a fixed cost per
-CLI run: the provider process \`require()\`s the whole implementation (the Phala client with
-undici and zod, noble) even when a no-op needs only check and diff, a few hundred ms on this
-machine; and (b) ≈ 10 ms per resource outside the provider's compute: the CvmSecrets class builds
-more Outputs per resource (each env value wrapped secret, the registry input resolved, the
-declared outputs) and the engine carries a larger property set with more secret values through
-Check, Diff and the snapshot. What would move it: load the HTTP client and zod lazily (only
-create, update, read and delete need them) for (a); fewer outputs and fewer secret-wrapped
-values per resource for (b). The target (≤ 1.2 at N = 200) is missed by that margin.
+common to every kind (CLI start, language host, plugin start, snapshot write).
+
+The plugin pair compares \`CvmSecrets\` through \`pulumi-resource-cvm-secrets\` with a minimal plugin
+resource (\`bench/minimal-plugin/pulumi-resource-cvmbench\`: create-only, echoing the same inputs,
+served by the SDK's own provider server on the same Node runtime, gRPC library and stubs — the
+floor every Node-based plugin pays). CPU profiles of a preview at N = 200 (\`--cpu-prof\` in the
+program and the plugin) found where the plugin's time went, and three changes followed:
+(1) the program: the SDK captures a stack trace for each of four promises per registered
+property (\`debuggablePromise\` in \`transferProperties\`), formatted through the program runner's
+source-map support; a resource that registered 16 properties (its arguments, undefined ones
+included, and seven outputs) against the minimal resource's 2 spent most of the program's time
+there (constructing one, under source-map support: 20.4 ms against 4.8 ms). Arguments left out
+are no longer registered, and while a resource of this package registers, the stack-trace limit
+is 0 unless \`PULUMI_DEBUG_PROMISE_LEAKS\` is set (the SDK prints those stacks only then):
+2.8 ms per resource. (2) The plugin process loaded the whole implementation at start (the HTTP
+client with undici, zod through the registry schemas, yaml, the curves; ≈ 0.45 s of CPU) though
+a preview runs only check and diff; the write paths now load on first use (the dynamic
+provider's process too). (3) What remains per resource is the gRPC round trips of Check and
+Diff with a larger property set (protobuf \`Struct\` decoding) and a larger snapshot.
+
+For the dynamic pair, section 2b attributes the difference at N = 200: the baseline grown to
+the stub's seven methods costs nothing measurable over the baseline although its snapshot is
+far larger, so neither \`__provider\` size nor method count is the cause; the provider's own
+compute is small (check + diff of all resources, in-process, tens of ms). The rest was the
+program side and the provider's start, which the changes above address for both kinds.
 
 The no-op makes zero API requests, reads
 included: \`check\` and \`diff\` are pure (no key fetch; no \`read\` without \`--refresh\`), so the
