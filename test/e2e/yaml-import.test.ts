@@ -47,7 +47,7 @@ const writeProgram = (program: Record<string, unknown>): void =>
   writeFileSync(path.join(s.dir, "Pulumi.yaml"), stringify(program, { aliasDuplicateObjects: false }));
 
 beforeAll(async () => {
-  s = await e2eStack({ "Pulumi.yaml": stringify(PROJECT) }, "dev", 100, "plugin");
+  s = await e2eStack({ "Pulumi.yaml": stringify(PROJECT) }, "dev", 100, "yaml");
   const apiApp = await s.emu.admin.createApp();
   const apiBlob = encryptEnv(DASHBOARD, apiApp.encrypted_env_pubkey);
   api = (

@@ -30,29 +30,51 @@ export interface E2eStack {
 }
 
 /**
- * How a program reaches the resources: the dynamic classes (`pulumi-cvm-secrets`), or the
- * classes bound to the resource provider plugin (`pulumi-cvm-secrets/plugin`), whose executable
- * (bin/pulumi-resource-cvm-secrets) is then on PATH, where the engine finds it.
+ * How a program reaches the resources:
+ * - `dynamic`: the TypeScript example `examples/<name>` with the dynamic classes (`pulumi-cvm-secrets`);
+ * - `plugin`: the same program with the classes bound to the resource provider plugin
+ *   (`pulumi-cvm-secrets/plugin`), whose executable (bin/pulumi-resource-cvm-secrets) is then on
+ *   PATH, where the engine finds it;
+ * - `yaml`: the Pulumi YAML example `examples/yaml/<name>` on the real YAML language host, whose
+ *   resources are the plugin's by their type tokens (bin/ on PATH as for `plugin`).
  */
-export type Flavour = "dynamic" | "plugin";
-export const FLAVOURS: readonly Flavour[] = ["dynamic", "plugin"];
+export type Flavour = "dynamic" | "plugin" | "yaml";
+export const FLAVOURS: readonly Flavour[] = ["dynamic", "plugin", "yaml"];
+
+/** Whether the flavour's resources are served by the resource provider plugin. */
+export function viaPlugin(flavour: Flavour): boolean {
+  return flavour !== "dynamic";
+}
+
+/** The directory under examples/ of the example `name` in the flavour's language. */
+export function exampleDir(name: string, flavour: Flavour): string {
+  return flavour === "yaml" ? `yaml/${name}` : name;
+}
+
+/** The type token of a resource of this package (`CvmSecrets`, `RegistryCredential`) in state. */
+export function typeToken(flavour: Flavour, resource: "CvmSecrets" | "RegistryCredential"): string {
+  return viaPlugin(flavour)
+    ? `cvm-secrets:index:${resource}`
+    : `pulumi-nodejs:dynamic/cvm-secrets:${resource}`;
+}
 
 /** The environment a workspace of the flavour runs with. */
 export function flavourEnv(flavour: Flavour): NodeJS.ProcessEnv {
-  if (flavour === "dynamic") return {};
+  if (!viaPlugin(flavour)) return {};
   return { PATH: `${path.join(REPO_ROOT, "bin")}${path.delimiter}${pulumiPath()}` };
 }
 
-/** A program's source for the flavour: the package import switched to the plugin classes. */
+/** A TypeScript program's source for the flavour: the package import switched to the plugin classes. */
 export function forFlavour(source: string, flavour: Flavour): string {
-  return flavour === "dynamic"
-    ? source
-    : source.replace(/from "pulumi-cvm-secrets"/g, 'from "pulumi-cvm-secrets/plugin"');
+  return viaPlugin(flavour)
+    ? source.replace(/from "pulumi-cvm-secrets"/g, 'from "pulumi-cvm-secrets/plugin"')
+    : source;
 }
 
 /**
- * Starts an emulator and a workspace for `examples/<example>` (or for a program made of the
- * given files) with stack `stack` selected, pointed at the emulator by stack config.
+ * Starts an emulator and a workspace for the example `example` in the flavour's language
+ * (`examples/<example>`, or `examples/yaml/<example>` for `yaml`), or for a program made of the
+ * given files, with stack `stack` selected, pointed at the emulator by stack config.
  */
 export async function e2eStack(
   example: string | Record<string, string>,
@@ -64,11 +86,13 @@ export async function e2eStack(
   const emu = await startEmulator({ restartMs, log: (line) => transcript.push(`[emulator] ${line}`) });
   const program = scratchProgram(typeof example === "string" ? {} : example);
   if (typeof example === "string") {
-    cpSync(path.join(REPO_ROOT, "examples", example), program.dir, { recursive: true });
-    cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
+    cpSync(path.join(REPO_ROOT, "examples", exampleDir(example, flavour)), program.dir, { recursive: true });
+    if (flavour !== "yaml") {
+      cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
+    }
   }
   const index = path.join(program.dir, "index.ts");
-  // A Pulumi YAML example has no index.ts: its resources are the plugin's by their type tokens.
+  // A Pulumi YAML program has no index.ts: its resources are the plugin's by their type tokens.
   if (existsSync(index)) writeFileSync(index, forFlavour(readFileSync(index, "utf8"), flavour));
   const pulumi = pulumiWorkspace(program.dir, flavourEnv(flavour));
   const cli: E2eStack["cli"] = async (args, options = {}) => {

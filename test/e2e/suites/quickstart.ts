@@ -1,8 +1,8 @@
 /**
  * The quickstart on the real Pulumi engine against the emulator: first up, no-op, rotation with
- * a reviewable preview, key add/remove, refresh, destroy — and a leak scan over all of it. Run
- * for the dynamic classes (quickstart.test.ts) and through the provider plugin
- * (plugin-quickstart.test.ts).
+ * a reviewable preview, refresh, destroy — and a leak scan over all of it. Run for the dynamic
+ * classes (quickstart.test.ts), through the provider plugin (plugin-quickstart.test.ts) and as
+ * Pulumi YAML (examples/yaml/quickstart, yaml-quickstart.test.ts).
  */
 import { main as cli } from "../../../provider/cli/main";
 import {
@@ -13,7 +13,10 @@ import {
   type Flavour,
   QUIET,
   setSecrets,
+  typeToken,
+  viaPlugin,
 } from "../../support/e2e";
+import { expectMessagesOn } from "./messages";
 
 const DB = "postgres://app:pw-e2e-quickstart@db.internal/prod";
 const STRIPE = "sk_live_e2e_quickstart_1111";
@@ -31,12 +34,17 @@ const COMPOSE =
 export function quickstartSuite(flavour: Flavour): void {
   let s: E2eStack;
   let cvm: string;
+  // The CVM as the user types it, which is how the messages name it: its id in the TypeScript
+  // programs, its name in the YAML one (as the README's emulator walkthrough does), so both
+  // forms go through the plugin.
+  let typed: string;
   const prSummaries: string[] = [];
 
   beforeAll(async () => {
     s = await e2eStack("quickstart", "dev", 150, flavour);
     cvm = (await s.emu.admin.createCvm({ name: "quickstart-api", docker_compose_file: COMPOSE })).id;
-    await s.cli(["config", "set", "cvmId", cvm]);
+    typed = flavour === "yaml" ? "quickstart-api" : cvm;
+    await s.cli(["config", "set", "cvmId", typed]);
     await setSecrets(s, { databaseUrl: DB, stripeKey: STRIPE, ghcrToken: GHCR });
   }, 120_000);
 
@@ -68,6 +76,8 @@ export function quickstartSuite(flavour: Flavour): void {
   test("first up: the guest sees exactly the env; outputs are right", async () => {
     const up = await s.cli(["up", "--yes", ...QUIET]);
     expect(up.stdout).toMatch(/\+ 3 created/);
+    expect(up.stdout).toContain(`CvmSecrets api: ${cvm}: running again after`);
+    expectMessagesOn(up.stdout, flavour, [`CvmSecrets api: ${cvm}: running again after`]);
     const guest = await s.emu.admin.guest(cvm);
     expect(guest.env).toEqual({ DATABASE_URL: DB, STRIPE_KEY: STRIPE, ...REGISTRY });
     const outputs = JSON.parse((await s.cli(["stack", "output", "--json"])).stdout);
@@ -80,10 +90,16 @@ export function quickstartSuite(flavour: Flavour): void {
     ]);
     expect(outputs.lastRollout.restarted).toEqual([cvm]);
     expect(Object.keys(outputs.fingerprints)).toEqual(outputs.envKeys);
-    // The resources are the flavour's: the dynamic resource type, or the plugin's schema type.
-    const types = (await exportState(s)).resources.map((r) => r.type);
-    expect(types).toContain(
-      flavour === "plugin" ? "cvm-secrets:index:CvmSecrets" : "pulumi-nodejs:dynamic/cvm-secrets:CvmSecrets",
+    // The resources are the flavour's: the dynamic resource types and the engine's provider for
+    // them, or the plugin's schema types and its default provider.
+    const types = (await exportState(s)).resources.map((r) => String(r.type)).sort();
+    expect(types).toEqual(
+      [
+        typeToken(flavour, "CvmSecrets"),
+        typeToken(flavour, "RegistryCredential"),
+        viaPlugin(flavour) ? "pulumi:providers:cvm-secrets" : "pulumi:providers:pulumi-nodejs",
+        "pulumi:pulumi:Stack",
+      ].sort(),
     );
   }, 240_000);
 
@@ -92,6 +108,7 @@ export function quickstartSuite(flavour: Flavour): void {
     const restarts = (await s.emu.admin.counts()).restarts[cvm];
     await s.cli(["preview", "--expect-no-changes", ...QUIET]);
     const again = await s.cli(["up", "--yes", ...QUIET]);
+    expect(again.stdout).toMatch(/3 unchanged/);
     expect(again.stdout).not.toMatch(/updated/);
     expect(await writes()).toBe(before);
     expect((await s.emu.admin.counts()).restarts[cvm]).toBe(restarts);
@@ -105,10 +122,10 @@ export function quickstartSuite(flavour: Flavour): void {
     expect(diff.stdout).not.toMatch(/~\s+DATABASE_URL\s*:/);
     // Provider lines go to stderr with --diff, to the diagnostics of stdout without it.
     expect(`${diff.stdout}${diff.stderr}`).toContain(
-      `CvmSecrets api: 1 CVM restarts: keys changed: STRIPE_KEY (${cvm})`,
+      `CvmSecrets api: 1 CVM restarts: keys changed: STRIPE_KEY (${typed})`,
     );
     const json = await s.cli(["preview", "--json", ...QUIET]);
-    if (flavour === "plugin") {
+    if (viaPlugin(flavour)) {
       // The plugin's diff is detailed: the changed key, not just "something changed".
       const steps = JSON.parse(json.stdout).steps as Array<{
         urn: string;
@@ -121,7 +138,7 @@ export function quickstartSuite(flavour: Flavour): void {
     }
     const md = await summary(json.stdout);
     expect(md).toContain("STRIPE_KEY");
-    expect(md).toContain(cvm);
+    expect(md).toContain(typed);
     expect(md).not.toContain("DATABASE_URL`"); // not listed as changed
     expect(await writes()).toBe(before); // previews never write
 
