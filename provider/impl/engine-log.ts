@@ -46,6 +46,30 @@ export function providerLog(): ProviderLog {
 export function useEngine(addr: string): void {
   pluginEngine = addr;
   shared = undefined;
+  ignoreBrokenOutput();
+}
+
+const quieted = new WeakSet<NodeJS.EventEmitter>();
+
+/**
+ * Keeps a provider process running, and idle, once nobody reads its output. The engine reads
+ * the stdout and stderr of the processes it starts; when the Pulumi CLI is killed mid-rollout
+ * (its process group: the provider, in a group of its own, lives on), the engine is gone, so
+ * messages fall back to stderr, and a write there fails with EPIPE, emitted as an `error` on the
+ * stream. Unhandled, it ends the plugin in the middle of the rollout; in the SDK's
+ * dynamic-provider host, whose `uncaughtException` handler writes each error to stderr again, it
+ * starts a loop of new EPIPEs that starves the rollout. Either way the CVM pushed last is never
+ * recorded as done in the journal (journal.ts), and the next `up` restarts it again. With the
+ * errors consumed the rollout in flight finishes; what it writes goes nowhere.
+ */
+export function ignoreBrokenOutput(
+  streams: readonly NodeJS.EventEmitter[] = [process.stdout, process.stderr],
+): void {
+  for (const stream of streams) {
+    if (quieted.has(stream)) continue;
+    quieted.add(stream);
+    stream.on("error", () => undefined);
+  }
 }
 
 /** Runs `fn` for one resource: messages it logs (also after an await) carry `urn`. */
@@ -116,3 +140,6 @@ function engineSender(addr: string | undefined): Send | undefined {
       client!.log(req, (err) => (err ? reject(err) : resolve()));
     });
 }
+
+// Loaded by a provider method inside the dynamic-provider host: from then on.
+if (engineAddress() !== undefined) ignoreBrokenOutput();
