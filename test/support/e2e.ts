@@ -40,6 +40,8 @@ export interface E2eStack {
  */
 export type Flavour = "dynamic" | "plugin" | "yaml";
 export const FLAVOURS: readonly Flavour[] = ["dynamic", "plugin", "yaml"];
+/** The flavours of a TypeScript program (the suites that write their own program in TypeScript). */
+export type TypeScriptFlavour = Exclude<Flavour, "yaml">;
 
 /** Whether the flavour's resources are served by the resource provider plugin. */
 export function viaPlugin(flavour: Flavour): boolean {

@@ -39,3 +39,14 @@ export function killAll(pids: Iterable<number>): number {
   }
   return alive;
 }
+
+/** The command line of each pid still running, from one `ps` listing. */
+export function commandLines(pids: Iterable<number>): Map<number, string> {
+  const wanted = new Set(pids);
+  const out = new Map<number, string>();
+  for (const line of execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" }).split("\n")) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (m && wanted.has(Number(m[1]))) out.set(Number(m[1]), m[2]!);
+  }
+  return out;
+}
