@@ -1,0 +1,209 @@
+/**
+ * Bad input fails during `pulumi preview`, before any write, with the input and the rule — and
+ * the engine's own rendering of check failures must not print a value either. The engine prints
+ * a failure that names a property as `property X value {…} has a problem`, the value in clear
+ * unless it is a secret, so every failure goes out with the input's path in the reason
+ * (provider/impl/failures.ts) and the engine prints `<type> resource '<name>' has a problem:
+ * <path>: <rule>` — for a dynamic resource and for the plugin's (a `CheckFailure` over gRPC,
+ * and for the plugin's own configuration `CheckConfig`) alike.
+ *
+ * Every mode is scanned: text, --json, --debug, -v=5 on stderr and in its log files, --event-log
+ * and the Pulumi home's automatic logs (support/cli-logs.ts), with the provider process tracing every gRPC call on its stderr:
+ * a plugin's stderr reaches only the debug stream, so the trace proves that stream was scanned.
+ *
+ * Run for the dynamic classes (check-failures.test.ts) and through the provider plugin
+ * (plugin-check-failures.test.ts).
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  type Captured,
+  expectNoLeakIn,
+  PROVIDER_TRACE,
+  PROVIDER_TRACE_ENV,
+  runCaptured,
+} from "../../support/cli-logs";
+import {
+  type E2eStack,
+  e2eStack,
+  expectNoLeak,
+  forFlavour,
+  QUIET,
+  type TypeScriptFlavour,
+  typeToken,
+} from "../../support/e2e";
+
+const SECRET = "sk_live_check_failure_value_777";
+const PW = "short-pw-check-failure-888";
+const PLAIN = "plain-check-failure-value-999";
+const DEFAULT_PW = "default-registry-pw-check-failure-444";
+
+const PROGRAM = (cvm: string) => `import * as pulumi from "@pulumi/pulumi";
+import { CvmSecrets, RegistryCredential } from "pulumi-cvm-secrets";
+const cfg = new pulumi.Config();
+if (cfg.get("mode") === "default") {
+  // No registry of its own: the stack-wide default credential (cvm-secrets:defaultRegistry*) applies.
+  new CvmSecrets("api", { cvms: [${JSON.stringify(cvm)}], env: { API_KEY: cfg.requireSecret("v") } });
+} else {
+  const reg = new RegistryCredential("reg", { type: "ghcr", username: "bot", token: cfg.requireSecret("tok") });
+  new CvmSecrets("api", {
+    cvms: [${JSON.stringify(cvm)}],
+    env: {
+      "BAD-KEY": cfg.requireSecret("v"),
+      "ALSO-BAD": ${JSON.stringify(PLAIN)},
+      DSTACK_APP_ID: cfg.requireSecret("v"),
+      DSTACK_DOCKER_PASSWORD: cfg.requireSecret("v"),
+    },
+    registry: reg,
+  });
+  if (cfg.getBoolean("hub")) new RegistryCredential("hub", { type: "dockerhub", username: "someone@example.com", password: cfg.requireSecret("pw") });
+}
+`;
+
+/** Each secret as written and base64-encoded (a log may carry a value in either form). */
+function canaries(values: readonly string[]): string[] {
+  return values.flatMap((v) => [v, Buffer.from(v).toString("base64")]);
+}
+
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The engine's line for a failure of one resource: its type, its name, the path and the rule. */
+function rendered(type: string, name: string | RegExp, reason: string): RegExp {
+  const who = typeof name === "string" ? literal(name) : name.source;
+  return new RegExp(`${literal(type)} resource '${who}' has a problem: ${literal(reason)}`);
+}
+
+/** The engine's rendering of a failure naming a property, which would print the value. */
+const PROPERTY_RENDERING = /property \S+ value .* has a problem/;
+
+interface Diagnostic {
+  urn?: string;
+  message: string;
+  severity: string;
+}
+
+/** The error diagnostics of `preview --json`. */
+function errorsOf(json: string): Diagnostic[] {
+  const parsed = JSON.parse(json) as { diagnostics?: Diagnostic[] };
+  return (parsed.diagnostics ?? []).filter((d) => d.severity === "error");
+}
+
+export function checkFailuresSuite(flavour: TypeScriptFlavour): void {
+  jest.setTimeout(300_000);
+  let s: E2eStack;
+  const cvmSecrets = typeToken(flavour, "CvmSecrets");
+  const registryCredential = typeToken(flavour, "RegistryCredential");
+  const values = () => canaries([SECRET, PW, PLAIN, DEFAULT_PW, s.emu.apiKey]);
+
+  beforeAll(async () => {
+    s = await e2eStack("quickstart", "dev", 150, flavour);
+    const cvm = (await s.emu.admin.createCvm({ name: "check-api" })).id;
+    writeFileSync(path.join(s.dir, "index.ts"), forFlavour(PROGRAM(cvm), flavour));
+    await s.cli(["config", "set", "--secret", "v", SECRET]);
+    await s.cli(["config", "set", "--secret", "tok", SECRET]);
+    await s.cli(["config", "set", "--secret", "pw", PW]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await s?.dispose();
+  });
+
+  test("bad env key, reserved key and a bad registry password fail preview before any write, naming the input and the rule, without a value (text and --json)", async () => {
+    const before = (await s.emu.admin.counts()).writes;
+    const preview = await s.cli(["preview", ...QUIET], { allowFail: true });
+    expect(preview.code).not.toBe(0);
+    const text = `${preview.stdout}${preview.stderr}`;
+    // One engine line per failure, each with the resource, the input's path and the rule.
+    expect(text).toMatch(
+      rendered(cvmSecrets, "api", "env.BAD-KEY: key names must match ^[A-Za-z_][A-Za-z0-9_]*$"),
+    );
+    expect(text).toMatch(rendered(cvmSecrets, "api", "env.ALSO-BAD: key names must match"));
+    expect(text).toMatch(rendered(cvmSecrets, "api", "env.DSTACK_APP_ID: "));
+    expect(text).toMatch(rendered(cvmSecrets, "api", "env.DSTACK_DOCKER_PASSWORD: "));
+    expect(text).not.toMatch(PROPERTY_RENDERING);
+    expect((await s.emu.admin.counts()).writes).toBe(before);
+
+    await s.cli(["config", "set", "hub", "true"]);
+    const hub = await s.cli(["preview", ...QUIET], { allowFail: true });
+    expect(hub.code).not.toBe(0);
+    const hubText = `${hub.stdout}${hub.stderr}`;
+    expect(hubText).toMatch(
+      rendered(registryCredential, "hub", "username: must be the Docker ID, not the e-mail address"),
+    );
+    expect(hubText).not.toMatch(PROPERTY_RENDERING);
+
+    const json = await s.cli(["preview", "--json", ...QUIET], { allowFail: true });
+    expect(json.code).not.toBe(0);
+    // --json carries the same lines as diagnostics, each attached to its resource.
+    const errors = errorsOf(json.stdout);
+    const hubError = errors.find((d) => d.urn?.endsWith(`${registryCredential}::hub`));
+    expect(hubError?.message).toContain("username: must be the Docker ID, not the e-mail address");
+    for (const d of errors) expect(d.message).not.toMatch(PROPERTY_RENDERING);
+    expect((await s.emu.admin.counts()).writes).toBe(before);
+    expectNoLeak([...s.transcript, json.stdout], values());
+  });
+
+  test("every debug mode, the provider's own stderr, -v log files, --event-log and the Pulumi home's logs: the rules, never a value", async () => {
+    const runs: Array<[string, string[]]> = [
+      ["preview --debug", ["preview", "--debug"]],
+      ["preview -v=5 --logtostderr", ["preview", "-v=5", "--logtostderr"]],
+      ["preview -v=5 --event-log", ["preview", "-v=5", "--logtostderr=false", "--event-log", "{events}"]],
+      ["preview --json --debug", ["preview", "--json", "--debug"]],
+    ];
+    const all: Captured[] = [];
+    for (const [label, args] of runs) {
+      const { code, captured } = await runCaptured(s.pulumi, label, [...args, ...QUIET], {
+        env: PROVIDER_TRACE_ENV,
+      });
+      expect(code).not.toBe(0);
+      const text = captured.map((c) => c.text).join("\n");
+      expect(text).toContain("username: must be the Docker ID, not the e-mail address");
+      // The provider process's stderr is in what was scanned: its trace of the Check it served.
+      expect(text).toMatch(PROVIDER_TRACE);
+      all.push(...captured);
+    }
+    // The Pulumi home's logs were written and read, the provider's stderr among them.
+    const home = all.filter((c) => c.label.includes(" home log "));
+    expect(home.length).toBeGreaterThan(0);
+    expect(home.map((c) => c.text).join("\n")).toMatch(PROVIDER_TRACE);
+    expect(all.map((c) => c.text).join("\n")).not.toMatch(PROPERTY_RENDERING);
+    expectNoLeakIn(all, values());
+  });
+
+  test("a bad stack-wide default registry credential fails preview naming the config key, without its password", async () => {
+    await s.cli(["config", "set", "mode", "default"]);
+    await s.cli(["config", "set", "cvm-secrets:defaultRegistry", "not a host!"]);
+    await s.cli(["config", "set", "cvm-secrets:defaultRegistryUsername", "acme"]);
+    await s.cli(["config", "set", "--secret", "cvm-secrets:defaultRegistryPassword", DEFAULT_PW]);
+    const before = (await s.emu.admin.counts()).writes;
+    const preview = await s.cli(["preview", ...QUIET], { allowFail: true });
+    expect(preview.code).not.toBe(0);
+    const text = `${preview.stdout}${preview.stderr}`;
+    expect(text).toMatch(rendered(cvmSecrets, "api", "cvm-secrets:defaultRegistry: "));
+    expect(text).not.toMatch(PROPERTY_RENDERING);
+    expect((await s.emu.admin.counts()).writes).toBe(before);
+    expectNoLeak(s.transcript, values());
+  });
+
+  if (flavour === "plugin") {
+    test("the plugin's own configuration (CheckConfig of the default provider): a partial default registry is named, its password never", async () => {
+      await s.cli(["config", "rm", "cvm-secrets:defaultRegistryUsername"]);
+      const before = (await s.emu.admin.counts()).writes;
+      const { code, captured } = await runCaptured(s.pulumi, "partial default", ["preview", ...QUIET], {
+        env: PROVIDER_TRACE_ENV,
+      });
+      expect(code).not.toBe(0);
+      const text = captured.map((c) => c.text).join("\n");
+      expect(text).toMatch(
+        rendered(
+          "pulumi:providers:cvm-secrets",
+          /default(_[0-9_]+)?/,
+          "defaultRegistryUsername missing: the default registry needs defaultRegistry, defaultRegistryUsername, defaultRegistryPassword together",
+        ),
+      );
+      expect(text).not.toMatch(PROPERTY_RENDERING);
+      expect((await s.emu.admin.counts()).writes).toBe(before);
+      expectNoLeakIn(captured, values());
+    });
+  }
+}
