@@ -33,6 +33,7 @@ type Props = Record<string, unknown>;
 const apply = () => require("./apply") as typeof import("./apply");
 const clear = () => require("./clear") as typeof import("./clear");
 const refresh = () => require("./refresh") as typeof import("./refresh");
+const preview = () => require("./preview") as typeof import("./preview");
 
 export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
   const ids = secretIdsOf(news, olds);
@@ -81,6 +82,22 @@ export async function update(
   const ids = secretIdsOf(news, olds);
   const result = await scoped(ids, () => apply().update(id, olds, news, options));
   return { ...result, outs: wrapIdOutputs((result.outs ?? {}) as Props, ids) };
+}
+
+/**
+ * What a create answers during a preview (the plugin takes part in previews: preview.ts), in the
+ * scope of its secret CVM ids like every other method: its line names such a CVM by position,
+ * and its planned outputs that name one are secrets.
+ */
+export async function previewCreate(inputs: Props): Promise<Props> {
+  const ids = secretIdsOf(inputs);
+  return wrapIdOutputs(await scoped(ids, async () => preview().previewCreate(inputs)), ids);
+}
+
+/** What an update answers during a preview, in the scope of its secret CVM ids (previewCreate). */
+export async function previewUpdate(olds: Props, news: Props): Promise<Props> {
+  const ids = secretIdsOf(news, olds);
+  return wrapIdOutputs(await scoped(ids, async () => preview().previewUpdate(olds, news)), ids);
 }
 
 export async function remove(id: string, props: Props, options?: CallOptions): Promise<void> {

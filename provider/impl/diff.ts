@@ -18,7 +18,6 @@ import {
 import { notice } from "./engine-log";
 import { openJournal, type WantedEnv } from "./journal";
 import { effectiveEnv } from "./registry-env";
-import { redactIds } from "./secret-scope";
 
 export async function diff(
   id: string,
@@ -48,7 +47,7 @@ export async function diff(
   if (plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
-    notice(redactIds(`CvmSecrets ${name}: ${plan.summary}`));
+    notice(`CvmSecrets ${name}: ${plan.summary}`);
   }
   return { changes: plan.changed };
 }

@@ -80,11 +80,12 @@ export function withResource<T>(urn: string, fn: () => T): T {
 /**
  * A line for the person running Pulumi from a method that has always written it to stderr
  * (the CLI shows a provider's stderr as info lines): for a resource of the plugin, an info
- * message attached to the resource instead.
+ * message attached to the resource instead. Either way a secret CVM id in it is named by its
+ * position (secret-scope.ts).
  */
 export function notice(message: string): void {
   if (resource.getStore()) providerLog().info(message);
-  else console.error(message);
+  else console.error(redactIds(message));
 }
 
 /** A log over any sender, delivering messages one at a time in order. */

@@ -33,8 +33,8 @@ export interface ResourceKind {
   toMethodInputs(news: Props, name: string, raw?: Props, urn?: string): Props;
   /** The methods' outputs → the schema's outputs (plain inputs at hand). */
   toOutputs(outs: Props, inputs: Props): Props;
-  previewCreate(inputs: Props): Props;
-  previewUpdate(olds: Props, news: Props): Props;
+  previewCreate(inputs: Props): Promise<Props>;
+  previewUpdate(olds: Props, news: Props): Promise<Props>;
   /** `pulumi import`: state for an id, when the resource can be imported. */
   importRead?(id: string, name: string): Promise<{ id: string; props: Props; inputs: Props } | undefined>;
 }
@@ -81,10 +81,11 @@ const cvmSecrets: ResourceKind = {
     return out;
   },
   toOutputs: (outs) => outs,
+  // In the scope of the resource's secret CVM ids, as its other methods (impl/cvm-secrets.ts).
   previewCreate: (inputs) =>
-    (require("../impl/preview") as typeof import("../impl/preview")).previewCreate(inputs),
+    (require("../impl/cvm-secrets") as typeof import("../impl/cvm-secrets")).previewCreate(inputs),
   previewUpdate: (olds, news) =>
-    (require("../impl/preview") as typeof import("../impl/preview")).previewUpdate(olds, news),
+    (require("../impl/cvm-secrets") as typeof import("../impl/cvm-secrets")).previewUpdate(olds, news),
   importRead: (id, name) =>
     (require("../impl/import") as typeof import("../impl/import")).importCvms(id, name),
 };
@@ -129,8 +130,8 @@ const registryCredential: ResourceKind = {
     if (r?.akashCredentials !== undefined) rendered.akashCredentials = secret(r.akashCredentials);
     return { ...outs, ...rendered };
   },
-  previewCreate: (inputs) => registryPreview(inputs),
-  previewUpdate: (_olds, news) => registryPreview(news),
+  previewCreate: async (inputs) => registryPreview(inputs),
+  previewUpdate: async (_olds, news) => registryPreview(news),
 };
 
 /** Preview: what check settled (type, registry, change token); the renderings known at apply. */

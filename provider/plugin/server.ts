@@ -210,7 +210,7 @@ export function providerService(options: ServerOptions): Record<string, (call: C
         const resp = new provproto.CreateResponse();
         if (req.getPreview()) {
           resp.setId("");
-          resp.setProperties(struct(concealKeys(kind.previewCreate(inputs.plain), inputs.secretKeys)));
+          resp.setProperties(struct(concealKeys(await kind.previewCreate(inputs.plain), inputs.secretKeys)));
           return resp;
         }
         const result = await kind.methods().create(inputs.plain, { deadline: deadlineOf(req.getTimeout()) });
@@ -226,7 +226,9 @@ export function providerService(options: ServerOptions): Record<string, (call: C
         const news = revealProps(props(req.getNews()));
         const resp = new provproto.UpdateResponse();
         if (req.getPreview()) {
-          resp.setProperties(struct(concealKeys(kind.previewUpdate(olds, news.plain), news.secretKeys)));
+          resp.setProperties(
+            struct(concealKeys(await kind.previewUpdate(olds, news.plain), news.secretKeys)),
+          );
           return resp;
         }
         const result = await kind

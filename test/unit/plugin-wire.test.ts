@@ -215,7 +215,7 @@ describe("resource inputs", () => {
     expect(none.secretCvms).toBeUndefined();
   });
 
-  test("RegistryCredential: renderings are secret outputs; a preview knows none of them", () => {
+  test("RegistryCredential: renderings are secret outputs; a preview knows none of them", async () => {
     const k = kindOf(REGISTRY_CREDENTIAL)!;
     const inputs = { type: "ghcr", username: "bot", token: "ghp_x", resourceName: "r" };
     const outs = k.toOutputs({ registry: "ghcr.io", credentialVersion: "fp-1", ecrToken: null }, inputs);
@@ -229,14 +229,14 @@ describe("resource inputs", () => {
     // The TypeScript class renders in the program: then no rendering is among the outputs.
     const bare = k.toOutputs({ registry: "ghcr.io", ecrToken: null }, { ...inputs, [PROGRAM_RENDERS]: true });
     expect(bare).toEqual({ registry: "ghcr.io", ecrToken: null });
-    const preview = k.previewCreate({ ...inputs, registry: "ghcr.io", credentialVersion: "fp-1" });
+    const preview = await k.previewCreate({ ...inputs, registry: "ghcr.io", credentialVersion: "fp-1" });
     expect(preview).toMatchObject({ registry: "ghcr.io", cvmEnv: UNKNOWN, dockerConfigJson: UNKNOWN });
     expect(JSON.stringify(preview)).not.toContain("ghp_x");
   });
 
-  test("CvmSecrets preview: outputs without any env value, learned outputs unknown", () => {
+  test("CvmSecrets preview: outputs without any env value, learned outputs unknown", async () => {
     const k = kindOf(CVM_SECRETS)!;
-    const outs = k.previewCreate({
+    const outs = await k.previewCreate({
       resourceName: "api",
       cvms: ["cvm_1"],
       cvmIds: { cvm_1: "cvm_1" },
@@ -251,6 +251,48 @@ describe("resource inputs", () => {
       appIds: UNKNOWN,
       lastRollout: UNKNOWN,
     });
+  });
+
+  test("CvmSecrets preview with secret CVM ids: the create's line names them by position, outputs naming them are secret", async () => {
+    const k = kindOf(CVM_SECRETS)!;
+    const ids = ["cvm_secretPreviewA1", "cvm_secretPreviewB2"];
+    const inputs = {
+      resourceName: "api",
+      cvms: ids,
+      cvmIds: Object.fromEntries(ids.map((id) => [id, id])),
+      secretCvms: true,
+      env: { A: "v" },
+      fingerprints: { A: "fp-a" },
+    };
+    const lines: string[] = [];
+    const stderr = jest.spyOn(console, "error").mockImplementation((line: string) => {
+      lines.push(line);
+    });
+    try {
+      const created = await k.previewCreate(inputs);
+      expect(lines.join("\n")).toContain(
+        "CvmSecrets api: 2 CVMs restart, 1 at a time: first deploy (cvms[0], cvms[1])",
+      );
+      expect(isSecret(created.cvms)).toBe(true);
+      expect(isSecret(created.cvmIds)).toBe(true);
+      const updated = await k.previewUpdate(
+        { ...inputs, applied: { [ids[0]!]: "d1", [ids[1]!]: "d1" }, appIds: { [ids[0]!]: "app" } },
+        { ...inputs, fingerprints: { A: "fp-b" } },
+      );
+      for (const key of ["cvms", "cvmIds", "applied", "appIds"])
+        expect([key, isSecret(updated[key])]).toEqual([key, true]);
+      for (const text of [...lines, JSON.stringify(created), JSON.stringify(updated)]) {
+        for (const id of ids)
+          expect(
+            text.replace(
+              /"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","value":("[^"]*"|\{[^}]*\}|\[[^\]]*\])/g,
+              "",
+            ),
+          ).not.toContain(id);
+      }
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });
 
