@@ -10,7 +10,8 @@ export function registeredProperties<I extends Record<string, unknown>>(
   outputs: readonly string[],
 ): Partial<I> & Record<string, unknown> {
   const given = Object.fromEntries(Object.entries(inputs).filter(([, value]) => value !== undefined));
-  // An output-only property must be named to become an Output property of the resource.
-  for (const name of outputs) given[name] = undefined;
+  // An output-only property must be named to become an Output property of the resource; an
+  // output that is also an argument (RegistryCredential's `registry`) keeps the value given.
+  for (const name of outputs) if (!(name in given)) given[name] = undefined;
   return given as Partial<I> & Record<string, unknown>;
 }

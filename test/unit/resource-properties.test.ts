@@ -134,6 +134,24 @@ test("RegistryCredential: both classes register the same credential inputs; each
   expect(missingOutputs).toEqual({ dynamic: [], plugin: [] });
 });
 
+test("an argument that is also an output keeps its value (RegistryCredential's registry)", async () => {
+  new PluginRegistryCredential("custom-credential", {
+    type: "custom",
+    registry: "registry.example.com",
+    username: "bot",
+    password: "resource-properties-password-5",
+  });
+  new DynamicRegistryCredential("custom-credential-dynamic", {
+    type: "custom",
+    registry: "registry.example.com",
+    username: "bot",
+    password: "resource-properties-password-5",
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const name of ["custom-credential", "custom-credential-dynamic"])
+    expect(registered.find((r) => r.name === name)?.inputs.registry).toBe("registry.example.com");
+});
+
 test("an argument left out is not registered at all (each registered property costs the program four stacks)", async () => {
   const args = { cvms: ["cvm_min"], env: { API_KEY: "resource-properties-value-3" } };
   // A registered property becomes an Output on the resource object (an own property); the
