@@ -69,10 +69,10 @@ class PluginMinimal extends pulumi.CustomResource {
   }
 }
 
-const { CvmSecrets } = require("pulumi-cvm-secrets/internal/provider/resources/cvm-secrets");
+const { CvmSecrets } = require("#internal/provider/dynamic/cvm-secrets");
 let plugin;
 try {
-  plugin = require("pulumi-cvm-secrets/internal/provider/sdk/index");
+  plugin = require("#internal/provider/sdk/index");
 } catch {}
 if (kind === "state") {
   new CvmSecrets("secrets", { cvms: [cvms[0]], env });
@@ -80,7 +80,7 @@ if (kind === "state") {
   const registryArgs = { type: "ghcr", username: "acme-bot", token: cfg.requireSecret("tokenValue") };
   let RegistryCredential;
   try {
-    RegistryCredential = require("pulumi-cvm-secrets/internal/provider/resources/registry-credential").RegistryCredential;
+    RegistryCredential = require("#internal/provider/dynamic/registry-credential").RegistryCredential;
   } catch {}
   if (RegistryCredential) {
     new RegistryCredential("registry", registryArgs);
@@ -506,9 +506,9 @@ async function providerCosts(n: number): Promise<Row[]> {
     const script = `const t=process.hrtime.bigint();require("@pulumi/pulumi");console.log(Number(process.hrtime.bigint()-t)/1e6)`;
     return Number(execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }).trim());
   };
-  const loads = [0, 1, 2].map(() => load("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets"));
+  const loads = [0, 1, 2].map(() => load("#internal/provider/cvm-secrets/index"));
   const sdkLoads = [0, 1, 2].map(sdk);
-  const impl = (await import("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets")) as {
+  const impl = (await import("#internal/provider/cvm-secrets/index")) as {
     check(
       o: Record<string, unknown>,
       n: Record<string, unknown>,

@@ -278,8 +278,8 @@ export async function runMatrix(log: (line: string) => void = console.log): Prom
   results: CaseResult[];
 }> {
   const emulator = await import("pulumi-cvm-secrets/emulator");
-  const impl = await import("pulumi-cvm-secrets/internal/provider/impl/cvm-secrets");
-  const settings = await import("pulumi-cvm-secrets/internal/provider/impl/settings");
+  const impl = await import("#internal/provider/cvm-secrets/index");
+  const settings = await import("#internal/provider/runtime/settings");
   const deps: MatrixDeps = {
     startEmulator: emulator.startEmulator as MatrixDeps["startEmulator"],
     impl: impl as unknown as MatrixDeps["impl"],
@@ -322,7 +322,7 @@ CLI interrupted while replica 2 restarts (2 s restarts), then \`pulumi cancel\` 
 keeps a lock), the pending "updating" operation cleared by \`stack export\`/\`import\`, and \`pulumi up\`.
 A dynamic provider's \`update\` is a single engine step whose result is written to state only when
 it returns, so a killed update leaves the *old* state. The provider's rollout journal
-(provider/impl/journal.ts, under PULUMI_HOME) records each replica once it runs the new env, so
+(provider/cvm-secrets/records/journal.ts, under PULUMI_HOME) records each replica once it runs the new env, so
 the next \`up\` skips what the killed run finished. "Not done" for these rows is: not on the new
 env after the kill, or, when the provider itself was killed (process tree), pushed but never
 seen ready by it (it cannot know that replica booted fine). A SIGKILL of the CLI's process group

@@ -5,8 +5,8 @@
  * last CVM of a wave is ready (emulator `restart-end`) to the next wave's first `restart-start`.
  */
 import { startEmulator } from "pulumi-cvm-secrets/emulator";
-import * as impl from "pulumi-cvm-secrets/internal/provider/impl/cvm-secrets";
-import { resetSettings } from "pulumi-cvm-secrets/internal/provider/impl/settings";
+import * as impl from "#internal/provider/cvm-secrets/index";
+import { resetSettings } from "#internal/provider/runtime/settings";
 import { median, type Row, timeAsync } from "./harness.ts";
 
 const CVMS = 20;

@@ -21,7 +21,6 @@ export {
   type KeySignatureVerdict,
   verifyKeySignature,
 } from "./core/kms-signature";
-export { CvmSecretsError, type ErrorCode, ErrorCodes, isCvmSecretsError } from "./errors";
 export {
   CvmSecrets,
   type CvmSecretsArgs,
@@ -30,7 +29,7 @@ export {
   type LastRollout,
   type RegistryRef,
   type RolloutArgs,
-} from "./resources/cvm-secrets";
+} from "./dynamic/cvm-secrets";
 export {
   type AkashCredentialsOutput,
   type EcrArgs,
@@ -38,4 +37,5 @@ export {
   type RegistryCredentialArgs,
   type RegistryCredentialProperties,
   type RegistryVerifyArgs,
-} from "./resources/registry-credential";
+} from "./dynamic/registry-credential";
+export { CvmSecretsError, type ErrorCode, ErrorCodes, isCvmSecretsError } from "./errors";

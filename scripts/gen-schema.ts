@@ -17,8 +17,8 @@ const HERE = typeof __dirname === "string" ? __dirname : path.dirname(path.resol
 const ROOT = path.resolve(HERE, "..");
 const PKG = "cvm-secrets";
 const SOURCES = [
-  "provider/resources/cvm-secrets.ts",
-  "provider/resources/registry-credential.ts",
+  "provider/dynamic/cvm-secrets.ts",
+  "provider/dynamic/registry-credential.ts",
   "provider/sdk/cvm-secrets.ts",
   "provider/sdk/registry-credential.ts",
   "provider/sdk/provider.ts",

@@ -20,9 +20,9 @@ import { KEY_PATTERN, validateEnv } from "../core/env-rules";
 import { encryptEnv } from "../core/envelope";
 import { type PreviewDocument, renderPrSummary } from "../core/pr-summary";
 import { previewProblem } from "../core/preview-check";
+import { trustedKey } from "../cvm-secrets/steps/trust";
 import { CvmSecretsError, ErrorCodes } from "../errors";
-import { DEFAULT_API_URL } from "../impl/settings";
-import { trustedKey } from "../impl/trust";
+import { DEFAULT_API_URL } from "../runtime/settings";
 
 const USAGE = `usage: cvm-secrets <command> [options]
 
@@ -252,7 +252,7 @@ async function encrypt(argv: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** The CVM's key under the provider's trust rules (impl/trust.ts): signed for on-chain KMS. */
+/** The CVM's key under the provider's trust rules (cvm-secrets/steps/trust.ts): signed for on-chain KMS. */
 async function keyOfCvm(
   cvm: string,
   env: NodeJS.ProcessEnv,

@@ -4,7 +4,7 @@
  * stdout.
  */
 import "../node-version";
-import { useEngine } from "../impl/engine-log";
+import { useEngine } from "../runtime/engine-log";
 import { packageVersion, schemaJson } from "./schema";
 import { startServer } from "./server";
 

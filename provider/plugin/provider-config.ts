@@ -1,12 +1,12 @@
 /**
  * The provider's own configuration (`CheckConfig`, `DiffConfig`, `Configure`): the same
- * settings the dynamic provider reads from `cvm-secrets:*` stack config (impl/settings.ts), here
+ * settings the dynamic provider reads from `cvm-secrets:*` stack config (runtime/settings.ts), here
  * as the inputs of a provider resource — the default provider gets them from those same stack
  * config keys, an explicit `Provider` from its arguments. Pure but for `configure`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { withPathInReason } from "../impl/failures";
-import { configure as configureSettings } from "../impl/settings";
+import { withPathInReason } from "../runtime/failures";
+import { configure as configureSettings } from "../runtime/settings";
 import { type DiffKind, same } from "./diff-translation";
 import { concealKeys, type Props, revealProps, UNKNOWN } from "./wire";
 

@@ -4,7 +4,7 @@
  * inputs and the methods' inputs, which keys are secret, and what a preview answers.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { CallOptions } from "../impl/cvm-secrets-state";
+import type { CallOptions } from "../cvm-secrets/state";
 import type { DiffView } from "./diff-translation";
 import { PROGRAM_RENDERS } from "./protocol";
 import { isSecret, type Props, secret, secretPositionsOnWire, UNKNOWN } from "./wire";
@@ -44,7 +44,7 @@ export const REGISTRY_CREDENTIAL = "cvm-secrets:index:RegistryCredential";
 
 const cvmSecrets: ResourceKind = {
   name: "CvmSecrets",
-  methods: () => require("../impl/cvm-secrets") as ResourceMethods,
+  methods: () => require("../cvm-secrets/index") as ResourceMethods,
   secretInputs: ["env", "registryEnv", "defaultRegistryEnv"],
   diffView: {
     // Plaintext (shown through `fingerprints`) and bookkeeping of check.
@@ -81,13 +81,13 @@ const cvmSecrets: ResourceKind = {
     return out;
   },
   toOutputs: (outs) => outs,
-  // In the scope of the resource's secret CVM ids, as its other methods (impl/cvm-secrets.ts).
+  // In the scope of the resource's secret CVM ids, as its other methods (cvm-secrets/index.ts).
   previewCreate: (inputs) =>
-    (require("../impl/cvm-secrets") as typeof import("../impl/cvm-secrets")).previewCreate(inputs),
+    (require("../cvm-secrets/index") as typeof import("../cvm-secrets/index")).previewCreate(inputs),
   previewUpdate: (olds, news) =>
-    (require("../impl/cvm-secrets") as typeof import("../impl/cvm-secrets")).previewUpdate(olds, news),
+    (require("../cvm-secrets/index") as typeof import("../cvm-secrets/index")).previewUpdate(olds, news),
   importRead: (id, name) =>
-    (require("../impl/import") as typeof import("../impl/import")).importCvms(id, name),
+    (require("../cvm-secrets/import") as typeof import("../cvm-secrets/import")).importCvms(id, name),
 };
 
 /** The credential inputs the renderings are made of. */
@@ -104,18 +104,18 @@ const CREDENTIAL_KEYS = [
 /** Outputs a RegistryCredential learns only at apply (check settles the others). */
 function registryLearned(): string[] {
   const { OUTPUT_KEYS } =
-    require("../impl/registry-credential") as typeof import("../impl/registry-credential");
+    require("../registry-credential/index") as typeof import("../registry-credential/index");
   return OUTPUT_KEYS.filter((k) => k !== "credentialVersion" && k !== "insecureRegistry");
 }
 
 const registryCredential: ResourceKind = {
   name: "RegistryCredential",
-  methods: () => require("../impl/registry-credential") as ResourceMethods,
+  methods: () => require("../registry-credential/index") as ResourceMethods,
   secretInputs: ["password", "token", "serviceAccountKey", "ecr"],
   diffView: { hidden: ["resourceName", "insecureRegistry"], perKey: [] },
   toMethodInputs: (news, name) => ({ ...news, resourceName: name }),
   toOutputs(outs, inputs) {
-    // The class bound to the plugin renders in the program (resources/registry-credential.ts).
+    // The class bound to the plugin renders in the program (dynamic/registry-credential.ts).
     if (inputs[PROGRAM_RENDERS] === true) return outs;
     const values = Object.fromEntries(
       CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),

@@ -13,7 +13,7 @@
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import { isCvmSecretsError } from "../errors";
-import { withResource } from "../impl/engine-log";
+import { withResource } from "../runtime/engine-log";
 import { translateDiff } from "./diff-translation";
 import { checkConfig, configure, diffConfig } from "./provider-config";
 import { kindOf, type ResourceKind, typeOfUrn } from "./resources";

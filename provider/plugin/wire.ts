@@ -74,7 +74,7 @@ export function concealKeys(props: Props, keys: Iterable<string>): Props {
  * What a Struct can carry: `undefined` (which `Struct.fromJavaScript` refuses) dropped,
  * recursively; secret wrappers and the unknown sentinel kept as they are.
  */
-export { withoutUndefined as toWire } from "../impl/cvm-secrets-state";
+export { withoutUndefined as toWire } from "../cvm-secrets/state";
 
 /** The resource name in a URN (`urn:pulumi:stack::project::type::name`). */
 export function nameOfUrn(urn: string): string {

@@ -9,8 +9,8 @@ import {
   type CvmSecretsProperties,
   cvmSecretsProperties,
   registryOf,
-} from "../resources/cvm-secrets";
-import { registrationStackLimit } from "../resources/registration-stacks";
+} from "../dynamic/cvm-secrets";
+import { registrationStackLimit } from "../dynamic/registration-stacks";
 
 // The outputs are the dynamic class's (declaration merging).
 export interface CvmSecrets extends CvmSecretsProperties {}

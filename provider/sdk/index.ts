@@ -12,14 +12,14 @@ export type {
   LastRollout,
   RegistryRef,
   RolloutArgs,
-} from "../resources/cvm-secrets";
+} from "../dynamic/cvm-secrets";
 export type {
   AkashCredentialsOutput,
   EcrArgs,
   RegistryCredentialArgs,
   RegistryCredentialProperties,
   RegistryVerifyArgs,
-} from "../resources/registry-credential";
+} from "../dynamic/registry-credential";
 export { CvmSecrets } from "./cvm-secrets";
 export { PACKAGE, Provider, type ProviderArgs } from "./provider";
 export { RegistryCredential } from "./registry-credential";

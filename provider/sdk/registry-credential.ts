@@ -7,14 +7,14 @@
  * (the Node.js SDK logs those answers at debug level, secret values in clear).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PROGRAM_RENDERS } from "../plugin/protocol";
-import { registrationStackLimit } from "../resources/registration-stacks";
+import { registrationStackLimit } from "../dynamic/registration-stacks";
 import {
   programRenderings,
   type RegistryCredentialArgs,
   type RegistryCredentialProperties,
   registryCredentialProperties,
-} from "../resources/registry-credential";
+} from "../dynamic/registry-credential";
+import { PROGRAM_RENDERS } from "../plugin/protocol";
 
 export interface RegistryCredential extends RegistryCredentialProperties {}
 

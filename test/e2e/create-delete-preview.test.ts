@@ -9,7 +9,7 @@
  * resource removed from the program. Every step counts writes and restarts against what was
  * said, and a leak scan covers every run.
  */
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { expectNoLeak, QUIET } from "../support/e2e";
 import { delta } from "../support/provider-harness";
 import { type PulumiWorkspace, pulumiWorkspace, tsProgram } from "../support/pulumi";

@@ -4,7 +4,7 @@
  * (`pulumi import` on the command line cannot be helped from here: the engine hands the
  * dynamic-provider host no `__provider` to load, and it fails inside Pulumi's own code.)
  */
-import { startEmulator } from "../../emulator";
+import { startEmulator } from "../../emulator/index";
 import { pulumiWorkspace, tsProgram } from "../support/pulumi";
 
 test("the import option: one clear error naming adopt, and no API write", async () => {

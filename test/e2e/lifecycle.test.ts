@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { encryptEnv } from "../../provider/core/envelope";
 import { expectNoLeak } from "../support/e2e";
 import { descendants, killAll } from "../support/process-tree";

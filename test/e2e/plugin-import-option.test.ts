@@ -5,7 +5,7 @@
  * runs in the guest and an unchanged `up` is a no-op. (The dynamic classes refuse the option:
  * import.test.ts.)
  */
-import { startEmulator } from "../../emulator";
+import { startEmulator } from "../../emulator/index";
 import { cvmWithDashboardEnv, expectNoLeak, flavourEnv, QUIET } from "../support/e2e";
 import { pulumiWorkspace, tsProgram } from "../support/pulumi";
 

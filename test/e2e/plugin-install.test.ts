@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { NPM_ENV, packPackage, repoVersion } from "../support/package";
 import { type PulumiWorkspace, pulumiWorkspace, REPO_ROOT } from "../support/pulumi";
 

@@ -4,7 +4,7 @@
  * whose env was set elsewhere (then one push, said in the preview, then a no-op), and
  * `customTimeouts` cutting a rollout short.
  */
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { cvmWithDashboardEnv, expectNoLeak, exportState, flavourEnv, QUIET } from "../support/e2e";
 import { type PulumiWorkspace, pulumiWorkspace, tsProgram } from "../support/pulumi";
 

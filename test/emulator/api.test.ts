@@ -1,5 +1,5 @@
 /** Endpoint shapes, auth, id forms, version header and error shapes (research/phala.md §3). */
-import { startEmulator } from "../../emulator";
+import { startEmulator } from "../../emulator/index";
 import { verifyKeySignature } from "../../provider/core/kms-signature";
 import { keysOf, withEmulator } from "./helpers";
 

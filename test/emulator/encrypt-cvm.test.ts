@@ -1,10 +1,10 @@
 /**
- * `cvm-secrets encrypt --cvm` applies the provider's trust rules (impl/trust.ts): the reported
+ * `cvm-secrets encrypt --cvm` applies the provider's trust rules (cvm-secrets/steps/trust.ts): the reported
  * key for Phala KMS, the KMS-signed key for on-chain KMS (the CVM reports none), a wrong
  * `--trusted-signer` refused with nothing printed. Blobs are checked by what the guest decrypts.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { main } from "../../provider/cli/main";
 
 const SECRET = "sk_cli_trust_value_42";

@@ -12,9 +12,9 @@ import {
   quiet,
   runCase,
 } from "../../bench/faults.ts";
-import { startEmulator } from "../../emulator";
-import * as impl from "../../provider/impl/cvm-secrets";
-import { resetSettings } from "../../provider/impl/settings";
+import { startEmulator } from "../../emulator/index";
+import * as impl from "../../provider/cvm-secrets/index";
+import { resetSettings } from "../../provider/runtime/settings";
 
 const deps: MatrixDeps = {
   startEmulator,

@@ -6,9 +6,9 @@
  * appears in the message.
  */
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { type Emulator, startEmulator } from "../../emulator";
-import * as registry from "../../provider/impl/registry-credential";
-import { resetSettings } from "../../provider/impl/settings";
+import { type Emulator, startEmulator } from "../../emulator/index";
+import * as registry from "../../provider/registry-credential/index";
+import { resetSettings } from "../../provider/runtime/settings";
 import { up, useEmulator } from "../support/provider-harness";
 
 /** Every value in the table carries this marker; no message may contain it. */

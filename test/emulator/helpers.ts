@@ -6,7 +6,7 @@ import {
   generateKeyPairSync,
   randomBytes,
 } from "node:crypto";
-import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator/index";
 
 export interface HttpResult {
   status: number;

@@ -2,7 +2,7 @@
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../../emulator";
+import { startEmulator } from "../../emulator/index";
 import { encryptEnv } from "../../provider/core/envelope";
 import { Http, settled, withEmulator } from "./helpers";
 

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../../provider/plugin/wire";
 
 const ROOT = path.resolve(__dirname, "../..");

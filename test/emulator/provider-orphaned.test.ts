@@ -5,7 +5,7 @@
  * Its messages then fall back to stderr, and a write there fails with EPIPE. The rollout in
  * flight must still finish and its journal record every CVM done, or the next `up` restarts a
  * CVM that already runs the new env (e2e: gauntlet-kill, SIGKILL to the CLI's process group).
- * Measured before the fix (impl/engine-log.ts, ignoreBrokenOutput): the plugin died at its first
+ * Measured before the fix (runtime/engine-log.ts, ignoreBrokenOutput): the plugin died at its first
  * write (the call failed with "Connection dropped"); the dynamic-provider host spun at full CPU
  * on the EPIPEs its error handler kept writing about, the last CVM's push never recorded.
  * Needs dist/ (npm run build).
@@ -14,7 +14,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { SECRET_SIG, SIG_KEY } from "../../provider/plugin/wire";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -33,7 +33,7 @@ function dynamicProvider(): string {
     NODE,
     [
       path.join(ROOT, "test/support/serialize-provider.js"),
-      "pulumi-cvm-secrets/internal/provider/providers/cvm-secrets",
+      "#internal/provider/dynamic/cvm-secrets-stub",
       "cvmSecretsProvider",
     ],
     { cwd: ROOT, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } },
@@ -57,7 +57,7 @@ const PROVIDERS = {
   "dynamic-provider host": {
     urn: DYNAMIC_URN,
     argv: [path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js")],
-    // What the dynamic class sends (provider/resources/cvm-secrets.ts); secrets arrive plain.
+    // What the dynamic class sends (provider/dynamic/cvm-secrets.ts); secrets arrive plain.
     inputs: (cvms: string[]) => ({
       __provider: dynamicProvider(),
       resourceName: "api",

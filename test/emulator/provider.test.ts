@@ -6,12 +6,12 @@
  */
 
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { envDigest, legacyFingerprint, nextFingerprint } from "../../provider/core/fingerprint";
+import * as impl from "../../provider/cvm-secrets/index";
+import { openJournal } from "../../provider/cvm-secrets/records/journal";
 import { ErrorCodes } from "../../provider/errors";
-import * as impl from "../../provider/impl/cvm-secrets";
-import { openJournal } from "../../provider/impl/journal";
-import { configure } from "../../provider/impl/settings";
+import { configure } from "../../provider/runtime/settings";
 import { hostileProxy } from "../support/hostile-proxy";
 import {
   delta,

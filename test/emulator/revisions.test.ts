@@ -6,7 +6,7 @@
 import { phalaClient } from "../../provider/api/phala-client";
 import { phalaSchemas } from "../../provider/api/phala-schemas";
 import { encryptEnv } from "../../provider/core/envelope";
-import { ciphertextDigest, ownershipOf } from "../../provider/impl/ownership";
+import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
 import { settled, withEmulator } from "./helpers";
 
 const exact = phalaSchemas("exact");

@@ -4,8 +4,8 @@
  * inputs, so the removed setting survived and a later destroy left every CVM's env in place).
  * The `onDelete` input the preview of a delete shows follows the setting at every step.
  */
-import { type Emulator, startEmulator } from "../../emulator";
-import * as impl from "../../provider/impl/cvm-secrets";
+import { type Emulator, startEmulator } from "../../emulator/index";
+import * as impl from "../../provider/cvm-secrets/index";
 import { providerLines, up, useEmulator } from "../support/provider-harness";
 
 let emu: Emulator;

@@ -4,9 +4,9 @@
  * should not: a key removed (while one replica was left behind) and added back with another
  * value, and a run whose result the engine never recorded followed by a different value.
  */
-import { type Emulator, startEmulator } from "../../emulator";
-import * as impl from "../../provider/impl/cvm-secrets";
-import { UNKNOWN } from "../../provider/impl/cvm-secrets-state";
+import { type Emulator, startEmulator } from "../../emulator/index";
+import * as impl from "../../provider/cvm-secrets/index";
+import { UNKNOWN } from "../../provider/cvm-secrets/state";
 import { failedUp, PROVIDER_TEXT, type Resource, up, useEmulator } from "../support/provider-harness";
 
 const COMPOSE =

@@ -14,7 +14,7 @@ const WRONG = "engine-Wrong-pw-1122";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
-import { RegistryCredential } from "pulumi-cvm-secrets/internal/provider/resources/registry-credential";
+import { RegistryCredential } from "#internal/provider/dynamic/registry-credential";
 
 const config = new pulumi.Config();
 const host = config.require("host");

@@ -1,6 +1,6 @@
 /** RegistryCredential create/update with `verify` against the real docker-registry. */
 import { CvmSecretsError, ErrorCodes } from "../../provider/errors";
-import { create, update } from "../../provider/impl/registry-credential";
+import { create, update } from "../../provider/registry-credential/index";
 import { type RunningRegistry, type SeededImage, seedImage, startRegistry } from "../support/registry-server";
 
 jest.setTimeout(60_000);

@@ -9,9 +9,9 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../../emulator";
+import { startEmulator } from "../../emulator/index";
 import { type VerifyResult, verifyPull } from "../../provider/api/registry-verify";
-import { type Credential, validateCredential } from "../../provider/core/registry";
+import { type Credential, validateCredential } from "../../provider/core/registry/index";
 import {
   closedPort,
   type RunningRegistry,

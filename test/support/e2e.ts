@@ -5,7 +5,7 @@
  */
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import { encryptEnv } from "../../provider/core/envelope";
 import {
   type PulumiResult,

@@ -6,9 +6,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Emulator } from "../../emulator";
-import * as impl from "../../provider/impl/cvm-secrets";
-import { resetSettings } from "../../provider/impl/settings";
+import type { Emulator } from "../../emulator/index";
+import * as impl from "../../provider/cvm-secrets/index";
+import { resetSettings } from "../../provider/runtime/settings";
 
 export type Props = Record<string, unknown>;
 

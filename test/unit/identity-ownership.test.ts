@@ -2,11 +2,15 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import type { AppRevision, CvmInfo } from "../../provider/api/phala-client";
 import { encryptEnv } from "../../provider/core/envelope";
 import { carriesNoVariable, pushedBy } from "../../provider/core/envelope-facts";
-import { carriesEnv, guardAdoption } from "../../provider/impl/adopt-guard";
-import { byResolvedId, resolveForms } from "../../provider/impl/cvm-secrets-state";
-import { taggedBy } from "../../provider/impl/encrypt";
-import { duplicateForms, duplicateMessage, refuseDuplicates } from "../../provider/impl/identity";
-import { ciphertextDigest, ownershipOf } from "../../provider/impl/ownership";
+import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
+import { byResolvedId, resolveForms } from "../../provider/cvm-secrets/state";
+import { carriesEnv, guardAdoption } from "../../provider/cvm-secrets/steps/adopt-guard";
+import { taggedBy } from "../../provider/cvm-secrets/steps/encrypt";
+import {
+  duplicateForms,
+  duplicateMessage,
+  refuseDuplicates,
+} from "../../provider/cvm-secrets/steps/identity";
 
 const IDS = {
   "api-1": "cvm_a",

@@ -1,7 +1,7 @@
 import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { openJournal, PUSHING, REISSUED } from "../../provider/impl/journal";
+import { openJournal, PUSHING, REISSUED } from "../../provider/cvm-secrets/records/journal";
 
 const home = process.env.PULUMI_HOME;
 beforeEach(() => {

@@ -41,14 +41,14 @@ ${script}
 }
 
 const CHECK_AND_DIFF = `
-  const impl = require("./dist/provider/impl/cvm-secrets.js");
+  const impl = require("./dist/provider/cvm-secrets/index.js");
   const news = { cvms: ["cvm_lazy"], env: { API_KEY: "lazy-value" }, resourceName: "api" };
   const checked = await impl.check({}, news);
   await impl.diff("id", checked.inputs, checked.inputs);`;
 
 test("the plugin's server and a CvmSecrets check + diff load no write-path module", () => {
   const loaded = loadedBy(`require("./dist/provider/plugin/server.js");${CHECK_AND_DIFF}`);
-  expect(loaded.some((k) => k.includes("dist/provider/impl/check-inputs"))).toBe(true);
+  expect(loaded.some((k) => k.includes("dist/provider/cvm-secrets/check"))).toBe(true);
   expect(loaded.filter((k) => HEAVY.test(k))).toEqual([]);
 });
 
@@ -58,6 +58,6 @@ test("the dynamic provider's check + diff load no write-path module either", () 
 });
 
 test("the write path still loads them on first use (the test would see a lazy load that broke)", () => {
-  const loaded = loadedBy(`require("./dist/provider/impl/apply.js");`);
+  const loaded = loadedBy(`require("./dist/provider/cvm-secrets/apply.js");`);
   expect(loaded.some((k) => HEAVY.test(k))).toBe(true);
 });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { beforeDeadline, readyWithin, waitWithin } from "../../provider/impl/cvm-secrets-state";
+import { beforeDeadline, readyWithin, waitWithin } from "../../provider/cvm-secrets/state";
 import { translateDiff } from "../../provider/plugin/diff-translation";
 import { PROGRAM_RENDERS } from "../../provider/plugin/protocol";
 import { checkConfig, configRequest, diffConfig } from "../../provider/plugin/provider-config";

@@ -1,6 +1,6 @@
-import { engineAddress, logTo } from "../../provider/impl/engine-log";
-import { describeRolloutEvent } from "../../provider/impl/progress";
-import { type RolloutEvent, rollOut } from "../../provider/impl/rollout";
+import { describeRolloutEvent } from "../../provider/cvm-secrets/steps/progress";
+import { type RolloutEvent, rollOut } from "../../provider/cvm-secrets/steps/rollout";
+import { engineAddress, logTo } from "../../provider/runtime/engine-log";
 
 describe("rollout progress events", () => {
   test("each wave, push and ready is told in order, with the time since the push", async () => {

@@ -35,8 +35,8 @@ function serialize(moduleName: string, exportName: string): Serialized {
 }
 
 const PROVIDERS = [
-  ["pulumi-cvm-secrets/internal/provider/providers/cvm-secrets", "cvmSecretsProvider"],
-  ["pulumi-cvm-secrets/internal/provider/providers/registry-credential", "registryCredentialProvider"],
+  ["#internal/provider/dynamic/cvm-secrets-stub", "cvmSecretsProvider"],
+  ["#internal/provider/dynamic/registry-credential-stub", "registryCredentialProvider"],
 ] as const;
 
 describe.each(PROVIDERS)("%s", (moduleName, exportName) => {

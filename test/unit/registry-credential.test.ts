@@ -1,6 +1,6 @@
-import { renderAll, validateCredential } from "../../provider/core/registry";
+import { renderAll, validateCredential } from "../../provider/core/registry/index";
 import { type CvmSecretsError, ErrorCodes } from "../../provider/errors";
-import { check, create, diff, read, remove, update } from "../../provider/impl/registry-credential";
+import { check, create, diff, read, remove, update } from "../../provider/registry-credential/index";
 import { type EcrStandIn, startEcrStandIn } from "../support/registry-server";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -1,4 +1,4 @@
-import { defaultRegistryEnv, imagesNotOnRegistry } from "../../provider/core/registry";
+import { defaultRegistryEnv, imagesNotOnRegistry } from "../../provider/core/registry/index";
 
 const PW = "default-Registry-pw-4242";
 

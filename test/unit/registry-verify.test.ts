@@ -8,7 +8,7 @@ import {
   type VerifyResult,
   verifyPull,
 } from "../../provider/api/registry-verify";
-import { type Credential, validateCredential } from "../../provider/core/registry";
+import { type Credential, validateCredential } from "../../provider/core/registry/index";
 import { CvmSecretsError } from "../../provider/errors";
 import { type EcrStandIn, startEcrStandIn } from "../support/registry-server";
 

@@ -7,7 +7,7 @@ import {
   normaliseRegistryType,
   REGISTRY_TYPES,
   validateCredential,
-} from "../../provider/core/registry";
+} from "../../provider/core/registry/index";
 import { CvmSecretsError } from "../../provider/errors";
 
 const SECRET = "s3cr3t-VALUE-never-shown";

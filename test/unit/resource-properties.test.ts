@@ -1,20 +1,20 @@
 /**
  * What the program-side classes register with the engine (Pulumi's runtime mocks stand in for
  * it): the dynamic classes and the classes bound to the plugin pass the same settings through
- * from one builder (resources/cvm-secrets.ts, resources/registry-credential.ts), each adding only
+ * from one builder (dynamic/cvm-secrets.ts, dynamic/registry-credential.ts), each adding only
  * what its provider needs, and both expose every declared output as an Output.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { CvmSecrets as DynamicCvmSecrets } from "../../provider/dynamic/cvm-secrets";
+import { RegistryCredential as DynamicRegistryCredential } from "../../provider/dynamic/registry-credential";
 import { SECRET_SIG, SIG_KEY } from "../../provider/plugin/wire";
-import { CvmSecrets as DynamicCvmSecrets } from "../../provider/resources/cvm-secrets";
-import { RegistryCredential as DynamicRegistryCredential } from "../../provider/resources/registry-credential";
 import {
   CvmSecrets as PluginCvmSecrets,
   RegistryCredential as PluginRegistryCredential,
-} from "../../provider/sdk";
+} from "../../provider/sdk/index";
 
 const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
 const registered: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];

@@ -1,4 +1,9 @@
-import { type RolloutPort, type RolloutTarget, rollOut, waves } from "../../provider/impl/rollout";
+import {
+  type RolloutPort,
+  type RolloutTarget,
+  rollOut,
+  waves,
+} from "../../provider/cvm-secrets/steps/rollout";
 
 const targets = (n: number): RolloutTarget[] =>
   Array.from({ length: n }, (_, i) => ({ cvm: `cvm_${i + 1}`, reason: "changed A" }));

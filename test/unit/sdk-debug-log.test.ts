@@ -46,7 +46,7 @@ test("everything else passes through", () => {
 
 test("installed on the SDK's log module (the one runtime/resource.js calls), once", () => {
   // Importing the resource modules installs it on the SDK this package resolves.
-  require("../../provider/resources/cvm-secrets");
+  require("../../provider/dynamic/cvm-secrets");
   const sent: string[] = [];
   const fake = { debug: async (m: string) => void sent.push(m) };
   installDebugRedaction(fake);

@@ -1,8 +1,9 @@
 /**
- * Secret CVM ids (provider/impl/secret-ids.ts): which ids are secret, how a message names them,
+ * Secret CVM ids (provider/runtime/secret-ids.ts): which ids are secret, how a message names them,
  * which outputs become secrets — and that a list without secrets is left exactly as it was.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretPositionsOf } from "../../provider/dynamic/cvm-secrets";
 import {
   addResolved,
   idSpellings,
@@ -13,9 +14,8 @@ import {
   secretIdsOf,
   secretPositions,
   wrapIdOutputs,
-} from "../../provider/impl/secret-ids";
-import { redactIds, withSecretIds } from "../../provider/impl/secret-scope";
-import { secretPositionsOf } from "../../provider/resources/cvm-secrets";
+} from "../../provider/runtime/secret-ids";
+import { redactIds, withSecretIds } from "../../provider/runtime/secret-scope";
 
 const APP = "0123456789abcdef0123456789abcdef01234567";
 const UUID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";

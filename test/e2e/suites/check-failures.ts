@@ -3,7 +3,7 @@
  * the engine's own rendering of check failures must not print a value either. The engine prints
  * a failure that names a property as `property X value {…} has a problem`, the value in clear
  * unless it is a secret, so every failure goes out with the input's path in the reason
- * (provider/impl/failures.ts) and the engine prints `<type> resource '<name>' has a problem:
+ * (provider/runtime/failures.ts) and the engine prints `<type> resource '<name>' has a problem:
  * <path>: <rule>` — for a dynamic resource and for the plugin's (a `CheckFailure` over gRPC,
  * and for the plugin's own configuration `CheckConfig`) alike.
  *

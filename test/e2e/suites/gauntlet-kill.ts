@@ -8,7 +8,7 @@
  * What the engine allows, measured: a dynamic provider's `update` is one call whose result the
  * engine writes to state only when it returns. A killed update therefore leaves the *old* state
  * (plus a pending "updating" operation and a lock file). The provider's rollout journal
- * (provider/impl/journal.ts, under PULUMI_HOME) records each replica once it runs the new env, so
+ * (provider/cvm-secrets/records/journal.ts, under PULUMI_HOME) records each replica once it runs the new env, so
  * the next `up` skips the replicas the killed run finished and restarts only the others; no
  * guest ever holds a mixed env; the result converges. A SIGINT instead lets the engine finish
  * the step in flight: the rollout completes, state is written, and the next `up` is a no-op.
@@ -24,7 +24,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { type Emulator, startEmulator } from "../../../emulator";
+import { type Emulator, startEmulator } from "../../../emulator/index";
 import { PROVIDER_TRACE, PROVIDER_TRACE_ENV, runCaptured } from "../../support/cli-logs";
 import { expectNoLeak, flavourEnv, forFlavour, QUIET, type TypeScriptFlavour } from "../../support/e2e";
 import { commandLines, descendants, killAll } from "../../support/process-tree";

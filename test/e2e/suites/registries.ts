@@ -102,7 +102,7 @@ export function registriesSuite(flavour: TypeScriptFlavour): void {
     const secretsSeen = new Set<string>();
     for (const r of credentials) {
       const { inputs, outputs } = r as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
-      // The renderings are the program's (provider/resources/registry-credential.ts): in no state.
+      // The renderings are the program's (provider/dynamic/registry-credential.ts): in no state.
       for (const key of ["cvmEnv", "dockerConfigJson", "akashCredentials"])
         expect(outputs[key]).toBeUndefined();
       for (const [where, props] of [

@@ -6,6 +6,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { planUpdate } from "../core/plan";
+import { notice } from "../runtime/engine-log";
+import { openJournal, type WantedEnv } from "./records/journal";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
@@ -14,10 +16,8 @@ import {
   envDigest,
   planStateOf,
   SECRET_INPUT_KEYS,
-} from "./cvm-secrets-state";
-import { notice } from "./engine-log";
-import { openJournal, type WantedEnv } from "./journal";
-import { effectiveEnv } from "./registry-env";
+} from "./state";
+import { effectiveEnv } from "./steps/registry-env";
 
 export async function diff(
   id: string,

@@ -4,9 +4,9 @@
  * with surrounding space all name the same target. Known forms are kept in state (`cvmIds`), so
  * only a form never seen before costs a `GET /cvms/{id}`.
  */
-import type { PhalaClient } from "../api/phala-client";
-import { CvmSecretsError, ErrorCodes } from "../errors";
-import { resolvedId } from "./cvm-secrets-state";
+import type { PhalaClient } from "../../api/phala-client";
+import { CvmSecretsError, ErrorCodes } from "../../errors";
+import { resolvedId } from "../state";
 
 /** Two typed forms that name one CVM. */
 export interface DuplicateForm {

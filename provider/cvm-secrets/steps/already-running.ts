@@ -6,11 +6,11 @@
  * whose newest app revision is still that run's push. Either way state records the CVM as
  * running this env, with the ciphertext digest the journal kept, and says so.
  */
-import type { CvmInfo } from "../api/phala-client";
-import type { PlanWrite } from "../core/plan";
-import { type CvmSecretsOutputs, sameSet } from "./cvm-secrets-state";
-import type { Journal } from "./journal";
-import type { Ownership } from "./ownership";
+import type { CvmInfo } from "../../api/phala-client";
+import type { PlanWrite } from "../../core/plan";
+import type { Journal } from "../records/journal";
+import type { Ownership } from "../records/ownership";
+import { type CvmSecretsOutputs, sameSet } from "../state";
 
 /** What the apply wants: this env's digest and its keys. */
 export interface WantedRun {

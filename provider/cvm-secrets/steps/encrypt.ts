@@ -3,9 +3,9 @@
  * and the empty env used to clear a CVM. Keys in sorted order, so equal envs give equal plaintext.
  * Every blob carries the resource's owner tag (core/envelope-facts.ts) when its URN is known.
  */
-import type { EncryptEnvOptions } from "../core/envelope";
-import { ownerTag } from "../core/envelope-facts";
-import { lazy } from "./lazy";
+import type { EncryptEnvOptions } from "../../core/envelope";
+import { ownerTag } from "../../core/envelope-facts";
+import { lazy } from "../../runtime/lazy";
 
 export interface AppBlobs {
   /** Per app id: the env, encrypted to the app's key. */

@@ -8,6 +8,6 @@ export const lazy = {
   compose: () => require("../core/compose-check") as typeof import("../core/compose-check"),
   envelope: () => require("../core/envelope") as typeof import("../core/envelope"),
   kms: () => require("../core/kms-signature") as typeof import("../core/kms-signature"),
-  registry: () => require("../core/registry") as typeof import("../core/registry"),
+  registry: () => require("../core/registry/index") as typeof import("../core/registry/index"),
   yaml: () => require("yaml") as typeof import("yaml"),
 };

@@ -6,7 +6,7 @@ import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
 import { CvmSecretsError, ErrorCodes } from "../errors";
-import { cvmSecretsProvider } from "../providers/cvm-secrets";
+import { cvmSecretsProvider } from "./cvm-secrets-stub";
 import { registeredProperties } from "./registered-properties";
 
 /** How replicas are restarted when what they see changes (README: When does a CVM restart?). */

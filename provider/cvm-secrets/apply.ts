@@ -11,10 +11,17 @@ import { pushedBy } from "../core/envelope-facts";
 import { carryFingerprints } from "../core/fingerprint";
 import { describeUnsupplied, planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
-import { guardAdoption } from "./adopt-guard";
-import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./already-running";
-import { apiClient, isHashRegistration } from "./api-client";
-import { checkComposeBeforeWrite } from "./compose-gate";
+import { apiClient, isHashRegistration } from "../runtime/api-client";
+import { providerLog } from "../runtime/engine-log";
+import { openJournal } from "./records/journal";
+import {
+  ciphertextDigest,
+  describeTheirs,
+  latestRevision,
+  type Ownership,
+  ownerReason,
+  ownershipOf,
+} from "./records/ownership";
 import {
   beforeDeadline,
   byResolvedId,
@@ -32,24 +39,17 @@ import {
   readyWithin,
   resolvedId,
   sameSet,
-} from "./cvm-secrets-state";
-import { encryptPerApp } from "./encrypt";
-import { providerLog } from "./engine-log";
-import { refuseDuplicates, resolveForms } from "./identity";
-import { openJournal } from "./journal";
-import {
-  ciphertextDigest,
-  describeTheirs,
-  latestRevision,
-  type Ownership,
-  ownerReason,
-  ownershipOf,
-} from "./ownership";
-import { describeRolloutEvent } from "./progress";
-import { effectiveEnv } from "./registry-env";
-import { resolveTargets } from "./resolve";
-import { type RolloutTarget, rollOut } from "./rollout";
-import { pinKeys } from "./trust";
+} from "./state";
+import { guardAdoption } from "./steps/adopt-guard";
+import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./steps/already-running";
+import { checkComposeBeforeWrite } from "./steps/compose-gate";
+import { encryptPerApp } from "./steps/encrypt";
+import { refuseDuplicates, resolveForms } from "./steps/identity";
+import { describeRolloutEvent } from "./steps/progress";
+import { effectiveEnv } from "./steps/registry-env";
+import { resolveTargets } from "./steps/resolve";
+import { type RolloutTarget, rollOut } from "./steps/rollout";
+import { pinKeys } from "./steps/trust";
 
 export async function create(
   raw: Record<string, unknown>,

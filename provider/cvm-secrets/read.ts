@@ -8,17 +8,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { pushedBy } from "../core/envelope-facts";
 import { FOREIGN, GONE, INTERRUPTED, OUTSIDE } from "../core/plan";
-import { apiClient, notFoundAsUndefined } from "./api-client";
-import {
-  byResolvedId,
-  type CvmSecretsOutputs,
-  publicOutputs,
-  resolveForms,
-  sameSet,
-} from "./cvm-secrets-state";
-import { providerLog } from "./engine-log";
-import { openJournal } from "./journal";
-import { latestRevision, ownershipOf } from "./ownership";
+import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
+import { providerLog } from "../runtime/engine-log";
+import { openJournal } from "./records/journal";
+import { latestRevision, ownershipOf } from "./records/ownership";
+import { byResolvedId, type CvmSecretsOutputs, publicOutputs, resolveForms, sameSet } from "./state";
 
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
   const state = { ...(props as unknown as CvmSecretsOutputs) };

@@ -1,20 +1,17 @@
 /**
- * The CvmSecrets dynamic provider, loaded at run time by the stub in providers/cvm-secrets.ts.
+ * The CvmSecrets dynamic provider, loaded at run time by the stub in dynamic/cvm-secrets-stub.ts.
  * One module per method, and one per step of the apply path:
  *
- * - `check` (check-inputs.ts, preview too): validates every input before any write; carries the
+ * - `check` (check.ts, preview too): validates every input before any write; carries the
  *   per-key fingerprints over from the previous inputs.
  * - `diff` (diff.ts, preview too): pure, no API call — the update plan (core/plan.ts).
  * - `create` / `update` (apply.ts): resolve, guard, trust, check the compose, encrypt, roll out.
- * - `delete` (clear.ts): clears the env. `read` (refresh.ts): refresh.
+ * - `delete` (delete.ts): clears the env. `read` (read.ts): refresh.
  *
  * Every method runs in the scope of the call's secret CVM ids (secret-ids.ts): its messages and
  * errors name such a CVM by position, and its outputs that name one are returned as secrets.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { check as checkImpl } from "./check-inputs";
-import type { CallOptions } from "./cvm-secrets-state";
-import { diff as diffImpl } from "./diff";
 import {
   addResolved,
   isSecretWire,
@@ -23,16 +20,19 @@ import {
   secretIdsOf,
   secretWire,
   wrapIdOutputs,
-} from "./secret-ids";
-import { withSecretIds } from "./secret-scope";
+} from "../runtime/secret-ids";
+import { withSecretIds } from "../runtime/secret-scope";
+import { check as checkImpl } from "./check";
+import { diff as diffImpl } from "./diff";
+import type { CallOptions } from "./state";
 
 type Props = Record<string, unknown>;
 
 // The write paths (and the HTTP client, zod, the curves they load) on first use: a preview's
 // provider process runs check and diff only.
 const apply = () => require("./apply") as typeof import("./apply");
-const clear = () => require("./clear") as typeof import("./clear");
-const refresh = () => require("./refresh") as typeof import("./refresh");
+const clear = () => require("./delete") as typeof import("./delete");
+const refresh = () => require("./read") as typeof import("./read");
 const preview = () => require("./preview") as typeof import("./preview");
 
 export async function check(olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {

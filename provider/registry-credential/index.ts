@@ -1,6 +1,6 @@
 /**
  * The RegistryCredential dynamic provider, loaded at run time by the stub in
- * providers/registry-credential.ts (README: Configuration).
+ * dynamic/registry-credential-stub.ts (README: Configuration).
  *
  * - `check` (preview too): validates the credential per type and `verify.image`; every failure
  *   names the input and the rule, never a value. No network.
@@ -15,7 +15,7 @@
  * Outputs carry no secret input's value: the SDK logs every output of a resource at debug level
  * (`RegisterResource RPC finished`), secret or not. The credential renderings (`cvmEnv`,
  * `dockerConfigJson`, `akashCredentials`) are built on the program side from the secret inputs
- * (resources/registry-credential.ts); the provider returns only what it alone can produce — the
+ * (dynamic/registry-credential.ts); the provider returns only what it alone can produce — the
  * ECR token, marked secret — and `credentialVersion`, a change token computed by `check` from
  * no value (core/fingerprint.ts), by which `diff` tells that the credential changed.
  */
@@ -32,10 +32,10 @@ import {
   type RegistryToken,
   type ValidationFailure,
   validateCredential,
-} from "../core/registry";
+} from "../core/registry/index";
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
-import { notice } from "./engine-log";
-import { withPathInReason } from "./failures";
+import { notice } from "../runtime/engine-log";
+import { withPathInReason } from "../runtime/failures";
 
 /** Pulumi's marker for an unknown value during preview (Pulumi secrets in dynamic providers). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

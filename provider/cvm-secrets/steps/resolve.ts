@@ -3,9 +3,9 @@
  * `cvm_…` id), before any write. A CVM being cleared that is already gone (404) needs no write
  * and is left out.
  */
-import type { CvmInfo, PhalaClient } from "../api/phala-client";
-import type { PlanWrite } from "../core/plan";
-import { isNotFound } from "./api-client";
+import type { CvmInfo, PhalaClient } from "../../api/phala-client";
+import type { PlanWrite } from "../../core/plan";
+import { isNotFound } from "../../runtime/api-client";
 
 export async function resolveTargets(
   client: PhalaClient,

@@ -15,10 +15,10 @@
 import { randomBytes } from "node:crypto";
 import { IMPORTED } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
-import { apiClient, notFoundAsUndefined } from "./api-client";
-import { type CvmSecretsOutputs, noPreviousState, publicOutputs } from "./cvm-secrets-state";
-import { providerLog } from "./engine-log";
-import { refuseDuplicates, resolveForms } from "./identity";
+import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
+import { providerLog } from "../runtime/engine-log";
+import { type CvmSecretsOutputs, noPreviousState, publicOutputs } from "./state";
+import { refuseDuplicates, resolveForms } from "./steps/identity";
 
 export interface Imported {
   id: string;

@@ -7,10 +7,10 @@
  * The replacement pushes, so the predecessor's delete then finds a push not its own and leaves
  * the CVM alone.
  */
-import type { CvmInfo } from "../api/phala-client";
-import { carriesNoVariable, pushedBy } from "../core/envelope-facts";
-import { CvmSecretsError, ErrorCodes } from "../errors";
-import type { Ownership } from "./ownership";
+import type { CvmInfo } from "../../api/phala-client";
+import { carriesNoVariable, pushedBy } from "../../core/envelope-facts";
+import { CvmSecretsError, ErrorCodes } from "../../errors";
+import type { Ownership } from "../records/ownership";
 
 /**
  * Pure: whether a CVM carries an env someone could lose. `allowed_envs` lists the keys the guest

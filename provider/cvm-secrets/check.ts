@@ -13,14 +13,14 @@ import {
 } from "../core/announce";
 import { validateEnv } from "../core/env-rules";
 import { carryFingerprints, nextGeneration } from "../core/fingerprint";
-import { apiClient } from "./api-client";
-import { containsUnknown, DEFAULT_MAX_UNAVAILABLE, resolvedId, UNKNOWN } from "./cvm-secrets-state";
-import { providerLog } from "./engine-log";
-import { withPathInReason } from "./failures";
-import { duplicateForms, duplicateMessage, resolveForms } from "./identity";
-import { lazy } from "./lazy";
-import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./registry-env";
-import { secretPositions } from "./secret-ids";
+import { apiClient } from "../runtime/api-client";
+import { providerLog } from "../runtime/engine-log";
+import { withPathInReason } from "../runtime/failures";
+import { lazy } from "../runtime/lazy";
+import { secretPositions } from "../runtime/secret-ids";
+import { containsUnknown, DEFAULT_MAX_UNAVAILABLE, resolvedId, UNKNOWN } from "./state";
+import { duplicateForms, duplicateMessage, resolveForms } from "./steps/identity";
+import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./steps/registry-env";
 
 export async function check(
   olds: Record<string, unknown>,

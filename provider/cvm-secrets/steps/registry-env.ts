@@ -2,9 +2,10 @@
  * The registry variables a CvmSecrets merges into the env the CVM sees: its own `registry`
  * input, else the stack-wide default pull credential (`cvm-secrets:defaultRegistry*`).
  */
-import type { CvmSecretsInputs } from "./cvm-secrets-state";
-import { lazy } from "./lazy";
-import { settings } from "./settings";
+
+import { lazy } from "../../runtime/lazy";
+import { settings } from "../../runtime/settings";
+import type { CvmSecretsInputs } from "../state";
 
 /** A check failure: the input's path and the rule it breaks (never its value). */
 export type Failure = { property: string; reason: string };

@@ -5,7 +5,11 @@
  */
 import type { CvmInfo } from "../api/phala-client";
 import { CvmSecretsError, ErrorCodes } from "../errors";
-import { apiClient, notFoundAsUndefined } from "./api-client";
+import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
+import { providerLog } from "../runtime/engine-log";
+import { lazy } from "../runtime/lazy";
+import { openJournal } from "./records/journal";
+import { latestRevision, ownerReason, ownershipOf } from "./records/ownership";
 import {
   beforeDeadline,
   byResolvedId,
@@ -15,14 +19,10 @@ import {
   readyTimeoutMs,
   readyWithin,
   resolveForms,
-} from "./cvm-secrets-state";
-import { taggedBy } from "./encrypt";
-import { providerLog } from "./engine-log";
-import { openJournal } from "./journal";
-import { lazy } from "./lazy";
-import { latestRevision, ownerReason, ownershipOf } from "./ownership";
-import { describeRolloutEvent } from "./progress";
-import { type RolloutTarget, rollOut } from "./rollout";
+} from "./state";
+import { taggedBy } from "./steps/encrypt";
+import { describeRolloutEvent } from "./steps/progress";
+import { type RolloutTarget, rollOut } from "./steps/rollout";
 
 export async function remove(
   id: string,

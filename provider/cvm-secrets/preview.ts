@@ -5,6 +5,7 @@
  * says which CVMs get the env (for an update the diff has said it).
  */
 import { planUpdate } from "../core/plan";
+import { notice } from "../runtime/engine-log";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
@@ -14,8 +15,7 @@ import {
   planStateOf,
   publicOutputs,
   UNKNOWN,
-} from "./cvm-secrets-state";
-import { notice } from "./engine-log";
+} from "./state";
 
 /** Outputs only an apply can know. */
 const LEARNED = [

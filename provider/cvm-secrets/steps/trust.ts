@@ -4,10 +4,10 @@
  * first key seen is pinned in state and a silent change is refused.
  */
 import { createHash } from "node:crypto";
-import type { CvmInfo, KmsListing, PhalaClient } from "../api/phala-client";
-import { CvmSecretsError, ErrorCodes } from "../errors";
-import type { CvmSecretsInputs, CvmSecretsOutputs } from "./cvm-secrets-state";
-import { lazy } from "./lazy";
+import type { CvmInfo, KmsListing, PhalaClient } from "../../api/phala-client";
+import { CvmSecretsError, ErrorCodes } from "../../errors";
+import { lazy } from "../../runtime/lazy";
+import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
 
 /**
  * Verifies (on-chain KMS) and pins the key of every app among `infos`; records app ids and keys

@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
-import { registryCredentialProvider } from "../providers/registry-credential";
 import { registeredProperties } from "./registered-properties";
+import { registryCredentialProvider } from "./registry-credential-stub";
 
 /** IAM credentials for a private Amazon ECR registry. */
 export interface EcrArgs {
@@ -218,7 +218,7 @@ export function programRenderings(resource: pulumi.CustomResource, args: Registr
   const inputs = pulumi.output(credentialInputs(args));
   const rendered = pulumi.all([inputs, own.ecrToken, own.registry]).apply(([values, token]) => {
     // Loaded on first use: a program that never reads a rendering does not pay for it.
-    const registry = require("../core/registry") as typeof import("../core/registry");
+    const registry = require("../core/registry/index") as typeof import("../core/registry/index");
     return registry.renderCredential(values, token);
   });
   return {

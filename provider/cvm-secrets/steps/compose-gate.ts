@@ -4,11 +4,11 @@
  * `composeCheck: "warn"`), unreferenced keys and quoted list-form entries are warnings, and images
  * the registry credential would not be used for are named.
  */
-import type { CvmInfo, PhalaClient } from "../api/phala-client";
-import type { PlanWrite } from "../core/plan";
-import { CvmSecretsError, ErrorCodes } from "../errors";
-import type { CvmSecretsInputs } from "./cvm-secrets-state";
-import { lazy } from "./lazy";
+import type { CvmInfo, PhalaClient } from "../../api/phala-client";
+import type { PlanWrite } from "../../core/plan";
+import { CvmSecretsError, ErrorCodes } from "../../errors";
+import { lazy } from "../../runtime/lazy";
+import type { CvmSecretsInputs } from "../state";
 import { stackDefaultRegistry } from "./registry-env";
 
 export async function checkComposeBeforeWrite(
