@@ -14,7 +14,7 @@ const WRONG = "engine-Wrong-pw-1122";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
-import { RegistryCredential } from "#internal/provider/dynamic/registry-credential";
+import { RegistryCredential } from "pulumi-cvm-secrets";
 
 const config = new pulumi.Config();
 const host = config.require("host");
