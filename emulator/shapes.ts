@@ -5,7 +5,7 @@
  * `encrypted_env_pubkey`), the 2026 versions with CVMInfoDetail (six-field CVMKmsInfo, `kms_type`
  * at top level, no `boot_error`: that is in CvmState, `GET /cvms/{id}/state`). Every declared
  * key is present, no other key is: test/emulator/documented-shapes.test.ts holds each answer
- * against provider/api/phala-schemas.ts in `exact` mode.
+ * against the schemas of provider/api/phala/ (each API area beside its calls) in `exact` mode.
  */
 import type {
   AppRecord,

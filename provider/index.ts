@@ -6,7 +6,8 @@
 // First: a Node.js too old gets a sentence, not a dependency's stack trace.
 import "./node-version";
 
-export { type VerifyKind, type VerifyResult, verifyPull } from "./api/registry-verify";
+export type { VerifyKind, VerifyResult } from "./api/registry/outcomes";
+export { verifyPull } from "./api/registry/verify";
 export {
   ENVELOPE_OVERHEAD,
   type EncryptEnvOptions,

@@ -14,7 +14,7 @@
  * Nothing a user passes as an argument is ever echoed back: a stray argument may be a value.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { phalaClient } from "../api/phala-client";
+import { phalaClient } from "../api/phala";
 import { parseAssignment, parseEnvFile } from "../core/env-file";
 import { KEY_PATTERN, validateEnv } from "../core/env-rules";
 import { encryptEnv } from "../core/envelope";

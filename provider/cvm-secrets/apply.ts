@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import type { CvmInfo } from "../api/phala-client";
+import type { CvmInfo } from "../api/phala";
 import { pushedBy } from "../core/envelope-facts";
 import { carryFingerprints } from "../core/fingerprint";
 import { describeUnsupplied, planUpdate } from "../core/plan";

@@ -3,7 +3,7 @@
  * still runs this resource's push (ownership.ts; 404 = already gone), in waves, unless
  * `retainOnRemove` keeps it. A CVM someone wrote to since is left alone, with a warning.
  */
-import type { CvmInfo } from "../api/phala-client";
+import type { CvmInfo } from "../api/phala";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";

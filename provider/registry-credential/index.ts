@@ -22,7 +22,7 @@
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { getAuthorizationToken, needsRefresh } from "../api/ecr";
-import { verifyPull } from "../api/registry-verify";
+import { verifyPull } from "../api/registry/verify";
 import { nextFingerprint } from "../core/fingerprint";
 import { imageMatchesRegistry, parseImageRef } from "../core/image-ref";
 import {

@@ -2,8 +2,8 @@
  * The Phala Cloud client as the provider methods use it: credentials from stack config or the
  * environment (settings.ts), and the classification of API errors the methods branch on.
  */
-import type { PhalaClient } from "../api/phala-client";
-import { CvmSecretsError, ErrorCodes } from "../errors";
+import type { PhalaApiError, PhalaClient } from "../api/phala";
+import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
 import { lazy } from "./lazy";
 import { learnCvm } from "./secret-scope";
 import { settings } from "./settings";
@@ -29,8 +29,17 @@ export function apiClient(): PhalaClient {
   return client;
 }
 
+/**
+ * A typed API error of the client ({@link PhalaApiError}). The client module is looked up lazily
+ * (check and diff must not load it): an API error exists only once the client was loaded.
+ */
+function isApiError(err: unknown): err is PhalaApiError {
+  return isCvmSecretsError(err, ErrorCodes.API_ERROR) && err instanceof lazy.client().PhalaApiError;
+}
+
+/** The API answered 404: the CVM (or app) is not there. */
 export function isNotFound(err: unknown): boolean {
-  return err instanceof CvmSecretsError && err.details.status === 404;
+  return isApiError(err) && err.status === 404;
 }
 
 /** For `.catch`: a 404 becomes `undefined` (the CVM is gone), anything else is rethrown. */

@@ -4,7 +4,7 @@
  * client, zod, yaml and the curve libraries up front costs it ≈ 0.2 s.
  */
 export const lazy = {
-  client: () => require("../api/phala-client") as typeof import("../api/phala-client"),
+  client: () => require("../api/phala/index") as typeof import("../api/phala/index"),
   compose: () => require("../core/compose-check") as typeof import("../core/compose-check"),
   envelope: () => require("../core/envelope") as typeof import("../core/envelope"),
   kms: () => require("../core/kms-signature") as typeof import("../core/kms-signature"),

@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Emulator, startEmulator } from "../../emulator/index";
-import { phalaClient } from "../../provider/api/phala-client";
+import { phalaClient } from "../../provider/api/phala";
 import { encryptEnv } from "../../provider/core/envelope";
 
 let emu: Emulator;

@@ -3,16 +3,16 @@
  * (`AppRevisionsResponse`, `AppRevisionDetailResponse`, `PaginatedCvmOperationsResponse`), and the
  * client methods that read them: every env push, by anyone, is a revision carrying its ciphertext.
  */
-import { phalaClient } from "../../provider/api/phala-client";
-import { phalaSchemas } from "../../provider/api/phala-schemas";
+import { phalaClient } from "../../provider/api/phala";
+import { appSchemas } from "../../provider/api/phala/apps";
+import { operationSchemas } from "../../provider/api/phala/cvm-operations";
 import { encryptEnv } from "../../provider/core/envelope";
 import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
 import { settled, withEmulator } from "./helpers";
 
-const exact = phalaSchemas("exact");
-const AppRevisionsSchema = exact.AppRevisions;
-const AppRevisionDetailSchema = exact.AppRevisionDetail;
-const CvmOperationsSchema = exact.CvmOperations;
+const AppRevisionsSchema = appSchemas("exact").AppRevisions;
+const AppRevisionDetailSchema = appSchemas("exact").AppRevisionDetail;
+const CvmOperationsSchema = operationSchemas("exact").CvmOperations;
 
 const SUMMARY_KEYS = [
   "app_id",

@@ -10,7 +10,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../../emulator/index";
-import { type VerifyResult, verifyPull } from "../../provider/api/registry-verify";
+import type { VerifyResult } from "../../provider/api/registry/outcomes";
+import { verifyPull } from "../../provider/api/registry/verify";
 import { type Credential, validateCredential } from "../../provider/core/registry/index";
 import {
   closedPort,

@@ -1,5 +1,5 @@
 import { x25519 } from "@noble/curves/ed25519.js";
-import type { AppRevision, CvmInfo } from "../../provider/api/phala-client";
+import type { AppRevision, CvmInfo } from "../../provider/api/phala";
 import { encryptEnv } from "../../provider/core/envelope";
 import { carriesNoVariable, pushedBy } from "../../provider/core/envelope-facts";
 import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";

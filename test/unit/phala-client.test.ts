@@ -4,10 +4,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cvmPathId, phalaClient } from "../../provider/api/phala-client";
-import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../provider/api/retry";
-import { SseParser } from "../../provider/api/sse";
-import { ErrorCodes, isCvmSecretsError } from "../../provider/errors";
+import { cvmPathId, PhalaApiError, phalaClient } from "../../provider/api/phala";
+import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../provider/api/phala/retry";
+import { SseParser } from "../../provider/api/phala/sse";
+import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../../provider/errors";
+import { isNotFound } from "../../provider/runtime/api-client";
 
 const API_KEY = "phak_test_key_never_printed";
 const SECRET = "sk_live_secret_value_in_a_body";
@@ -581,5 +582,104 @@ describe("phalaClient against the documented shapes", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("PhalaApiError: typed status, error code and request id", () => {
+  /** A structured error body whose values (never quoted) carry the secret. */
+  const body = (code: string, extra: Record<string, unknown> = {}) => ({
+    error_code: code,
+    message: "refused",
+    details: [{ field: "encrypted_env", value: SECRET }],
+    input: SECRET,
+    ...extra,
+  });
+
+  async function apiErrorOf(p: Promise<unknown>): Promise<PhalaApiError> {
+    const e = await expectError(p);
+    expect(e).toBeInstanceOf(PhalaApiError);
+    expect(e).toBeInstanceOf(CvmSecretsError);
+    expect(e.code).toBe(ErrorCodes.API_ERROR);
+    return e as PhalaApiError;
+  }
+
+  test("404: status, code and the header's request id; isNotFound says so", async () => {
+    const s = await serve((_req, res) => json(res, 404, body("ERR-03-001"), { "x-request-id": "req_404" }));
+    try {
+      const e = await apiErrorOf(
+        phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST }).getCvm("cvm_x"),
+      );
+      expect([e.route, e.status, e.errorCode, e.requestId]).toEqual([
+        "GET /cvms/{id}",
+        404,
+        "ERR-03-001",
+        "req_404",
+      ]);
+      expect(e.details).toEqual({
+        call: "GET /cvms/{id}",
+        status: 404,
+        code: "ERR-03-001",
+        requestId: "req_404",
+        attempts: 1,
+      });
+      expect(isNotFound(e)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("409 with an error code (under `detail`): the body's request id when no header names one", async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(409, { "content-type": "application/json" });
+      res.end(JSON.stringify({ detail: body("ERR-03-010", { request_id: "req_body" }) }));
+    });
+    try {
+      const e = await apiErrorOf(
+        phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST }).getCvm("my-app"),
+      );
+      expect(s.calls).toHaveLength(1);
+      expect([e.status, e.errorCode, e.requestId]).toEqual([409, "ERR-03-010", "req_body"]);
+      expect(isNotFound(e)).toBe(false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("5xx through every attempt, and a body of the wrong shape: status and request id, no error code", async () => {
+    const s = await serve((req, res) =>
+      req.url?.endsWith("/state")
+        ? json(res, 200, { status: 7, secret: SECRET }, { "x-request-id": "req_shape" })
+        : json(res, 503, { detail: "down", input: SECRET }, { "x-request-id": "req_503" }),
+    );
+    try {
+      const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST });
+      const down = await apiErrorOf(client.getCvm("cvm_x"));
+      expect(s.calls).toHaveLength(4);
+      expect([down.status, down.errorCode, down.requestId]).toEqual([503, undefined, "req_503"]);
+      const shape = await apiErrorOf(client.getState("cvm_x"));
+      expect([shape.route, shape.status, shape.errorCode, shape.requestId]).toEqual([
+        "GET /cvms/{id}/state",
+        200,
+        undefined,
+        "req_shape",
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("no answer at all: no status", async () => {
+    const s = await serve(() => undefined);
+    const url = s.url;
+    await s.close();
+    const e = await apiErrorOf(phalaClient({ baseUrl: url, apiKey: API_KEY, retry: FAST }).getCvm("cvm_x"));
+    expect([e.status, e.errorCode, e.requestId]).toEqual([undefined, undefined, undefined]);
+    expect(isNotFound(e)).toBe(false);
+  });
+
+  test("isNotFound reads the typed error, not a `status` detail of another error", () => {
+    const other = new CvmSecretsError(ErrorCodes.API_ERROR, "not from the client", { status: 404 });
+    expect(isNotFound(other)).toBe(false);
+    expect(isNotFound(new PhalaApiError("gone", { route: "GET /cvms/{id}", status: 404 }, {}))).toBe(true);
   });
 });

@@ -1,13 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  classifyManifestFailure,
-  MANIFEST_ACCEPT,
-  parseChallenges,
-  VERIFY_ADVICE,
-  type VerifyResult,
-  verifyPull,
-} from "../../provider/api/registry-verify";
+import { parseChallenges } from "../../provider/api/registry/auth";
+import { classifyManifestFailure, MANIFEST_ACCEPT } from "../../provider/api/registry/manifest";
+import { VERIFY_ADVICE, type VerifyResult } from "../../provider/api/registry/outcomes";
+import { verifyPull } from "../../provider/api/registry/verify";
 import { type Credential, validateCredential } from "../../provider/core/registry/index";
 import { CvmSecretsError } from "../../provider/errors";
 import { type EcrStandIn, startEcrStandIn } from "../support/registry-server";

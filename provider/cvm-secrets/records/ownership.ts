@@ -10,7 +10,7 @@
  * refresh reports what it no longer owns, and an apply warns before overwriting such a CVM.
  */
 import { createHash } from "node:crypto";
-import type { AppRevision, CvmInfo, PhalaClient } from "../../api/phala-client";
+import type { AppRevision, CvmInfo, PhalaClient } from "../../api/phala";
 
 /** sha256 (hex) of an `encrypted_env` as sent or as a revision returns it (hex, any case, 0x optional). */
 export function ciphertextDigest(encryptedEnv: string): string {

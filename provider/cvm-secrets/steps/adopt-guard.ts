@@ -7,7 +7,7 @@
  * The replacement pushes, so the predecessor's delete then finds a push not its own and leaves
  * the CVM alone.
  */
-import type { CvmInfo } from "../../api/phala-client";
+import type { CvmInfo } from "../../api/phala";
 import { carriesNoVariable, pushedBy } from "../../core/envelope-facts";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import type { Ownership } from "../records/ownership";

@@ -6,7 +6,7 @@
  * whose newest app revision is still that run's push. Either way state records the CVM as
  * running this env, with the ciphertext digest the journal kept, and says so.
  */
-import type { CvmInfo } from "../../api/phala-client";
+import type { CvmInfo } from "../../api/phala";
 import type { PlanWrite } from "../../core/plan";
 import type { Journal } from "../records/journal";
 import type { Ownership } from "../records/ownership";

@@ -4,7 +4,7 @@
  * `composeCheck: "warn"`), unreferenced keys and quoted list-form entries are warnings, and images
  * the registry credential would not be used for are named.
  */
-import type { CvmInfo, PhalaClient } from "../../api/phala-client";
+import type { CvmInfo, PhalaClient } from "../../api/phala";
 import type { PlanWrite } from "../../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { lazy } from "../../runtime/lazy";

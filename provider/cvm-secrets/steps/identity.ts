@@ -4,7 +4,7 @@
  * with surrounding space all name the same target. Known forms are kept in state (`cvmIds`), so
  * only a form never seen before costs a `GET /cvms/{id}`.
  */
-import type { PhalaClient } from "../../api/phala-client";
+import type { PhalaClient } from "../../api/phala";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { resolvedId } from "../state";
 

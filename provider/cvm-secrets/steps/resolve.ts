@@ -3,7 +3,7 @@
  * `cvm_…` id), before any write. A CVM being cleared that is already gone (404) needs no write
  * and is left out.
  */
-import type { CvmInfo, PhalaClient } from "../../api/phala-client";
+import type { CvmInfo, PhalaClient } from "../../api/phala";
 import type { PlanWrite } from "../../core/plan";
 import { isNotFound } from "../../runtime/api-client";
 

@@ -4,7 +4,7 @@
  * first key seen is pinned in state and a silent change is refused.
  */
 import { createHash } from "node:crypto";
-import type { CvmInfo, KmsListing, PhalaClient } from "../../api/phala-client";
+import type { CvmInfo, KmsListing, PhalaClient } from "../../api/phala";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { lazy } from "../../runtime/lazy";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";

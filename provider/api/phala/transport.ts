@@ -1,0 +1,356 @@
+/**
+ * The one transport of the Phala Cloud client: undici, `X-API-Key`, `X-Phala-Version`,
+ * timeouts, retries (retry.ts) with `Retry-After`, the lost-answer probe of a write that is not
+ * idempotent (`applied`), zod-parsed answers, and the final error of a call: a
+ * {@link PhalaApiError}. Errors name the call (its route template), the status, the error code
+ * and the request id — never a request body, a response value or the key.
+ */
+import { request } from "undici";
+import type { z } from "zod";
+import { CvmSecretsError, ErrorCodes, type ErrorDetails } from "../../errors";
+import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
+import { sharedSchemas } from "./schemas";
+import { type SseEvent, SseParser } from "./sse";
+
+const Wire = sharedSchemas("tolerant");
+
+/**
+ * The `X-Phala-Version` this client sends on every call: `2026-05-22`, the current version of the
+ * official SDK. Why this one: its `GET /cvms/{id}` (CVMInfoDetail) carries what the provider
+ * reads in one call — `kms_type`, the on-chain addresses in `kms_info` (to resolve the KMS via
+ * `GET /kms`), `progress` (`target`, `correlation_id`) to tell a busy CVM and to recognise a push
+ * that was applied although its answer was lost, and the compose inline. Its `kms_info` has no
+ * KMS slug or id and its CVM record no `boot_error`: the KMS is named by `kms_type` (as the
+ * `phala` CLI does) and the boot error is read from `GET /cvms/{id}/state`. The parser also
+ * reads the 2025-10-28 shape (CvmBasicInfo), so a server answering in that version still works.
+ */
+export const API_VERSION = "2026-05-22";
+
+/** How to reach the API. */
+export interface PhalaClientOptions {
+  /** API base, e.g. `https://cloud-api.phala.com/api/v1`. */
+  baseUrl: string;
+  apiKey: string;
+  /** Per-request timeout (default 30 s, as the official SDK). */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Poll interval of the readiness fallback (default 1 s, ±25 % jitter). */
+  pollIntervalMs?: number;
+}
+
+/** The typed fields of a {@link PhalaApiError}. */
+export interface PhalaApiErrorFields {
+  /** The route template of the call, e.g. `GET /cvms/{id}`. */
+  route: string;
+  /** The HTTP status; undefined when no answer came (a connection error or a timeout). */
+  status?: number;
+  /** The structured error code (`ERR-MM-NNN`) when the body carries one. */
+  errorCode?: string;
+  /** The `X-Request-Id` header, or the body's `request_id`. */
+  requestId?: string;
+}
+
+/**
+ * A call to the Phala Cloud API that failed: no answer, a final non-2xx answer, or an answer of
+ * an unexpected shape. Code `CVMS_API_ERROR`; `details` keeps the keys it always had (`call`,
+ * `status`, `code`, `requestId`, `attempts`), the typed fields are what callers branch on.
+ */
+export class PhalaApiError extends CvmSecretsError {
+  readonly route: string;
+  readonly status: number | undefined;
+  readonly errorCode: string | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(message: string, fields: PhalaApiErrorFields, details: ErrorDetails) {
+    super(ErrorCodes.API_ERROR, message, details);
+    this.route = fields.route;
+    this.status = fields.status;
+    this.errorCode = fields.errorCode;
+    this.requestId = fields.requestId;
+  }
+}
+
+/** Options of one {@link Transport.call}. */
+export interface CallOptions<R> {
+  body?: unknown;
+  ok?: number[];
+  /** What the call is about in messages, e.g. `CVM cvm_…`. */
+  subject: string;
+  /**
+   * For a write that is not idempotent: after a lost answer (connection error, timeout) or a
+   * 5xx, asks the server whether the write took effect before retrying or failing; a value
+   * means it did, and becomes the result.
+   */
+  applied?: () => Promise<R | undefined>;
+}
+
+/** What the API areas (cvms.ts, apps.ts, kms.ts, …) call through. */
+export interface Transport {
+  /** One call with retries; `route` is the route template used in messages. */
+  call<T extends z.ZodType, R = z.infer<T>>(
+    route: string,
+    method: "GET" | "PATCH" | "POST",
+    path: string,
+    schema: T | ((body: unknown) => T),
+    options: CallOptions<R>,
+  ): Promise<z.infer<T> | R>;
+  /**
+   * Opens a Server-Sent Events stream kept open up to `seconds`; undefined (the body drained)
+   * when the server answers anything but a 200 event stream.
+   */
+  events(path: string, seconds: number): Promise<AsyncGenerator<SseEvent> | undefined>;
+  /** Poll interval of readiness fallbacks. */
+  readonly pollMs: number;
+}
+
+/** The transport for one API base and key. */
+export function transport(options: PhalaClientOptions): Transport {
+  const base = options.baseUrl.replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const headers = {
+    "x-api-key": options.apiKey,
+    // Which version and why: see API_VERSION.
+    "x-phala-version": API_VERSION,
+    accept: "application/json",
+    "user-agent": "pulumi-cvm-secrets",
+  };
+
+  async function call<T extends z.ZodType, R = z.infer<T>>(
+    route: string,
+    method: "GET" | "PATCH" | "POST",
+    path: string,
+    schema: T | ((body: unknown) => T),
+    { body, ok = [200], subject, applied }: CallOptions<R>,
+  ): Promise<z.infer<T> | R> {
+    for (let attempt = 0; ; attempt++) {
+      let status: number;
+      let text: string;
+      let retryAfter: string | undefined;
+      let requestId: string | undefined;
+      try {
+        const res = await request(`${base}${path}`, {
+          method,
+          headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        status = res.statusCode;
+        text = await res.body.text();
+        retryAfter = header(res.headers["retry-after"]);
+        requestId = header(res.headers["x-request-id"]);
+      } catch (error) {
+        const reason = connectionReason(error);
+        const done = applied ? await applied() : undefined;
+        if (done !== undefined) return done;
+        const delay = attempt + 1 < policy.attempts ? backoffDelay(attempt, policy, undefined) : undefined;
+        if (delay === undefined) {
+          throw new PhalaApiError(
+            `${route} for ${subject} failed: ${reason} (after ${attempt + 1} attempts). Check cvm-secrets:apiUrl and that the API is reachable.`,
+            { route },
+            { call: route, attempts: attempt + 1 },
+          );
+        }
+        await sleep(delay);
+        continue;
+      }
+      if (ok.includes(status)) {
+        const json = text === "" ? {} : safeJson(text);
+        const parsed = (typeof schema === "function" ? schema(json) : schema).safeParse(json);
+        if (parsed.success) return parsed.data;
+        const fields = parsed.error.issues.map((i) => i.path.join(".") || "(body)").join(", ");
+        throw new PhalaApiError(
+          `${route} for ${subject}: unexpected response shape (fields: ${fields})${requestId ? ` (request id ${requestId})` : ""}`,
+          { route, status, requestId },
+          { call: route, status },
+        );
+      }
+      if (applied && mayHaveApplied(status)) {
+        const done = await applied();
+        if (done !== undefined) return done;
+      }
+      if (isRetryableStatus(status) && !isFinal409(status, text) && attempt + 1 < policy.attempts) {
+        const delay = backoffDelay(attempt, policy, retryAfter);
+        if (delay !== undefined) {
+          await sleep(delay);
+          continue;
+        }
+      }
+      throw apiError(route, subject, status, text, requestId, attempt + 1);
+    }
+  }
+
+  async function events(path: string, seconds: number): Promise<AsyncGenerator<SseEvent> | undefined> {
+    const res = await request(`${base}${path}`, {
+      method: "GET",
+      headers: { ...headers, accept: "text/event-stream" },
+      headersTimeout: timeoutMs,
+      bodyTimeout: seconds * 1000 + timeoutMs,
+    });
+    const type = header(res.headers["content-type"]) ?? "";
+    if (res.statusCode !== 200 || !type.includes("text/event-stream")) {
+      await res.body.dump();
+      return undefined;
+    }
+    const body = res.body;
+    body.setEncoding("utf8");
+    return (async function* () {
+      const parser = new SseParser();
+      try {
+        for await (const chunk of body) yield* parser.push(chunk as string);
+      } finally {
+        body.destroy();
+      }
+    })();
+  }
+
+  return { call, events, pollMs: options.pollIntervalMs ?? 1_000 };
+}
+
+/** A path segment that must not be empty (`/kms//pubkey/…` would name another route). */
+export function segment(value: string, what: string): string {
+  const trimmed = value.trim();
+  if (trimmed === "") {
+    throw new CvmSecretsError(ErrorCodes.API_ERROR, `internal: empty ${what} in an API path`, { what });
+  }
+  return encodeURIComponent(trimmed);
+}
+
+/** Statuses after which a write may have been applied although the answer says otherwise. */
+function mayHaveApplied(status: number | undefined): boolean {
+  return status === undefined || status >= 500;
+}
+
+/** A 409 with an error code (e.g. ERR-03-010, several CVMs match) will not pass by waiting. */
+function isFinal409(status: number, text: string): boolean {
+  return status === 409 && errorCode(safeJson(text)) !== undefined;
+}
+
+type Structured = ReturnType<typeof structuredOf>;
+
+function structuredOf(body: unknown) {
+  return Wire.StructuredError.safeParse(
+    body &&
+      typeof body === "object" &&
+      "detail" in body &&
+      typeof (body as { detail: unknown }).detail === "object"
+      ? (body as { detail: unknown }).detail
+      : body,
+  );
+}
+
+function errorCode(body: unknown): string | undefined {
+  const structured = structuredOf(body);
+  return structured.success ? structured.data.error_code : undefined;
+}
+
+/** The error for a final non-2xx answer. Only the server's message text is quoted, clipped. */
+function apiError(
+  call: string,
+  subject: string,
+  status: number,
+  text: string,
+  requestId: string | undefined,
+  attempts: number,
+): CvmSecretsError {
+  const body = safeJson(text);
+  const structured = structuredOf(body);
+  const code = structured.success ? structured.data.error_code : undefined;
+  const rid = requestId ?? (structured.success ? (structured.data.request_id ?? undefined) : undefined);
+  const message = clip(serverMessage(body, structured.success ? structured.data.message : undefined), 300);
+
+  if (status === 465 && structured.success) return hashRegistrationRequired(call, subject, structured, rid);
+  const hint =
+    status === 401 || status === 403
+      ? " Check the API key (cvm-secrets:apiKey or PHALA_CLOUD_API_KEY)."
+      : status === 404
+        ? " Check the CVM id in `cvms` (cvm_…, app_<hex>, a UUID or the CVM name)."
+        : status === 409 && code === "ERR-03-010"
+          ? " The id matches several CVMs (replicas of one app): name each CVM by its cvm_… id or its VM UUID."
+          : status === 409
+            ? ` Another operation kept the CVM busy through ${attempts} attempts; run \`pulumi up\` again when it is idle.`
+            : status === 429
+              ? " Rate limited; run `pulumi up` again later."
+              : "";
+  return new PhalaApiError(
+    `${call} for ${subject} failed: HTTP ${status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}` +
+      `${rid ? ` (request id ${rid})` : ""}.${hint}`,
+    { route: call, status, errorCode: code, requestId: rid },
+    { call, status, code, requestId: rid, attempts },
+  );
+}
+
+/**
+ * The on-chain KMS's 465 (`PATCH /cvms/{id}/envs` with a key set that changes the compose hash):
+ * the hash must be registered on the app's DstackApp contract first. The body's `details` name
+ * `compose_hash` and `app_id`; both go into the error's details for the caller.
+ */
+function hashRegistrationRequired(
+  call: string,
+  subject: string,
+  structured: Extract<Structured, { success: true }>,
+  requestId: string | undefined,
+): CvmSecretsError {
+  const code = structured.data.error_code;
+  const detail = (field: string): string | undefined => {
+    const value = structured.data.details?.find((d) => d.field === field)?.value;
+    return typeof value === "string" ? value : undefined;
+  };
+  const composeHash = detail("compose_hash") ?? "";
+  const appId = detail("app_id") ?? "";
+  return new CvmSecretsError(
+    ErrorCodes.HASH_REGISTRATION_REQUIRED,
+    `${subject}: the new key set changes the compose hash, which this app's on-chain KMS must allow first (HTTP 465 ${code ?? ""}). ` +
+      `Register compose hash 0x${composeHash.replace(/^0x/i, "")} on the DstackApp contract of app ${appId} (addComposeHash), ` +
+      'then set transactionHash: "0x…" (the registration transaction) on this resource and run `pulumi up` again.',
+    { call, status: 465, code, requestId, composeHash, appId },
+  );
+}
+
+/** The human message of an error body: structured `message`, a `detail` string, or 422 locations. */
+function serverMessage(body: unknown, structured: string | null | undefined): string {
+  if (structured) return structured;
+  if (body && typeof body === "object" && "detail" in body) {
+    const detail = (body as { detail: unknown }).detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      // FastAPI 422: report where and what, never the rejected input (`input` holds the value).
+      return detail
+        .map((d) => {
+          const item = d as { loc?: unknown[]; msg?: unknown };
+          return `${Array.isArray(item.loc) ? item.loc.join(".") : "?"}: ${typeof item.msg === "string" ? item.msg : "invalid"}`;
+        })
+        .join("; ");
+    }
+  }
+  return "";
+}
+
+function connectionReason(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  return e.code ? `connection error ${e.code}` : "connection error";
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** JSON or undefined. */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** At most `max` characters, with an ellipsis when cut. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Resolves after `ms` (0 when negative). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
