@@ -71,7 +71,7 @@ export class PhalaApiError extends CvmSecretsError {
 }
 
 /** Options of one {@link Transport.call}. */
-export interface CallOptions<R> {
+export interface RequestOptions<R> {
   body?: unknown;
   ok?: number[];
   /** What the call is about in messages, e.g. `CVM cvm_…`. */
@@ -92,7 +92,7 @@ export interface Transport {
     method: "GET" | "PATCH" | "POST",
     path: string,
     schema: T | ((body: unknown) => T),
-    options: CallOptions<R>,
+    options: RequestOptions<R>,
   ): Promise<z.infer<T> | R>;
   /**
    * Opens a Server-Sent Events stream kept open up to `seconds`; undefined (the body drained)
@@ -121,7 +121,7 @@ export function transport(options: PhalaClientOptions): Transport {
     method: "GET" | "PATCH" | "POST",
     path: string,
     schema: T | ((body: unknown) => T),
-    { body, ok = [200], subject, applied }: CallOptions<R>,
+    { body, ok = [200], subject, applied }: RequestOptions<R>,
   ): Promise<z.infer<T> | R> {
     for (let attempt = 0; ; attempt++) {
       let status: number;
