@@ -7,11 +7,13 @@
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CvmInfo } from "../api/phala-client";
+import { sameSet } from "../core/env-rules";
 import { pushedBy } from "../core/envelope-facts";
 import { carryFingerprints } from "../core/fingerprint";
 import { describeUnsupplied, planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, isHashRegistration } from "../runtime/api-client";
+import { beforeDeadline, type CallOptions, readyWithin } from "../runtime/call";
 import { providerLog } from "../runtime/engine-log";
 import { openJournal } from "./records/journal";
 import {
@@ -23,9 +25,7 @@ import {
   ownershipOf,
 } from "./records/ownership";
 import {
-  beforeDeadline,
   byResolvedId,
-  type CallOptions,
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
   desiredOf,
@@ -36,9 +36,7 @@ import {
   planStateOf,
   publicOutputs,
   readyTimeoutMs,
-  readyWithin,
   resolvedId,
-  sameSet,
 } from "./state";
 import { guardAdoption } from "./steps/adopt-guard";
 import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./steps/already-running";

@@ -18,7 +18,8 @@ import { providerLog } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
 import { lazy } from "../runtime/lazy";
 import { secretPositions } from "../runtime/secret-ids";
-import { containsUnknown, DEFAULT_MAX_UNAVAILABLE, resolvedId, UNKNOWN } from "./state";
+import { containsUnknown, UNKNOWN } from "../runtime/wire";
+import { DEFAULT_MAX_UNAVAILABLE, resolvedId } from "./state";
 import { duplicateForms, duplicateMessage, resolveForms } from "./steps/identity";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./steps/registry-env";
 

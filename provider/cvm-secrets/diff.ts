@@ -7,11 +7,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { planUpdate } from "../core/plan";
 import { notice } from "../runtime/engine-log";
+import { containsUnknown } from "../runtime/wire";
 import { openJournal, type WantedEnv } from "./records/journal";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
-  containsUnknown,
   desiredOf,
   envDigest,
   planStateOf,

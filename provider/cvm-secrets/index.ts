@@ -12,19 +12,12 @@
  * errors name such a CVM by position, and its outputs that name one are returned as secrets.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  addResolved,
-  isSecretWire,
-  redactError,
-  type SecretIds,
-  secretIdsOf,
-  secretWire,
-  wrapIdOutputs,
-} from "../runtime/secret-ids";
+import type { CallOptions } from "../runtime/call";
+import { addResolved, redactError, type SecretIds, secretIdsOf, wrapIdOutputs } from "../runtime/secret-ids";
 import { withSecretIds } from "../runtime/secret-scope";
+import { isSecretWire, secretWire } from "../runtime/wire";
 import { check as checkImpl } from "./check";
 import { diff as diffImpl } from "./diff";
-import type { CallOptions } from "./state";
 
 type Props = Record<string, unknown>;
 

@@ -6,15 +6,14 @@
  */
 import { planUpdate } from "../core/plan";
 import { notice } from "../runtime/engine-log";
+import { containsUnknown, UNKNOWN } from "../runtime/wire";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
-  containsUnknown,
   desiredOf,
   noPreviousState,
   planStateOf,
   publicOutputs,
-  UNKNOWN,
 } from "./state";
 
 /** Outputs only an apply can know. */

@@ -6,13 +6,14 @@
  * recorded as what it is (the env that run pushed), not as a change made elsewhere.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { sameSet } from "../core/env-rules";
 import { pushedBy } from "../core/envelope-facts";
 import { FOREIGN, GONE, INTERRUPTED, OUTSIDE } from "../core/plan";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownershipOf } from "./records/ownership";
-import { byResolvedId, type CvmSecretsOutputs, publicOutputs, resolveForms, sameSet } from "./state";
+import { byResolvedId, type CvmSecretsOutputs, labelForms, publicOutputs } from "./state";
 
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
   const state = { ...(props as unknown as CvmSecretsOutputs) };
@@ -25,7 +26,7 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
   const observed: Record<string, string> = {};
   const wanted = new Set(state.envKeys ?? []);
   const journal = openJournal(id);
-  for (const cvm of resolveForms(state.cvms ?? [], state.cvmIds).cvms) {
+  for (const cvm of labelForms(state.cvms ?? [], state.cvmIds).cvms) {
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) {
       applied[cvm] = GONE; // the next preview says so; removing it from `cvms` then needs no write

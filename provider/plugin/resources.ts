@@ -4,10 +4,11 @@
  * inputs and the methods' inputs, which keys are secret, and what a preview answers.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { CallOptions } from "../cvm-secrets/state";
+import type { CallOptions } from "../runtime/call";
+import { isSecretWire, UNKNOWN } from "../runtime/wire";
 import type { DiffView } from "./diff-translation";
 import { PROGRAM_RENDERS } from "./protocol";
-import { isSecret, type Props, secret, secretPositionsOnWire, UNKNOWN } from "./wire";
+import { type Props, secret, secretPositionsOnWire } from "./wire";
 
 /** The provider methods of one resource type (the modules the dynamic stubs load). */
 export interface ResourceMethods {
@@ -25,6 +26,11 @@ export interface ResourceKind {
   methods(): ResourceMethods;
   /** Checked inputs that are always secret, whatever the program marked. */
   secretInputs: readonly string[];
+  /**
+   * Schema inputs whose value `toMethodInputs` carries into other method inputs: when the program
+   * marked such an input secret, the inputs made from it are secret too.
+   */
+  secretCarriedBy?: Readonly<Record<string, readonly string[]>>;
   diffView: DiffView;
   /**
    * Schema inputs (as the program sends them) → the methods' inputs. `raw` is the same inputs
@@ -46,6 +52,8 @@ const cvmSecrets: ResourceKind = {
   name: "CvmSecrets",
   methods: () => require("../cvm-secrets/index") as ResourceMethods,
   secretInputs: ["env", "registryEnv", "defaultRegistryEnv"],
+  // `registry` (a RegistryCredential's outputs) becomes `registryHost` and `registryEnv`.
+  secretCarriedBy: { registry: ["registryEnv"] },
   diffView: {
     // Plaintext (shown through `fingerprints`) and bookkeeping of check.
     hidden: [
@@ -120,7 +128,7 @@ const registryCredential: ResourceKind = {
     const values = Object.fromEntries(
       CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
     );
-    const token = isSecret(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
+    const token = isSecretWire(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
     // Loaded here: zod comes with it, and only the create or update of a RegistryCredential needs it.
     const { renderCredential } =
       require("../core/registry/render") as typeof import("../core/registry/render");

@@ -15,23 +15,7 @@
  * secret — by the update that clears it, by `refresh` and by `destroy`.
  */
 
-/** Pulumi's wire signature of a secret value (`rpc.specialSigKey` / `specialSecretSig`). */
-export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/** A value in the form the engine reads as a secret from a provider's answer. */
-export function secretWire<T>(value: T): { [SECRET_SIG_KEY]: string; value: T } {
-  return { [SECRET_SIG_KEY]: SECRET_SIG, value };
-}
-
-/** True when a value is already in secret wire form. */
-export function isSecretWire(value: unknown): boolean {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
-  );
-}
+import { isSecretWire, secretWire } from "./wire";
 
 /** Outputs (and checked inputs) that name CVMs or their apps: secret as a whole when one id is. */
 export const ID_OUTPUT_KEYS = [

@@ -8,14 +8,13 @@ import {
   addResolved,
   idSpellings,
   redactError,
-  SECRET_SIG,
-  SECRET_SIG_KEY,
   SecretIds,
   secretIdsOf,
   secretPositions,
   wrapIdOutputs,
 } from "../../provider/runtime/secret-ids";
 import { redactIds, withSecretIds } from "../../provider/runtime/secret-scope";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../../provider/runtime/wire";
 
 const APP = "0123456789abcdef0123456789abcdef01234567";
 const UUID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
