@@ -15,6 +15,9 @@ import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, isHashRegistration } from "../runtime/api-client";
 import { beforeDeadline, type CallOptions, readyWithin } from "../runtime/call";
 import { providerLog } from "../runtime/engine-log";
+import { resolvedId } from "./forms";
+import { byResolvedId } from "./migrate";
+import { OPTIONAL_INPUT_KEYS } from "./properties";
 import { openJournal } from "./records/journal";
 import {
   ciphertextDigest,
@@ -25,18 +28,15 @@ import {
   ownershipOf,
 } from "./records/ownership";
 import {
-  byResolvedId,
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
   desiredOf,
   envDigest,
   maxUnavailable,
   noPreviousState,
-  OPTIONAL_INPUT_KEYS,
   planStateOf,
   publicOutputs,
   readyTimeoutMs,
-  resolvedId,
 } from "./state";
 import { guardAdoption } from "./steps/adopt-guard";
 import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./steps/already-running";

@@ -19,7 +19,10 @@ import { withPathInReason } from "../runtime/failures";
 import { lazy } from "../runtime/lazy";
 import { secretPositions } from "../runtime/secret-ids";
 import { containsUnknown, UNKNOWN } from "../runtime/wire";
-import { DEFAULT_MAX_UNAVAILABLE, resolvedId } from "./state";
+import { resolvedId } from "./forms";
+import { migrate } from "./migrate";
+import { LEGACY_KEYS } from "./properties";
+import { DEFAULT_MAX_UNAVAILABLE } from "./state";
 import { duplicateForms, duplicateMessage, resolveForms } from "./steps/identity";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./steps/registry-env";
 
@@ -143,7 +146,7 @@ export async function check(
   const fallback = registryEnv === undefined ? stackDefaultRegistry()?.env : undefined;
   if (fallback !== undefined) inputs.defaultRegistryEnv = fallback;
   else delete inputs.defaultRegistryEnv;
-  delete inputs.fingerprintSalt; // the pre-0.2 fingerprint key: never kept again
+  for (const key of LEGACY_KEYS) delete inputs[key]; // read once (migrate.ts), never kept again
 
   if (failures.length === 0 && !containsUnknown(env) && !containsUnknown(registryEnv)) {
     const effective = {
@@ -158,7 +161,7 @@ export async function check(
           ? undefined
           : { ...oldEnv, ...(isRecord(oldRegistry) ? (oldRegistry as Record<string, unknown>) : {}) },
       fingerprints: isRecord(olds.fingerprints) ? (olds.fingerprints as Record<string, unknown>) : undefined,
-      legacySalt: olds.fingerprintSalt,
+      legacySalt: migrate(olds).legacySalt,
       generation: olds.fingerprintGeneration,
     };
     inputs.fingerprints = carryFingerprints(resourceNameOf(news), effective, previous);
@@ -270,7 +273,7 @@ function pendingRegistryFingerprints(
   const app = carryFingerprints(resource, env, {
     env: oldEnv,
     fingerprints: oldTokens,
-    legacySalt: olds.fingerprintSalt,
+    legacySalt: migrate(olds).legacySalt,
     generation: olds.fingerprintGeneration,
   });
   const registry = Object.keys(oldTokens).filter((k) => REGISTRY_KEY.test(k) && !(k in env));

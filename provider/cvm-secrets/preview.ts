@@ -7,6 +7,7 @@
 import { planUpdate } from "../core/plan";
 import { notice } from "../runtime/engine-log";
 import { containsUnknown, UNKNOWN } from "../runtime/wire";
+import { LEARNED } from "./properties";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
@@ -15,16 +16,6 @@ import {
   planStateOf,
   publicOutputs,
 } from "./state";
-
-/** Outputs only an apply can know. */
-const LEARNED = [
-  "appIds",
-  "encryptionPublicKeys",
-  "composeHashes",
-  "lastRollout",
-  "applied",
-  "pushed",
-] as const;
 
 export function previewCreate(raw: Record<string, unknown>): Record<string, unknown> {
   const inputs = raw as unknown as CvmSecretsInputs;

@@ -11,9 +11,11 @@ import { pushedBy } from "../core/envelope-facts";
 import { FOREIGN, GONE, INTERRUPTED, OUTSIDE } from "../core/plan";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
+import { labelForms } from "./forms";
+import { migrate } from "./migrate";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownershipOf } from "./records/ownership";
-import { byResolvedId, type CvmSecretsOutputs, labelForms, publicOutputs } from "./state";
+import { type CvmSecretsOutputs, publicOutputs } from "./state";
 
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
   const state = { ...(props as unknown as CvmSecretsOutputs) };
@@ -21,8 +23,7 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
   const name = state.resourceName ?? id;
   const log = providerLog();
   const found: string[] = [];
-  const applied = byResolvedId(state.applied, state.cvmIds);
-  const pushed = byResolvedId(state.pushed, state.cvmIds);
+  const { applied, pushed } = migrate(state as unknown as Record<string, unknown>).perCvm;
   const observed: Record<string, string> = {};
   const wanted = new Set(state.envKeys ?? []);
   const journal = openJournal(id);

@@ -14,6 +14,9 @@
  */
 import type { PlanState } from "../core/plan";
 import { containsUnknown, withoutUndefined } from "../runtime/wire";
+import { labelForms } from "./forms";
+import { byResolvedId, migrate } from "./migrate";
+import { SECRET_INPUT_KEYS } from "./properties";
 
 export type ComposeCheckMode = "error" | "warn" | "off";
 
@@ -51,21 +54,6 @@ export interface CvmSecretsInputs {
   /** Positions of `cvms` given as secrets, or `true` for the whole list (secret-ids.ts). */
   secretCvms?: true | number[];
 }
-
-/** Inputs a program may leave out: absent from the new inputs means unset, whatever state held. */
-export const OPTIONAL_INPUT_KEYS = [
-  "registryHost",
-  "rollout",
-  "kms",
-  "composeCheck",
-  "adopt",
-  "retainOnRemove",
-  "transactionHash",
-  "onDelete",
-] as const satisfies ReadonlyArray<keyof CvmSecretsInputs>;
-
-/** Inputs that hold plaintext secrets: kept in (secret) inputs, never returned as outputs. */
-export const SECRET_INPUT_KEYS = ["env", "registryEnv", "defaultRegistryEnv", "fingerprintSalt"] as const;
 
 /** What a CVM's last rollout did. */
 export interface LastRolloutState {
@@ -125,46 +113,6 @@ export function publicOutputs(outs: object): Record<string, unknown> {
 }
 
 /**
- * The CVM a typed id form names: its resolved `cvm_…` id when known, else the form itself,
- * trimmed (the API ignores surrounding space in a path id).
- */
-export function resolvedId(form: string, ids: Readonly<Record<string, string>> | undefined): string {
-  return ids?.[form] ?? ids?.[form.trim()] ?? form.trim();
-}
-
-/** Resolved CVM ids of a `cvms` list, and a label (the typed form) per resolved id. */
-export function labelForms(
-  forms: readonly string[],
-  ids: Readonly<Record<string, string>> | undefined,
-): { cvms: string[]; labels: Record<string, string> } {
-  const cvms: string[] = [];
-  const labels: Record<string, string> = {};
-  for (const form of forms) {
-    const id = resolvedId(form, ids);
-    if (labels[id] !== undefined) continue;
-    cvms.push(id);
-    labels[id] = form;
-  }
-  return { cvms, labels };
-}
-
-/**
- * Re-keys a per-CVM record of an old state by resolved id (states written before ids were
- * resolved key it by the typed form).
- */
-export function byResolvedId(
-  record: Readonly<Record<string, string>> | undefined,
-  ids: Readonly<Record<string, string>> | undefined,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record ?? {})) {
-    const id = resolvedId(key, ids);
-    if (out[id] === undefined || key === id) out[id] = value;
-  }
-  return out;
-}
-
-/**
  * The plan's view of a resource's old state (core/plan.ts). `ids` maps typed forms to resolved
  * ids (the new inputs' map: it knows every form the old state used, and any new one).
  */
@@ -175,14 +123,15 @@ export function planStateOf(
 ): PlanState {
   const map = { ...old.cvmIds, ...ids };
   const { cvms, labels } = labelForms(old.cvms ?? [], map);
+  const { perCvm } = migrate(old as unknown as Record<string, unknown>, map);
   return {
     cvms,
     forms: old.cvms ?? [],
     labels,
     journal: journal ? byResolvedId(journal, map) : undefined,
     fingerprints: old.fingerprints ?? {},
-    applied: byResolvedId(old.applied, map),
-    appIds: byResolvedId(old.appIds, map),
+    applied: perCvm.applied,
+    appIds: perCvm.appIds,
     encryptionKeys: old.encryptionPublicKeys ?? {},
     observedKeys: old.observedEncryptionPublicKeys ?? {},
     allowKeyChange: old.kms?.allowKeyChange === true,

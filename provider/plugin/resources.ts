@@ -4,6 +4,8 @@
  * inputs and the methods' inputs, which keys are secret, and what a preview answers.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import * as CvmSecretsProperties from "../cvm-secrets/properties";
+import * as RegistryCredentialProperties from "../registry-credential/properties";
 import type { CallOptions } from "../runtime/call";
 import { isSecretWire, UNKNOWN } from "../runtime/wire";
 import type { DiffView } from "./diff-translation";
@@ -51,23 +53,11 @@ export const REGISTRY_CREDENTIAL = "cvm-secrets:index:RegistryCredential";
 const cvmSecrets: ResourceKind = {
   name: "CvmSecrets",
   methods: () => require("../cvm-secrets/index") as ResourceMethods,
-  secretInputs: ["env", "registryEnv", "defaultRegistryEnv"],
+  secretInputs: CvmSecretsProperties.PLUGIN_SECRET_INPUTS,
   // `registry` (a RegistryCredential's outputs) becomes `registryHost` and `registryEnv`.
   secretCarriedBy: { registry: ["registryEnv"] },
-  diffView: {
-    // Plaintext (shown through `fingerprints`) and bookkeeping of check.
-    hidden: [
-      "env",
-      "registryEnv",
-      "defaultRegistryEnv",
-      "resourceName",
-      "cvmIds",
-      "fingerprintGeneration",
-      "ownerUrn",
-      "secretCvms",
-    ],
-    perKey: ["fingerprints"],
-  },
+  // Plaintext (shown through `fingerprints`) and bookkeeping of check hidden.
+  diffView: CvmSecretsProperties.DIFF_VIEW,
   toMethodInputs(news, name, raw, urn) {
     const { registry, ...rest } = news;
     // ownerUrn: the owner tag of each push (a replacement shares it); secretCvms: which CVM ids
@@ -98,35 +88,20 @@ const cvmSecrets: ResourceKind = {
     (require("../cvm-secrets/import") as typeof import("../cvm-secrets/import")).importCvms(id, name),
 };
 
-/** The credential inputs the renderings are made of. */
-const CREDENTIAL_KEYS = [
-  "type",
-  "registry",
-  "username",
-  "password",
-  "token",
-  "serviceAccountKey",
-  "ecr",
-  "region",
-];
-/** Outputs a RegistryCredential learns only at apply (check settles the others). */
-function registryLearned(): string[] {
-  const { OUTPUT_KEYS } =
-    require("../registry-credential/index") as typeof import("../registry-credential/index");
-  return OUTPUT_KEYS.filter((k) => k !== "credentialVersion" && k !== "insecureRegistry");
-}
-
 const registryCredential: ResourceKind = {
   name: "RegistryCredential",
   methods: () => require("../registry-credential/index") as ResourceMethods,
-  secretInputs: ["password", "token", "serviceAccountKey", "ecr"],
-  diffView: { hidden: ["resourceName", "insecureRegistry"], perKey: [] },
+  secretInputs: RegistryCredentialProperties.SECRET_INPUTS,
+  diffView: RegistryCredentialProperties.DIFF_VIEW,
   toMethodInputs: (news, name) => ({ ...news, resourceName: name }),
   toOutputs(outs, inputs) {
     // The class bound to the plugin renders in the program (dynamic/registry-credential.ts).
     if (inputs[PROGRAM_RENDERS] === true) return outs;
     const values = Object.fromEntries(
-      CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
+      RegistryCredentialProperties.CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [
+        k,
+        inputs[k],
+      ]),
     );
     const token = isSecretWire(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
     // Loaded here: zod comes with it, and only the create or update of a RegistryCredential needs it.
@@ -144,19 +119,11 @@ const registryCredential: ResourceKind = {
 
 /** Preview: what check settled (type, registry, change token); the renderings known at apply. */
 function registryPreview(inputs: Props): Props {
-  const known = [
-    "resourceName",
-    "type",
-    "registry",
-    "insecureRegistry",
-    "verify",
-    "mintEcrToken",
-    "credentialVersion",
-  ];
+  const { PREVIEW_KNOWN, LEARNED } = RegistryCredentialProperties;
   const outs: Props = Object.fromEntries(
-    known.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
+    PREVIEW_KNOWN.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
   );
-  for (const key of registryLearned()) outs[key] = UNKNOWN;
+  for (const key of LEARNED) outs[key] = UNKNOWN;
   return outs;
 }
 

@@ -37,6 +37,7 @@ import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
 import { notice } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
 import { containsUnknown, secretWire, UNKNOWN } from "../runtime/wire";
+import { OUTPUT_KEYS, RESOURCE_KEYS } from "./properties";
 
 /** `verify` input. */
 export interface VerifyInput {
@@ -69,21 +70,6 @@ export interface RegistryCredentialOutputs {
   /** State written by 0.1 also held the renderings and the credential inputs. */
   [key: string]: unknown;
 }
-
-// Inputs of the resource that are not credential fields.
-const RESOURCE_KEYS = ["resourceName", "verify", "mintEcrToken"] as const;
-/** Outputs only: never fed back into validation. */
-export const OUTPUT_KEYS = [
-  "credentialVersion",
-  "ecrToken",
-  "cvmEnv",
-  "dockerConfigJson",
-  "akashCredentials",
-  "verifiedAt",
-  "verifiedDigest",
-  "expiresAt",
-  "insecureRegistry",
-] as const;
 
 function credentialInputs(props: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -17,21 +17,6 @@
 
 import { isSecretWire, secretWire } from "./wire";
 
-/** Outputs (and checked inputs) that name CVMs or their apps: secret as a whole when one id is. */
-export const ID_OUTPUT_KEYS = [
-  "cvms",
-  "cvmIds",
-  "appIds",
-  "applied",
-  "pushed",
-  "encryptionPublicKeys",
-  "observedEncryptionPublicKeys",
-  "composeHashes",
-  "pendingComposeHashes",
-  "lastRollout",
-  "idLabels",
-] as const;
-
 /** The positions `secretCvms` marks in a list of `length` CVMs. */
 export function secretPositions(secretCvms: unknown, length: number): number[] {
   if (secretCvms === true) return Array.from({ length }, (_, i) => i);
@@ -179,10 +164,15 @@ function addPositions(ids: SecretIds, state: Record<string, unknown> | undefined
 }
 
 /**
- * Outputs with every id-bearing value in secret wire form, and the labels still needed kept as
- * the secret `idLabels` output — or `outs` unchanged when no id is secret.
+ * Outputs with every id-bearing value (`idKeys`: the outputs, and checked inputs, that name CVMs
+ * or their apps) in secret wire form, and the labels still needed kept as the secret `idLabels`
+ * output — or `outs` unchanged when no id is secret.
  */
-export function wrapIdOutputs(outs: Record<string, unknown>, ids: SecretIds): Record<string, unknown> {
+export function wrapIdOutputs(
+  outs: Record<string, unknown>,
+  ids: SecretIds,
+  idKeys: readonly string[],
+): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...outs };
   delete copy.idLabels;
   if (ids.empty) return copy;
@@ -190,7 +180,7 @@ export function wrapIdOutputs(outs: Record<string, unknown>, ids: SecretIds): Re
   const labels = ids.toRecord((id) => named.includes(JSON.stringify(id).slice(1, -1)));
   if (Object.keys(labels).length === 0) return copy;
   copy.idLabels = labels;
-  for (const key of ID_OUTPUT_KEYS) {
+  for (const key of idKeys) {
     if (copy[key] !== undefined && !isSecretWire(copy[key])) copy[key] = secretWire(copy[key]);
   }
   return copy;

@@ -2,8 +2,9 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import type { AppRevision, CvmInfo } from "../../provider/api/phala-client";
 import { encryptEnv } from "../../provider/core/envelope";
 import { carriesNoVariable, pushedBy } from "../../provider/core/envelope-facts";
+import { labelForms } from "../../provider/cvm-secrets/forms";
+import { byResolvedId } from "../../provider/cvm-secrets/migrate";
 import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
-import { byResolvedId, labelForms } from "../../provider/cvm-secrets/state";
 import { carriesEnv, guardAdoption } from "../../provider/cvm-secrets/steps/adopt-guard";
 import { taggedBy } from "../../provider/cvm-secrets/steps/encrypt";
 import {
