@@ -3,8 +3,10 @@
  * from, and how each part of the house must treat it. The lists the methods, the plugin and the
  * resource classes use (which inputs are optional, which hold plaintext, which name a CVM, which
  * only an apply learns, which the classes declare, what a diff hides) are derived from it, so a
- * new property is described once. Pure data: no imports (test/unit/properties.test.ts holds the
- * table to the state's shapes in state.ts: one row per key).
+ * new property is described once; scripts/gen-schema.ts takes the schema's secret marks from it.
+ * Pure data, and no imports: the schema generator loads this file as it is, under Node's type
+ * stripping. test/unit/properties.test.ts holds the table to the state's shapes in state.ts (one
+ * row per key).
  */
 
 /** Where a property's value comes from. */

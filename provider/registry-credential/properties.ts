@@ -1,7 +1,9 @@
 /**
  * RegistryCredential's properties, in one table: every key its inputs and state can hold, where
  * its value comes from, and how each part of the house must treat it. The lists the provider,
- * the plugin and the resource classes use are derived from it. Pure data: no imports.
+ * the plugin and the resource classes use are derived from it; scripts/gen-schema.ts takes the
+ * schema's secret marks from it. Pure data, and no imports: the schema generator loads this file
+ * as it is, under Node's type stripping.
  */
 
 /** Where a property's value comes from. */
@@ -20,7 +22,10 @@ export interface Property {
   from: PropertySource;
   /** A field of the credential: what the renderings (cvmEnv, dockerConfigJson, …) are made of. */
   credential?: boolean;
-  /** Holds a secret: always secret in the plugin's checked inputs, whatever the program marked. */
+  /**
+   * Holds a secret: an input always secret in the plugin's checked inputs, whatever the program
+   * marked; an output returned (and declared in the schema) as a secret.
+   */
   secret?: boolean;
   /** Left out of the plugin's diff display. */
   hiddenInDiff?: boolean;
@@ -55,9 +60,9 @@ export const PROPERTIES = {
   expiresAt: { from: "apply", outputOnly: true, learned: true, declared: true },
   credentialVersion: { from: "check", outputOnly: true, kept: true, declared: true },
   ecrToken: { from: "apply", outputOnly: true, learned: true, declared: true },
-  cvmEnv: { from: "apply", outputOnly: true, learned: true },
-  dockerConfigJson: { from: "apply", outputOnly: true, learned: true },
-  akashCredentials: { from: "apply", outputOnly: true, learned: true },
+  cvmEnv: { from: "apply", outputOnly: true, learned: true, secret: true },
+  dockerConfigJson: { from: "apply", outputOnly: true, learned: true, secret: true },
+  akashCredentials: { from: "apply", outputOnly: true, learned: true, secret: true },
   insecureRegistry: { from: "check", outputOnly: true, hiddenInDiff: true, kept: true },
 } as const satisfies Record<string, Property>;
 
@@ -81,7 +86,9 @@ export const RESOURCE_KEYS: readonly PropertyName[] = propertiesWhere(
 export const OUTPUT_KEYS: readonly PropertyName[] = propertiesWhere((p) => p.outputOnly === true);
 
 /** Checked inputs the plugin always marks secret. */
-export const SECRET_INPUTS: readonly PropertyName[] = propertiesWhere((p) => p.secret === true);
+export const SECRET_INPUTS: readonly PropertyName[] = propertiesWhere(
+  (p) => p.secret === true && p.outputOnly !== true,
+);
 
 /** Outputs only an apply can know: unknown in a preview. */
 export const LEARNED: readonly PropertyName[] = propertiesWhere((p) => p.learned === true);
