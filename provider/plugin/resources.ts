@@ -1,7 +1,8 @@
 /**
  * The resources the plugin serves, each bound to the same provider methods as its dynamic
- * resource (provider/impl): what the plugin adds is only the translation between the schema's
- * inputs and the methods' inputs, which keys are secret, and what a preview answers.
+ * resource (provider/cvm-secrets, provider/registry-credential): what the plugin adds is only the
+ * translation between the schema's inputs and the methods' inputs, which keys are secret, and
+ * what a preview answers (the keys: each resource's property table, properties.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import * as CvmSecretsProperties from "../cvm-secrets/properties";
@@ -97,11 +98,9 @@ const registryCredential: ResourceKind = {
   toOutputs(outs, inputs) {
     // The class bound to the plugin renders in the program (dynamic/registry-credential.ts).
     if (inputs[PROGRAM_RENDERS] === true) return outs;
+    const { CREDENTIAL_KEYS } = RegistryCredentialProperties;
     const values = Object.fromEntries(
-      RegistryCredentialProperties.CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [
-        k,
-        inputs[k],
-      ]),
+      CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
     );
     const token = isSecretWire(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
     // Loaded here: zod comes with it, and only the create or update of a RegistryCredential needs it.
