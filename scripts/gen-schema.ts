@@ -2,8 +2,11 @@
  * Writes schema.json, the Pulumi package schema the resource provider plugin serves
  * (`GetSchema`, `pulumi package get-schema`), from its one source: the TypeScript declarations of
  * the resources — args interfaces (inputs), the classes' declared fields (outputs), their TSDoc
- * (descriptions) and the provider's `ProviderArgs` (config). A property is secret when its TSDoc
- * says so ("Secret.", "(secret)", "wrapped with `pulumi.secret`").
+ * (descriptions) and the provider's `ProviderArgs` (config). A resource's property is secret when
+ * its resource's property table says so (provider/cvm-secrets/properties.ts,
+ * provider/registry-credential/properties.ts), which its TSDoc must then say too; any other
+ * property (the config, the object types' fields) when its TSDoc says so ("Secret.", "(secret)",
+ * "wrapped with `pulumi.secret`").
  *
  *   node scripts/gen-schema.ts           # rewrite schema.json
  *   node scripts/gen-schema.ts --check   # exit 1 when schema.json is not what the sources say
@@ -11,6 +14,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
+import { PROPERTIES as CVM_SECRETS_PROPERTIES } from "../provider/cvm-secrets/properties.ts";
+import { PROPERTIES as REGISTRY_CREDENTIAL_PROPERTIES } from "../provider/registry-credential/properties.ts";
 
 // `node scripts/gen-schema.ts` runs it as ESM (no __dirname); jest imports it as CommonJS.
 const HERE = typeof __dirname === "string" ? __dirname : path.dirname(path.resolve(process.argv[1] ?? "."));
@@ -27,6 +32,13 @@ const SOURCES = [
 const RESOURCES: Record<string, [string, string]> = {
   CvmSecrets: ["CvmSecretsArgs", "CvmSecretsProperties"],
   RegistryCredential: ["RegistryCredentialArgs", "RegistryCredentialProperties"],
+};
+/** A row of a resource's property table, as far as the schema reads it. */
+type Row = { readonly from?: string; readonly secret?: boolean };
+/** Each resource's property table: which of its properties are secret. */
+const TABLES: Record<string, Readonly<Record<string, Row>>> = {
+  CvmSecrets: CVM_SECRETS_PROPERTIES,
+  RegistryCredential: REGISTRY_CREDENTIAL_PROPERTIES,
 };
 /**
  * Object types the properties refer to: TypeScript interface → schema type name. The schema
@@ -124,15 +136,27 @@ function typeSpec(raw: string, doc = ""): Spec {
   throw new Error(`no schema type for ${raw}`);
 }
 
-function property(m: Member): Spec {
-  return { ...typeSpec(m.type, m.doc), description: m.doc, ...(isSecretDoc(m.doc) ? { secret: true } : {}) };
+/**
+ * A property's schema. `table` (a resource's property table) says whether it is secret, and its
+ * TSDoc must agree; without a table, or a row in it, the TSDoc says.
+ */
+function property(m: Member, table?: Readonly<Record<string, Row>>): Spec {
+  const row = table && Object.hasOwn(table, m.name) ? table[m.name] : undefined;
+  const secret = row ? row.secret === true : isSecretDoc(m.doc);
+  if (secret !== isSecretDoc(m.doc)) {
+    throw new Error(`${m.name}: its property table and its TSDoc disagree on whether it is secret`);
+  }
+  return { ...typeSpec(m.type, m.doc), description: m.doc, ...(secret ? { secret: true } : {}) };
 }
 
-function properties(members: readonly Member[]): { properties: Spec; required: string[] } {
+function properties(
+  members: readonly Member[],
+  table?: Readonly<Record<string, Row>>,
+): { properties: Spec; required: string[] } {
   const props: Spec = {};
   const required: string[] = [];
   for (const m of members) {
-    props[m.name] = property(m);
+    props[m.name] = property(m, table);
     if (!m.optional && !unwrap(m.type).optional) required.push(m.name);
   }
   return { properties: props, required };
@@ -148,8 +172,8 @@ export function buildSchema(): Spec {
   for (const [name, [args, cls]] of Object.entries(RESOURCES)) {
     const input = must(interfaces.get(args), args);
     const output = must(interfaces.get(cls) ?? classes.get(cls), cls);
-    const ins = properties(input.members);
-    const outs = properties(output.members);
+    const ins = properties(input.members, TABLES[name]);
+    const outs = properties(output.members, TABLES[name]);
     resources[`${PKG}:index:${name}`] = {
       description: must(classes.get(name), name).doc,
       inputProperties: ins.properties,

@@ -155,3 +155,11 @@ function displayKey(key: string): string {
   const printable = key.replace(/[^\x20-\x7e]/g, "?");
   return printable.length > 64 ? `${printable.slice(0, 61)}...` : printable;
 }
+
+/**
+ * Whether a CVM's allow-list (`allowed_envs`, the names the guest accepts) names exactly the
+ * given env keys: an allow-list that is another set changes with the next push.
+ */
+export function sameSet(a: readonly string[], b: ReadonlySet<string>): boolean {
+  return a.length === b.size && a.every((k) => b.has(k));
+}

@@ -9,6 +9,7 @@
  * token that moves exactly when the value changes and is computed from no value at all (see
  * core/fingerprint.ts), so it reveals nothing about the value.
  */
+import { UNKNOWN } from "./pulumi-wire";
 
 /** The part of a preview step this summary reads. */
 export interface PreviewStep {
@@ -41,8 +42,6 @@ export interface ResourceChange {
   /** For RegistryCredential: the credential's fields changed. */
   rotated: boolean;
 }
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 function kindOf(type: string | undefined): ResourceChange["kind"] | undefined {
   if (!type) return undefined;

@@ -7,12 +7,17 @@
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CvmInfo } from "../api/phala";
+import { sameSet } from "../core/env-rules";
 import { pushedBy } from "../core/envelope-facts";
 import { carryFingerprints } from "../core/fingerprint";
 import { describeUnsupplied, planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, isHashRegistration } from "../runtime/api-client";
+import { beforeDeadline, type CallOptions, readyWithin } from "../runtime/call";
 import { providerLog } from "../runtime/engine-log";
+import { resolvedId } from "./forms";
+import { byResolvedId } from "./migrate";
+import { OPTIONAL_INPUT_KEYS } from "./properties";
 import { openJournal } from "./records/journal";
 import {
   ciphertextDigest,
@@ -23,22 +28,15 @@ import {
   ownershipOf,
 } from "./records/ownership";
 import {
-  beforeDeadline,
-  byResolvedId,
-  type CallOptions,
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
   desiredOf,
   envDigest,
   maxUnavailable,
   noPreviousState,
-  OPTIONAL_INPUT_KEYS,
   planStateOf,
   publicOutputs,
   readyTimeoutMs,
-  readyWithin,
-  resolvedId,
-  sameSet,
 } from "./state";
 import { guardAdoption } from "./steps/adopt-guard";
 import { alreadyRunning, caughtUpWithoutWrite, recordAlreadyRunning } from "./steps/already-running";

@@ -18,7 +18,11 @@ import { providerLog } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
 import { lazy } from "../runtime/lazy";
 import { secretPositions } from "../runtime/secret-ids";
-import { containsUnknown, DEFAULT_MAX_UNAVAILABLE, resolvedId, UNKNOWN } from "./state";
+import { containsUnknown, UNKNOWN } from "../runtime/wire";
+import { resolvedId } from "./forms";
+import { migrate } from "./migrate";
+import { LEGACY_KEYS } from "./properties";
+import { DEFAULT_MAX_UNAVAILABLE } from "./state";
 import { duplicateForms, duplicateMessage, resolveForms } from "./steps/identity";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./steps/registry-env";
 
@@ -142,7 +146,7 @@ export async function check(
   const fallback = registryEnv === undefined ? stackDefaultRegistry()?.env : undefined;
   if (fallback !== undefined) inputs.defaultRegistryEnv = fallback;
   else delete inputs.defaultRegistryEnv;
-  delete inputs.fingerprintSalt; // the pre-0.2 fingerprint key: never kept again
+  for (const key of LEGACY_KEYS) delete inputs[key]; // read once (migrate.ts), never kept again
 
   if (failures.length === 0 && !containsUnknown(env) && !containsUnknown(registryEnv)) {
     const effective = {
@@ -157,7 +161,7 @@ export async function check(
           ? undefined
           : { ...oldEnv, ...(isRecord(oldRegistry) ? (oldRegistry as Record<string, unknown>) : {}) },
       fingerprints: isRecord(olds.fingerprints) ? (olds.fingerprints as Record<string, unknown>) : undefined,
-      legacySalt: olds.fingerprintSalt,
+      legacySalt: migrate(olds).legacySalt,
       generation: olds.fingerprintGeneration,
     };
     inputs.fingerprints = carryFingerprints(resourceNameOf(news), effective, previous);
@@ -269,7 +273,7 @@ function pendingRegistryFingerprints(
   const app = carryFingerprints(resource, env, {
     env: oldEnv,
     fingerprints: oldTokens,
-    legacySalt: olds.fingerprintSalt,
+    legacySalt: migrate(olds).legacySalt,
     generation: olds.fingerprintGeneration,
   });
   const registry = Object.keys(oldTokens).filter((k) => REGISTRY_KEY.test(k) && !(k in env));

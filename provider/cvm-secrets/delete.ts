@@ -6,20 +6,14 @@
 import type { CvmInfo } from "../api/phala";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
+import { beforeDeadline, type CallOptions, readyWithin } from "../runtime/call";
 import { providerLog } from "../runtime/engine-log";
 import { lazy } from "../runtime/lazy";
+import { labelForms } from "./forms";
+import { byResolvedId } from "./migrate";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownerReason, ownershipOf } from "./records/ownership";
-import {
-  beforeDeadline,
-  byResolvedId,
-  type CallOptions,
-  type CvmSecretsOutputs,
-  maxUnavailable,
-  readyTimeoutMs,
-  readyWithin,
-  resolveForms,
-} from "./state";
+import { type CvmSecretsOutputs, maxUnavailable, readyTimeoutMs } from "./state";
 import { taggedBy } from "./steps/encrypt";
 import { describeRolloutEvent } from "./steps/progress";
 import { type RolloutTarget, rollOut } from "./steps/rollout";
@@ -37,7 +31,7 @@ export async function remove(
   const pushed = byResolvedId(state.pushed, state.cvmIds);
   const targets: RolloutTarget[] = [];
   const blobs = new Map<string, string>();
-  for (const cvm of resolveForms(state.cvms ?? [], state.cvmIds).cvms) {
+  for (const cvm of labelForms(state.cvms ?? [], state.cvmIds).cvms) {
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) continue; // already gone
     // Only while the CVM still runs this resource's push (ownership.ts).

@@ -7,16 +7,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { planUpdate } from "../core/plan";
 import { notice } from "../runtime/engine-log";
+import { containsUnknown } from "../runtime/wire";
+import { migrate } from "./migrate";
 import { openJournal, type WantedEnv } from "./records/journal";
-import {
-  type CvmSecretsInputs,
-  type CvmSecretsOutputs,
-  containsUnknown,
-  desiredOf,
-  envDigest,
-  planStateOf,
-  SECRET_INPUT_KEYS,
-} from "./state";
+import { type CvmSecretsInputs, type CvmSecretsOutputs, desiredOf, envDigest, planStateOf } from "./state";
 import { effectiveEnv } from "./steps/registry-env";
 
 export async function diff(
@@ -36,8 +30,7 @@ export async function diff(
   // State from 0.1 held the plaintext env (and the fingerprint key) in its outputs, which the
   // engine hands back to the program, and its debug log, on every run: rewrite it once. The
   // update writes to no CVM (the plan above has nothing to do) and restarts nothing.
-  const legacy = SECRET_INPUT_KEYS.some((key) => olds[key] !== undefined);
-  if (legacy && !plan.changed) {
+  if (migrate(olds).plaintextInOutputs && !plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
     notice(
       `CvmSecrets ${name}: state from an earlier version is rewritten without plaintext; nothing restarts`,

@@ -12,19 +12,13 @@
  * errors name such a CVM by position, and its outputs that name one are returned as secrets.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  addResolved,
-  isSecretWire,
-  redactError,
-  type SecretIds,
-  secretIdsOf,
-  secretWire,
-  wrapIdOutputs,
-} from "../runtime/secret-ids";
+import type { CallOptions } from "../runtime/call";
+import { addResolved, redactError, type SecretIds, secretIdsOf, wrapIdOutputs } from "../runtime/secret-ids";
 import { withSecretIds } from "../runtime/secret-scope";
+import { isSecretWire, secretWire } from "../runtime/wire";
 import { check as checkImpl } from "./check";
 import { diff as diffImpl } from "./diff";
-import type { CallOptions } from "./state";
+import { ID_OUTPUT_KEYS } from "./properties";
 
 type Props = Record<string, unknown>;
 
@@ -70,7 +64,7 @@ export async function diff(id: string, olds: Props, news: Props): Promise<pulumi
 export async function create(inputs: Props, options?: CallOptions): Promise<pulumi.dynamic.CreateResult> {
   const ids = secretIdsOf(inputs);
   const result = await scoped(ids, () => apply().create(inputs, options));
-  return { ...result, outs: wrapIdOutputs(result.outs as Props, ids) };
+  return { ...result, outs: wrapIds(result.outs as Props, ids) };
 }
 
 export async function update(
@@ -81,7 +75,7 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const ids = secretIdsOf(news, olds);
   const result = await scoped(ids, () => apply().update(id, olds, news, options));
-  return { ...result, outs: wrapIdOutputs((result.outs ?? {}) as Props, ids) };
+  return { ...result, outs: wrapIds((result.outs ?? {}) as Props, ids) };
 }
 
 /**
@@ -91,13 +85,13 @@ export async function update(
  */
 export async function previewCreate(inputs: Props): Promise<Props> {
   const ids = secretIdsOf(inputs);
-  return wrapIdOutputs(await scoped(ids, async () => preview().previewCreate(inputs)), ids);
+  return wrapIds(await scoped(ids, async () => preview().previewCreate(inputs)), ids);
 }
 
 /** What an update answers during a preview, in the scope of its secret CVM ids (previewCreate). */
 export async function previewUpdate(olds: Props, news: Props): Promise<Props> {
   const ids = secretIdsOf(news, olds);
-  return wrapIdOutputs(await scoped(ids, async () => preview().previewUpdate(olds, news)), ids);
+  return wrapIds(await scoped(ids, async () => preview().previewUpdate(olds, news)), ids);
 }
 
 export async function remove(id: string, props: Props, options?: CallOptions): Promise<void> {
@@ -107,9 +101,7 @@ export async function remove(id: string, props: Props, options?: CallOptions): P
 export async function read(id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
   const ids = secretIdsOf(props);
   const result = await scoped(ids, () => refresh().read(id, props));
-  return result.props === undefined
-    ? result
-    : { ...result, props: wrapIdOutputs(result.props as Props, ids) };
+  return result.props === undefined ? result : { ...result, props: wrapIds(result.props as Props, ids) };
 }
 
 /**
@@ -121,10 +113,14 @@ async function scoped<T>(ids: SecretIds, fn: () => Promise<T>): Promise<T> {
     return await withSecretIds(ids, fn);
   } catch (error) {
     const e = redactError(error, ids) as { properties?: Props } | undefined;
-    if (e && typeof e === "object" && e.properties !== undefined)
-      e.properties = wrapIdOutputs(e.properties, ids);
+    if (e && typeof e === "object" && e.properties !== undefined) e.properties = wrapIds(e.properties, ids);
     throw error;
   }
+}
+
+/** Outputs with every value that names a secret CVM id in secret wire form (runtime/secret-ids.ts). */
+function wrapIds(outs: Props, ids: SecretIds): Props {
+  return wrapIdOutputs(outs, ids, ID_OUTPUT_KEYS);
 }
 
 function mentions(ids: SecretIds, value: unknown): boolean {

@@ -6,26 +6,16 @@
  */
 import { planUpdate } from "../core/plan";
 import { notice } from "../runtime/engine-log";
+import { containsUnknown, UNKNOWN } from "../runtime/wire";
+import { LEARNED } from "./properties";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
-  containsUnknown,
   desiredOf,
   noPreviousState,
   planStateOf,
   publicOutputs,
-  UNKNOWN,
 } from "./state";
-
-/** Outputs only an apply can know. */
-const LEARNED = [
-  "appIds",
-  "encryptionPublicKeys",
-  "composeHashes",
-  "lastRollout",
-  "applied",
-  "pushed",
-] as const;
 
 export function previewCreate(raw: Record<string, unknown>): Record<string, unknown> {
   const inputs = raw as unknown as CvmSecretsInputs;

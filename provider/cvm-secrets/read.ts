@@ -6,13 +6,16 @@
  * recorded as what it is (the env that run pushed), not as a change made elsewhere.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { sameSet } from "../core/env-rules";
 import { pushedBy } from "../core/envelope-facts";
 import { FOREIGN, GONE, INTERRUPTED, OUTSIDE } from "../core/plan";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
+import { labelForms } from "./forms";
+import { migrate } from "./migrate";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownershipOf } from "./records/ownership";
-import { byResolvedId, type CvmSecretsOutputs, publicOutputs, resolveForms, sameSet } from "./state";
+import { type CvmSecretsOutputs, publicOutputs } from "./state";
 
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
   const state = { ...(props as unknown as CvmSecretsOutputs) };
@@ -20,12 +23,11 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
   const name = state.resourceName ?? id;
   const log = providerLog();
   const found: string[] = [];
-  const applied = byResolvedId(state.applied, state.cvmIds);
-  const pushed = byResolvedId(state.pushed, state.cvmIds);
+  const { applied, pushed } = migrate(state as unknown as Record<string, unknown>).perCvm;
   const observed: Record<string, string> = {};
   const wanted = new Set(state.envKeys ?? []);
   const journal = openJournal(id);
-  for (const cvm of resolveForms(state.cvms ?? [], state.cvmIds).cvms) {
+  for (const cvm of labelForms(state.cvms ?? [], state.cvmIds).cvms) {
     const info = await client.getCvm(cvm).catch(notFoundAsUndefined);
     if (!info) {
       applied[cvm] = GONE; // the next preview says so; removing it from `cvms` then needs no write

@@ -13,10 +13,10 @@
  * work from those alone; only `check` and `create`/`update` see the plaintext (the inputs).
  */
 import type { PlanState } from "../core/plan";
-import { CvmSecretsError, ErrorCodes } from "../errors";
-
-/** The engine's placeholder for a value not known during preview (Pulumi dynamic providers). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { containsUnknown, withoutUndefined } from "../runtime/wire";
+import { labelForms } from "./forms";
+import { byResolvedId, migrate } from "./migrate";
+import { SECRET_INPUT_KEYS } from "./properties";
 
 export type ComposeCheckMode = "error" | "warn" | "off";
 
@@ -54,21 +54,6 @@ export interface CvmSecretsInputs {
   /** Positions of `cvms` given as secrets, or `true` for the whole list (secret-ids.ts). */
   secretCvms?: true | number[];
 }
-
-/** Inputs a program may leave out: absent from the new inputs means unset, whatever state held. */
-export const OPTIONAL_INPUT_KEYS = [
-  "registryHost",
-  "rollout",
-  "kms",
-  "composeCheck",
-  "adopt",
-  "retainOnRemove",
-  "transactionHash",
-  "onDelete",
-] as const satisfies ReadonlyArray<keyof CvmSecretsInputs>;
-
-/** Inputs that hold plaintext secrets: kept in (secret) inputs, never returned as outputs. */
-export const SECRET_INPUT_KEYS = ["env", "registryEnv", "defaultRegistryEnv", "fingerprintSalt"] as const;
 
 /** What a CVM's last rollout did. */
 export interface LastRolloutState {
@@ -118,14 +103,6 @@ export function noPreviousState(inputs: CvmSecretsInputs): CvmSecretsOutputs {
 export const DEFAULT_MAX_UNAVAILABLE = 1;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
 
-/** True when the value (or anything inside it) is the unknown placeholder. */
-export function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
-  return false;
-}
-
 export { envDigest } from "../core/fingerprint";
 
 /** What may be returned as outputs: everything but the plaintext-bearing inputs. */
@@ -133,46 +110,6 @@ export function publicOutputs(outs: object): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...outs };
   for (const key of SECRET_INPUT_KEYS) delete copy[key];
   return withoutUndefined(copy);
-}
-
-/**
- * The CVM a typed id form names: its resolved `cvm_…` id when known, else the form itself,
- * trimmed (the API ignores surrounding space in a path id).
- */
-export function resolvedId(form: string, ids: Readonly<Record<string, string>> | undefined): string {
-  return ids?.[form] ?? ids?.[form.trim()] ?? form.trim();
-}
-
-/** Resolved CVM ids of a `cvms` list, and a label (the typed form) per resolved id. */
-export function resolveForms(
-  forms: readonly string[],
-  ids: Readonly<Record<string, string>> | undefined,
-): { cvms: string[]; labels: Record<string, string> } {
-  const cvms: string[] = [];
-  const labels: Record<string, string> = {};
-  for (const form of forms) {
-    const id = resolvedId(form, ids);
-    if (labels[id] !== undefined) continue;
-    cvms.push(id);
-    labels[id] = form;
-  }
-  return { cvms, labels };
-}
-
-/**
- * Re-keys a per-CVM record of an old state by resolved id (states written before ids were
- * resolved key it by the typed form).
- */
-export function byResolvedId(
-  record: Readonly<Record<string, string>> | undefined,
-  ids: Readonly<Record<string, string>> | undefined,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record ?? {})) {
-    const id = resolvedId(key, ids);
-    if (out[id] === undefined || key === id) out[id] = value;
-  }
-  return out;
 }
 
 /**
@@ -185,15 +122,16 @@ export function planStateOf(
   journal?: Readonly<Record<string, string>>,
 ): PlanState {
   const map = { ...old.cvmIds, ...ids };
-  const { cvms, labels } = resolveForms(old.cvms ?? [], map);
+  const { cvms, labels } = labelForms(old.cvms ?? [], map);
+  const { perCvm } = migrate(old as unknown as Record<string, unknown>, map);
   return {
     cvms,
     forms: old.cvms ?? [],
     labels,
     journal: journal ? byResolvedId(journal, map) : undefined,
     fingerprints: old.fingerprints ?? {},
-    applied: byResolvedId(old.applied, map),
-    appIds: byResolvedId(old.appIds, map),
+    applied: perCvm.applied,
+    appIds: perCvm.appIds,
     encryptionKeys: old.encryptionPublicKeys ?? {},
     observedKeys: old.observedEncryptionPublicKeys ?? {},
     allowKeyChange: old.kms?.allowKeyChange === true,
@@ -210,7 +148,7 @@ export function desiredOf(
   ids: Readonly<Record<string, string>> | undefined = news.cvmIds,
 ): PlanState {
   const forms = Array.isArray(news.cvms) ? news.cvms : [];
-  const { cvms, labels } = resolveForms(
+  const { cvms, labels } = labelForms(
     forms.filter((f) => typeof f === "string"),
     ids,
   );
@@ -242,76 +180,4 @@ export function maxUnavailable(x: { rollout?: { maxUnavailable?: number } }): nu
 
 export function readyTimeoutMs(x: { rollout?: { readyTimeoutSeconds?: number } }): number {
   return (x.rollout?.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
-}
-
-/**
- * An overall deadline for a create/update/delete (the resource's `customTimeouts`, which the
- * engine passes to a provider plugin): epoch milliseconds. Absent for the dynamic provider.
- */
-export interface CallOptions {
-  deadline?: number;
-}
-
-/** How long to wait for one CVM: its ready timeout, cut to what is left before the deadline. */
-export function waitWithin(timeoutMs: number, deadline: number | undefined, now = Date.now()): number {
-  return deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, deadline - now));
-}
-
-/**
- * Waits for one CVM with `wait(ms)`, for its ready timeout or what is left of the deadline; a
- * wait the deadline cut short fails naming `customTimeouts`, not the ready timeout.
- */
-export async function readyWithin<T>(
-  cvm: string,
-  wait: (ms: number) => Promise<T>,
-  timeoutMs: number,
-  deadline: number | undefined,
-): Promise<T> {
-  const ms = waitWithin(timeoutMs, deadline);
-  try {
-    return await wait(ms);
-  } catch (error) {
-    if (ms < timeoutMs && deadline !== undefined && Date.now() >= deadline) {
-      throw new CvmSecretsError(
-        ErrorCodes.ROLLOUT_FAILED,
-        `CVM ${cvm} was not running again when the resource's customTimeouts ran out (${Math.round(ms / 1000)} s left for it)`,
-        { cvm },
-      );
-    }
-    throw error;
-  }
-}
-
-/** Throws before a push that would start after the deadline (the rollout stops there). */
-export function beforeDeadline(cvm: string, deadline: number | undefined, now = Date.now()): void {
-  if (deadline !== undefined && now >= deadline) {
-    throw new CvmSecretsError(
-      ErrorCodes.ROLLOUT_FAILED,
-      `${cvm}: not pushed, the resource's customTimeouts ran out before its turn`,
-      { cvm },
-    );
-  }
-}
-
-export function sameSet(a: readonly string[], b: ReadonlySet<string>): boolean {
-  return a.length === b.size && a.every((k) => b.has(k));
-}
-
-/**
- * The engine's gRPC Struct cannot carry `undefined` ("Unexpected struct type"): drop such keys,
- * recursively, from anything returned to it.
- */
-export function withoutUndefined(value: object): Record<string, unknown> {
-  const strip = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(strip);
-    if (v !== null && typeof v === "object") {
-      return Object.fromEntries(
-        Object.entries(v)
-          .filter(([, x]) => x !== undefined)
-          .map(([k, x]) => [k, strip(x)]),
-      );
-    }
-    return v;
-  };
-  return strip(value) as Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
+import { DECLARED_OUTPUTS } from "../cvm-secrets/properties";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "./cvm-secrets-stub";
 import { registeredProperties } from "./registered-properties";
@@ -183,20 +184,10 @@ export function cvmSecretsProperties(args: CvmSecretsArgs) {
       retainOnRemove: args.retainOnRemove,
       transactionHash: args.transactionHash,
     },
-    CVM_SECRETS_OUTPUTS,
+    // The output-only properties (CvmSecretsProperties without `cvms`).
+    DECLARED_OUTPUTS,
   );
 }
-
-/** The output-only properties of a `CvmSecrets` (CvmSecretsProperties without `cvms`). */
-const CVM_SECRETS_OUTPUTS = [
-  "envKeys",
-  "appIds",
-  "encryptionPublicKeys",
-  "composeHashes",
-  "lastRollout",
-  "fingerprints",
-  "onDelete",
-] as const;
 
 /** The `registry` argument's two parts, its variables a secret; undefined without one. */
 export function registryOf(

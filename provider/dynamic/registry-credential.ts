@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
+import { DECLARED_OUTPUTS } from "../registry-credential/properties";
 import { registeredProperties } from "./registered-properties";
 import { registryCredentialProvider } from "./registry-credential-stub";
 
@@ -117,7 +118,7 @@ export function registryCredentialProperties(args: RegistryCredentialArgs) {
   return registeredProperties(
     { ...credentialInputs(args), mintEcrToken: args.mintEcrToken, verify: args.verify },
     // `registry` is an output too (the normalised host), whether it was given or not.
-    ["registry", "verifiedAt", "verifiedDigest", "expiresAt", "credentialVersion", "ecrToken"],
+    DECLARED_OUTPUTS,
   );
 }
 

@@ -5,8 +5,8 @@
  * (per env key through its fingerprint) and `--json` carries `diffReasons` and `detailedDiff`.
  * Pure: plain values in, plain answer out.
  */
+import { UNKNOWN } from "../runtime/wire";
 import type { Props } from "./wire";
-import { UNKNOWN } from "./wire";
 
 export type DiffKind = "add" | "add-replace" | "update" | "update-replace" | "delete" | "delete-replace";
 

@@ -7,8 +7,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { withPathInReason } from "../runtime/failures";
 import { configure as configureSettings } from "../runtime/settings";
+import { UNKNOWN } from "../runtime/wire";
 import { type DiffKind, same } from "./diff-translation";
-import { concealKeys, type Props, revealProps, UNKNOWN } from "./wire";
+import { concealKeys, type Props, revealProps } from "./wire";
 
 /** The configuration keys, as schema config variables and provider inputs. */
 export const CONFIG_KEYS = [

@@ -1,13 +1,17 @@
 /**
  * The resources the plugin serves, each bound to the same provider methods as its dynamic
- * resource (provider/impl): what the plugin adds is only the translation between the schema's
- * inputs and the methods' inputs, which keys are secret, and what a preview answers.
+ * resource (provider/cvm-secrets, provider/registry-credential): what the plugin adds is only the
+ * translation between the schema's inputs and the methods' inputs, which keys are secret, and
+ * what a preview answers (the keys: each resource's property table, properties.ts).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { CallOptions } from "../cvm-secrets/state";
+import * as CvmSecretsProperties from "../cvm-secrets/properties";
+import * as RegistryCredentialProperties from "../registry-credential/properties";
+import type { CallOptions } from "../runtime/call";
+import { isSecretWire, UNKNOWN } from "../runtime/wire";
 import type { DiffView } from "./diff-translation";
 import { PROGRAM_RENDERS } from "./protocol";
-import { isSecret, type Props, secret, secretPositionsOnWire, UNKNOWN } from "./wire";
+import { type Props, secret, secretPositionsOnWire } from "./wire";
 
 /** The provider methods of one resource type (the modules the dynamic stubs load). */
 export interface ResourceMethods {
@@ -25,6 +29,11 @@ export interface ResourceKind {
   methods(): ResourceMethods;
   /** Checked inputs that are always secret, whatever the program marked. */
   secretInputs: readonly string[];
+  /**
+   * Schema inputs whose value `toMethodInputs` carries into other method inputs: when the program
+   * marked such an input secret, the inputs made from it are secret too.
+   */
+  secretCarriedBy?: Readonly<Record<string, readonly string[]>>;
   diffView: DiffView;
   /**
    * Schema inputs (as the program sends them) → the methods' inputs. `raw` is the same inputs
@@ -45,21 +54,11 @@ export const REGISTRY_CREDENTIAL = "cvm-secrets:index:RegistryCredential";
 const cvmSecrets: ResourceKind = {
   name: "CvmSecrets",
   methods: () => require("../cvm-secrets/index") as ResourceMethods,
-  secretInputs: ["env", "registryEnv", "defaultRegistryEnv"],
-  diffView: {
-    // Plaintext (shown through `fingerprints`) and bookkeeping of check.
-    hidden: [
-      "env",
-      "registryEnv",
-      "defaultRegistryEnv",
-      "resourceName",
-      "cvmIds",
-      "fingerprintGeneration",
-      "ownerUrn",
-      "secretCvms",
-    ],
-    perKey: ["fingerprints"],
-  },
+  secretInputs: CvmSecretsProperties.PLUGIN_SECRET_INPUTS,
+  // `registry` (a RegistryCredential's outputs) becomes `registryHost` and `registryEnv`.
+  secretCarriedBy: { registry: ["registryEnv"] },
+  // Plaintext (shown through `fingerprints`) and bookkeeping of check hidden.
+  diffView: CvmSecretsProperties.DIFF_VIEW,
   toMethodInputs(news, name, raw, urn) {
     const { registry, ...rest } = news;
     // ownerUrn: the owner tag of each push (a replacement shares it); secretCvms: which CVM ids
@@ -90,37 +89,20 @@ const cvmSecrets: ResourceKind = {
     (require("../cvm-secrets/import") as typeof import("../cvm-secrets/import")).importCvms(id, name),
 };
 
-/** The credential inputs the renderings are made of. */
-const CREDENTIAL_KEYS = [
-  "type",
-  "registry",
-  "username",
-  "password",
-  "token",
-  "serviceAccountKey",
-  "ecr",
-  "region",
-];
-/** Outputs a RegistryCredential learns only at apply (check settles the others). */
-function registryLearned(): string[] {
-  const { OUTPUT_KEYS } =
-    require("../registry-credential/index") as typeof import("../registry-credential/index");
-  return OUTPUT_KEYS.filter((k) => k !== "credentialVersion" && k !== "insecureRegistry");
-}
-
 const registryCredential: ResourceKind = {
   name: "RegistryCredential",
   methods: () => require("../registry-credential/index") as ResourceMethods,
-  secretInputs: ["password", "token", "serviceAccountKey", "ecr"],
-  diffView: { hidden: ["resourceName", "insecureRegistry"], perKey: [] },
+  secretInputs: RegistryCredentialProperties.SECRET_INPUTS,
+  diffView: RegistryCredentialProperties.DIFF_VIEW,
   toMethodInputs: (news, name) => ({ ...news, resourceName: name }),
   toOutputs(outs, inputs) {
     // The class bound to the plugin renders in the program (dynamic/registry-credential.ts).
     if (inputs[PROGRAM_RENDERS] === true) return outs;
+    const { CREDENTIAL_KEYS } = RegistryCredentialProperties;
     const values = Object.fromEntries(
       CREDENTIAL_KEYS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
     );
-    const token = isSecret(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
+    const token = isSecretWire(outs.ecrToken) ? outs.ecrToken.value : outs.ecrToken;
     // Loaded here: zod comes with it, and only the create or update of a RegistryCredential needs it.
     const { renderCredential } =
       require("../core/registry/render") as typeof import("../core/registry/render");
@@ -136,19 +118,11 @@ const registryCredential: ResourceKind = {
 
 /** Preview: what check settled (type, registry, change token); the renderings known at apply. */
 function registryPreview(inputs: Props): Props {
-  const known = [
-    "resourceName",
-    "type",
-    "registry",
-    "insecureRegistry",
-    "verify",
-    "mintEcrToken",
-    "credentialVersion",
-  ];
+  const { PREVIEW_KNOWN, LEARNED } = RegistryCredentialProperties;
   const outs: Props = Object.fromEntries(
-    known.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
+    PREVIEW_KNOWN.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]),
   );
-  for (const key of registryLearned()) outs[key] = UNKNOWN;
+  for (const key of LEARNED) outs[key] = UNKNOWN;
   return outs;
 }
 

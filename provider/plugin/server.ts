@@ -14,10 +14,11 @@ import type * as grpcTypes from "@grpc/grpc-js";
 import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import { isCvmSecretsError } from "../errors";
 import { withResource } from "../runtime/engine-log";
+import { withoutUndefined } from "../runtime/wire";
 import { translateDiff } from "./diff-translation";
 import { checkConfig, configure, diffConfig } from "./provider-config";
 import { kindOf, type ResourceKind, typeOfUrn } from "./resources";
-import { concealKeys, nameOfUrn, type Props, revealProps, toWire } from "./wire";
+import { concealKeys, nameOfUrn, type Props, revealProps } from "./wire";
 
 // The SDK's stubs and the grpc-js instance they were generated for (resolved from the SDK).
 const sdk = require.resolve("@pulumi/pulumi/package.json");
@@ -54,7 +55,9 @@ const PROPERTY_DIFF_KIND: Record<string, number> = {
 };
 
 function struct(props: Props): Message {
-  return structproto.Struct.fromJavaScript(toWire(props) as Record<string, structTypes.JavaScriptValue>);
+  return structproto.Struct.fromJavaScript(
+    withoutUndefined(props) as Record<string, structTypes.JavaScriptValue>,
+  );
 }
 
 function props(value: Message | undefined): Props {
@@ -275,7 +278,10 @@ export function providerService(options: ServerOptions): Record<string, (call: C
 /** Keys the program marked secret, as the methods name them (e.g. `registry` → `registryEnv`). */
 function secretInputsOf(kind: ResourceKind, keys: ReadonlySet<string>): string[] {
   const out = [...keys];
-  if (kind.name === "CvmSecrets" && keys.has("registry")) out.push("registryEnv");
+  for (const key of keys) {
+    const carried = kind.secretCarriedBy?.[key];
+    if (carried !== undefined) out.push(...carried);
+  }
   return out;
 }
 

@@ -1,39 +1,25 @@
 /**
  * Property values as the engine sends and takes them over gRPC (`google.protobuf.Struct`,
- * converted with `toJavaScript` / `fromJavaScript`), and as the provider methods
- * (provider/impl) take them: plain values.
+ * converted with `toJavaScript` / `fromJavaScript`), and as the provider methods take them:
+ * plain values — secrets revealed, and concealed again on the way back.
  *
  * The plugin accepts secrets (`acceptSecrets`), so a secret arrives wrapped in Pulumi's secret
  * signature object and must go back wrapped: the engine no longer re-marks outputs itself. An
  * unknown value (preview) arrives as Pulumi's unknown sentinel string, which the provider
- * methods already handle. Pure: no I/O.
+ * methods already handle. The sentinels and the wrapping itself are runtime/wire.ts's. Pure: no I/O.
  */
-
-/** Key and value of Pulumi's special-signature property that marks a secret. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** Pulumi's unknown (computed) value in a Struct. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { isSecretWire, secretWire } from "../runtime/wire";
 
 export type Props = Record<string, unknown>;
 
-export function isSecret(value: unknown): value is { value: unknown } {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    !Array.isArray(value) &&
-    (value as Props)[SIG_KEY] === SECRET_SIG
-  );
-}
-
 /** Wraps a value as a secret (once). */
 export function secret(value: unknown): unknown {
-  return isSecret(value) ? value : { [SIG_KEY]: SECRET_SIG, value };
+  return isSecretWire(value) ? value : secretWire(value);
 }
 
 /** The value with every secret wrapper removed, and whether there was one. */
 export function reveal(value: unknown): { plain: unknown; secret: boolean } {
-  if (isSecret(value)) return { plain: reveal(value.value).plain, secret: true };
+  if (isSecretWire(value)) return { plain: reveal(value.value).plain, secret: true };
   if (Array.isArray(value)) {
     const items = value.map(reveal);
     return { plain: items.map((i) => i.plain), secret: items.some((i) => i.secret) };
@@ -70,12 +56,6 @@ export function concealKeys(props: Props, keys: Iterable<string>): Props {
   return out;
 }
 
-/**
- * What a Struct can carry: `undefined` (which `Struct.fromJavaScript` refuses) dropped,
- * recursively; secret wrappers and the unknown sentinel kept as they are.
- */
-export { withoutUndefined as toWire } from "../cvm-secrets/state";
-
 /** The resource name in a URN (`urn:pulumi:stack::project::type::name`). */
 export function nameOfUrn(urn: string): string {
   const at = urn.lastIndexOf("::");
@@ -88,8 +68,8 @@ export function nameOfUrn(urn: string): string {
  * the program; the plugin reads it off the wire.
  */
 export function secretPositionsOnWire(cvms: unknown): true | number[] | undefined {
-  if (isSecret(cvms)) return true;
+  if (isSecretWire(cvms)) return true;
   if (!Array.isArray(cvms)) return undefined;
-  const at = cvms.flatMap((cvm, i) => (isSecret(cvm) ? [i] : []));
+  const at = cvms.flatMap((cvm, i) => (isSecretWire(cvm) ? [i] : []));
   return at.length > 0 ? at : undefined;
 }

@@ -36,9 +36,8 @@ import {
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
 import { notice } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
-
-/** Pulumi's marker for an unknown value during preview (Pulumi secrets in dynamic providers). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { containsUnknown, secretWire, UNKNOWN } from "../runtime/wire";
+import { OUTPUT_KEYS, RESOURCE_KEYS } from "./properties";
 
 /** `verify` input. */
 export interface VerifyInput {
@@ -51,9 +50,6 @@ export interface VerifyInput {
   /** Per-request timeout, default 15. */
   timeoutSeconds?: number;
 }
-
-/** Pulumi's wire form of a secret value (the provider cannot mark an output secret otherwise). */
-const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
 
 /** Outputs of a RegistryCredential: none holds a secret input's value. */
 export interface RegistryCredentialOutputs {
@@ -73,28 +69,6 @@ export interface RegistryCredentialOutputs {
   expiresAt?: string;
   /** State written by 0.1 also held the renderings and the credential inputs. */
   [key: string]: unknown;
-}
-
-// Inputs of the resource that are not credential fields.
-const RESOURCE_KEYS = ["resourceName", "verify", "mintEcrToken"] as const;
-/** Outputs only: never fed back into validation. */
-export const OUTPUT_KEYS = [
-  "credentialVersion",
-  "ecrToken",
-  "cvmEnv",
-  "dockerConfigJson",
-  "akashCredentials",
-  "verifiedAt",
-  "verifiedDigest",
-  "expiresAt",
-  "insecureRegistry",
-] as const;
-
-function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
-  return false;
 }
 
 function credentialInputs(props: Record<string, unknown>): Record<string, unknown> {
@@ -325,7 +299,7 @@ async function build(props: Record<string, unknown>): Promise<RegistryCredential
   };
   // Always present (null without ECR): during preview the SDK takes an absent output as unknown,
   // which would make the program-side renderings unknown too.
-  outs.ecrToken = token ? { ...SECRET_SIG, value: token } : null;
+  outs.ecrToken = token ? secretWire(token) : null;
   if (expiresAt) outs.expiresAt = expiresAt;
   if (props.verify !== undefined && props.verify !== null && !verify.skip) {
     // With an image: pull access to it; without: the login alone (the registry v2 token auth flow).

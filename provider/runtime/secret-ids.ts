@@ -15,38 +15,7 @@
  * secret — by the update that clears it, by `refresh` and by `destroy`.
  */
 
-/** Pulumi's wire signature of a secret value (`rpc.specialSigKey` / `specialSecretSig`). */
-export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/** A value in the form the engine reads as a secret from a provider's answer. */
-export function secretWire<T>(value: T): { [SECRET_SIG_KEY]: string; value: T } {
-  return { [SECRET_SIG_KEY]: SECRET_SIG, value };
-}
-
-/** True when a value is already in secret wire form. */
-export function isSecretWire(value: unknown): boolean {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG
-  );
-}
-
-/** Outputs (and checked inputs) that name CVMs or their apps: secret as a whole when one id is. */
-export const ID_OUTPUT_KEYS = [
-  "cvms",
-  "cvmIds",
-  "appIds",
-  "applied",
-  "pushed",
-  "encryptionPublicKeys",
-  "observedEncryptionPublicKeys",
-  "composeHashes",
-  "pendingComposeHashes",
-  "lastRollout",
-  "idLabels",
-] as const;
+import { isSecretWire, secretWire } from "./wire";
 
 /** The positions `secretCvms` marks in a list of `length` CVMs. */
 export function secretPositions(secretCvms: unknown, length: number): number[] {
@@ -195,10 +164,15 @@ function addPositions(ids: SecretIds, state: Record<string, unknown> | undefined
 }
 
 /**
- * Outputs with every id-bearing value in secret wire form, and the labels still needed kept as
- * the secret `idLabels` output — or `outs` unchanged when no id is secret.
+ * Outputs with every id-bearing value (`idKeys`: the outputs, and checked inputs, that name CVMs
+ * or their apps) in secret wire form, and the labels still needed kept as the secret `idLabels`
+ * output — or `outs` unchanged when no id is secret.
  */
-export function wrapIdOutputs(outs: Record<string, unknown>, ids: SecretIds): Record<string, unknown> {
+export function wrapIdOutputs(
+  outs: Record<string, unknown>,
+  ids: SecretIds,
+  idKeys: readonly string[],
+): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...outs };
   delete copy.idLabels;
   if (ids.empty) return copy;
@@ -206,7 +180,7 @@ export function wrapIdOutputs(outs: Record<string, unknown>, ids: SecretIds): Re
   const labels = ids.toRecord((id) => named.includes(JSON.stringify(id).slice(1, -1)));
   if (Object.keys(labels).length === 0) return copy;
   copy.idLabels = labels;
-  for (const key of ID_OUTPUT_KEYS) {
+  for (const key of idKeys) {
     if (copy[key] !== undefined && !isSecretWire(copy[key])) copy[key] = secretWire(copy[key]);
   }
   return copy;

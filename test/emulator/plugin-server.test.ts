@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator/index";
-import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../../provider/plugin/wire";
+import { SECRET_SIG, SECRET_SIG_KEY, UNKNOWN } from "../../provider/runtime/wire";
 
 const ROOT = path.resolve(__dirname, "../..");
 const grpc = require("@grpc/grpc-js");
@@ -23,7 +23,7 @@ let plugin: ChildProcess;
 let emu: Emulator;
 let cvm: string;
 let stderr = "";
-const S = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
+const S = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
 const URN = "urn:pulumi:dev::proj::cvm-secrets:index:CvmSecrets::api";
 const VALUE = "plugin-server-secret-4141";
 

@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Emulator, startEmulator } from "../../emulator/index";
-import { SECRET_SIG, SIG_KEY } from "../../provider/plugin/wire";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../../provider/runtime/wire";
 
 const ROOT = path.resolve(__dirname, "../..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -50,7 +50,7 @@ const PROVIDERS = {
     // The plugin accepts secrets.
     inputs: (cvms: string[]) => ({
       cvms,
-      env: { API_KEY: { [SIG_KEY]: SECRET_SIG, value: VALUE } },
+      env: { API_KEY: { [SECRET_SIG_KEY]: SECRET_SIG, value: VALUE } },
       composeCheck: "off",
     }),
   },

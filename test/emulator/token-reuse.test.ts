@@ -6,7 +6,7 @@
  */
 import { type Emulator, startEmulator } from "../../emulator/index";
 import * as impl from "../../provider/cvm-secrets/index";
-import { UNKNOWN } from "../../provider/cvm-secrets/state";
+import { UNKNOWN } from "../../provider/runtime/wire";
 import { failedUp, PROVIDER_TEXT, type Resource, up, useEmulator } from "../support/provider-harness";
 
 const COMPOSE =

@@ -2,8 +2,9 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import type { AppRevision, CvmInfo } from "../../provider/api/phala";
 import { encryptEnv } from "../../provider/core/envelope";
 import { carriesNoVariable, pushedBy } from "../../provider/core/envelope-facts";
+import { labelForms } from "../../provider/cvm-secrets/forms";
+import { byResolvedId } from "../../provider/cvm-secrets/migrate";
 import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
-import { byResolvedId, resolveForms } from "../../provider/cvm-secrets/state";
 import { carriesEnv, guardAdoption } from "../../provider/cvm-secrets/steps/adopt-guard";
 import { taggedBy } from "../../provider/cvm-secrets/steps/encrypt";
 import {
@@ -21,7 +22,7 @@ const IDS = {
 
 describe("identity", () => {
   test("every form of one CVM resolves to it; surrounding space is the same CVM", () => {
-    expect(resolveForms(["api-1", " cvm_a ", "api-2"], IDS)).toEqual({
+    expect(labelForms(["api-1", " cvm_a ", "api-2"], IDS)).toEqual({
       cvms: ["cvm_a", "cvm_b"],
       labels: { cvm_a: "api-1", cvm_b: "api-2" },
     });

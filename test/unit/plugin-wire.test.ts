@@ -6,27 +6,23 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { beforeDeadline, readyWithin, waitWithin } from "../../provider/cvm-secrets/state";
 import { translateDiff } from "../../provider/plugin/diff-translation";
 import { PROGRAM_RENDERS } from "../../provider/plugin/protocol";
 import { checkConfig, configRequest, diffConfig } from "../../provider/plugin/provider-config";
 import { CVM_SECRETS, kindOf, REGISTRY_CREDENTIAL, typeOfUrn } from "../../provider/plugin/resources";
 import { deadlineOf } from "../../provider/plugin/server";
+import { concealKeys, nameOfUrn, reveal, revealProps, secret } from "../../provider/plugin/wire";
+import { beforeDeadline, readyWithin, waitWithin } from "../../provider/runtime/call";
 import {
-  concealKeys,
-  isSecret,
-  nameOfUrn,
-  reveal,
-  revealProps,
+  isSecretWire,
   SECRET_SIG,
-  SIG_KEY,
-  secret,
-  toWire,
+  SECRET_SIG_KEY,
   UNKNOWN,
-} from "../../provider/plugin/wire";
+  withoutUndefined,
+} from "../../provider/runtime/wire";
 import { buildSchema } from "../../scripts/gen-schema";
 
-const S = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
+const S = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
 
 describe("wire", () => {
   test("reveal takes secrets out at any depth and says which top-level keys held one", () => {
@@ -49,16 +45,18 @@ describe("wire", () => {
   test("conceal wraps present keys once; unknowns and absent keys stay as they are", () => {
     const out = concealKeys({ env: { A: "a" }, token: S("t"), cvms: UNKNOWN }, ["env", "token", "missing"]);
     expect(out).toEqual({ env: S({ A: "a" }), token: S("t"), cvms: UNKNOWN });
-    expect(isSecret(secret(secret("v")))).toBe(true);
+    expect(isSecretWire(secret(secret("v")))).toBe(true);
     expect((secret(secret("v")) as { value: unknown }).value).toBe("v");
   });
 
   test("toWire drops undefined (a Struct cannot carry it), keeps null, secrets and unknowns", () => {
-    expect(toWire({ a: undefined, b: null, c: { d: undefined, e: S("x") }, f: [UNKNOWN] })).toEqual({
-      b: null,
-      c: { e: S("x") },
-      f: [UNKNOWN],
-    });
+    expect(withoutUndefined({ a: undefined, b: null, c: { d: undefined, e: S("x") }, f: [UNKNOWN] })).toEqual(
+      {
+        b: null,
+        c: { e: S("x") },
+        f: [UNKNOWN],
+      },
+    );
   });
 
   test("URNs: name and type, also under a parent", () => {
@@ -219,13 +217,13 @@ describe("resource inputs", () => {
     const k = kindOf(REGISTRY_CREDENTIAL)!;
     const inputs = { type: "ghcr", username: "bot", token: "ghp_x", resourceName: "r" };
     const outs = k.toOutputs({ registry: "ghcr.io", credentialVersion: "fp-1", ecrToken: null }, inputs);
-    expect(isSecret(outs.cvmEnv)).toBe(true);
+    expect(isSecretWire(outs.cvmEnv)).toBe(true);
     expect((outs.cvmEnv as { value: unknown }).value).toEqual({
       DSTACK_DOCKER_REGISTRY: "ghcr.io",
       DSTACK_DOCKER_USERNAME: "bot",
       DSTACK_DOCKER_PASSWORD: "ghp_x",
     });
-    expect(isSecret(outs.dockerConfigJson)).toBe(true);
+    expect(isSecretWire(outs.dockerConfigJson)).toBe(true);
     // The TypeScript class renders in the program: then no rendering is among the outputs.
     const bare = k.toOutputs({ registry: "ghcr.io", ecrToken: null }, { ...inputs, [PROGRAM_RENDERS]: true });
     expect(bare).toEqual({ registry: "ghcr.io", ecrToken: null });
@@ -273,14 +271,14 @@ describe("resource inputs", () => {
       expect(lines.join("\n")).toContain(
         "CvmSecrets api: 2 CVMs restart, 1 at a time: first deploy (cvms[0], cvms[1])",
       );
-      expect(isSecret(created.cvms)).toBe(true);
-      expect(isSecret(created.cvmIds)).toBe(true);
+      expect(isSecretWire(created.cvms)).toBe(true);
+      expect(isSecretWire(created.cvmIds)).toBe(true);
       const updated = await k.previewUpdate(
         { ...inputs, applied: { [ids[0]!]: "d1", [ids[1]!]: "d1" }, appIds: { [ids[0]!]: "app" } },
         { ...inputs, fingerprints: { A: "fp-b" } },
       );
       for (const key of ["cvms", "cvmIds", "applied", "appIds"])
-        expect([key, isSecret(updated[key])]).toEqual([key, true]);
+        expect([key, isSecretWire(updated[key])]).toEqual([key, true]);
       for (const text of [...lines, JSON.stringify(created), JSON.stringify(updated)]) {
         for (const id of ids)
           expect(

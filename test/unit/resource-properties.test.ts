@@ -10,13 +10,13 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CvmSecrets as DynamicCvmSecrets } from "../../provider/dynamic/cvm-secrets";
 import { RegistryCredential as DynamicRegistryCredential } from "../../provider/dynamic/registry-credential";
-import { SECRET_SIG, SIG_KEY } from "../../provider/plugin/wire";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../../provider/runtime/wire";
 import {
   CvmSecrets as PluginCvmSecrets,
   RegistryCredential as PluginRegistryCredential,
 } from "../../provider/sdk/index";
 
-const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
+const secret = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
 const registered: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];
 
 beforeAll(async () => {

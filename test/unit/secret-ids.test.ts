@@ -3,19 +3,19 @@
  * which outputs become secrets — and that a list without secrets is left exactly as it was.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { ID_OUTPUT_KEYS } from "../../provider/cvm-secrets/properties";
 import { secretPositionsOf } from "../../provider/dynamic/cvm-secrets";
 import {
   addResolved,
   idSpellings,
   redactError,
-  SECRET_SIG,
-  SECRET_SIG_KEY,
   SecretIds,
   secretIdsOf,
   secretPositions,
   wrapIdOutputs,
 } from "../../provider/runtime/secret-ids";
 import { redactIds, withSecretIds } from "../../provider/runtime/secret-scope";
+import { SECRET_SIG, SECRET_SIG_KEY } from "../../provider/runtime/wire";
 
 const APP = "0123456789abcdef0123456789abcdef01234567";
 const UUID = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
@@ -106,7 +106,7 @@ describe("wrapIdOutputs", () => {
 
   test("every output naming a CVM becomes a secret; the labels are kept, as a secret", () => {
     const ids = secretIdsOf(outs);
-    const wrapped = wrapIdOutputs(outs, ids);
+    const wrapped = wrapIdOutputs(outs, ids, ID_OUTPUT_KEYS);
     for (const key of [
       "cvms",
       "cvmIds",
@@ -127,12 +127,12 @@ describe("wrapIdOutputs", () => {
 
   test("no secret id: the outputs are exactly what they were", () => {
     const plain = { ...outs, secretCvms: undefined };
-    expect(wrapIdOutputs(plain, secretIdsOf(plain))).toEqual(plain);
+    expect(wrapIdOutputs(plain, secretIdsOf(plain), ID_OUTPUT_KEYS)).toEqual(plain);
   });
 
   test("labels of ids no output names any more are dropped", () => {
     const ids = secretIdsOf({ cvms: ["cvm_new"] }, { cvms: [], idLabels: { cvm_old: "cvms[0]" } });
-    expect(wrapIdOutputs({ cvms: ["cvm_new"] }, ids)).toEqual({ cvms: ["cvm_new"] });
+    expect(wrapIdOutputs({ cvms: ["cvm_new"] }, ids, ID_OUTPUT_KEYS)).toEqual({ cvms: ["cvm_new"] });
   });
 });
 

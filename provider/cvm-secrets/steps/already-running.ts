@@ -7,10 +7,11 @@
  * running this env, with the ciphertext digest the journal kept, and says so.
  */
 import type { CvmInfo } from "../../api/phala";
+import { sameSet } from "../../core/env-rules";
 import type { PlanWrite } from "../../core/plan";
 import type { Journal } from "../records/journal";
 import type { Ownership } from "../records/ownership";
-import { type CvmSecretsOutputs, sameSet } from "../state";
+import type { CvmSecretsOutputs } from "../state";
 
 /** What the apply wants: this env's digest and its keys. */
 export interface WantedRun {

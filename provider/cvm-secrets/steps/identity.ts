@@ -6,7 +6,7 @@
  */
 import type { PhalaClient } from "../../api/phala";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
-import { resolvedId } from "../state";
+import { resolvedId } from "../forms";
 
 /** Two typed forms that name one CVM. */
 export interface DuplicateForm {
