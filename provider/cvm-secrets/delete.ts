@@ -4,6 +4,7 @@
  * `retainOnRemove` keeps it. A CVM someone wrote to since is left alone, with a warning.
  */
 import type { CvmInfo } from "../api/phala-client";
+import { taggedBy } from "../core/envelope-facts";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
@@ -20,7 +21,6 @@ import {
   readyWithin,
   resolveForms,
 } from "./state";
-import { taggedBy } from "./steps/encrypt";
 import { describeRolloutEvent } from "./steps/progress";
 import { type RolloutTarget, rollOut } from "./steps/rollout";
 
