@@ -79,6 +79,28 @@ export interface PatchEnvsRequest {
   transactionHash?: string;
 }
 
+/**
+ * What `PATCH /cvms/{id}/envs` answers, as the official SDK models it: its
+ * `UpdateCvmEnvsResultSchema` (Phala-Network/phala-cloud js/src/actions/cvms/update_cvm_envs.ts)
+ * is a union of `in_progress` and `precondition_required`. The second is the API's HTTP 465 for
+ * an app whose KMS is on chain when the push changes the allow-list (and so the compose hash):
+ * nothing was written, and `composeHash` must be registered on app `appId`'s contract before the
+ * push is sent again with the registration's `transactionHash` (phase 2).
+ */
+export type PatchEnvsAnswer =
+  | { kind: "accepted"; allowedEnvsChanged?: boolean; correlationId?: string }
+  | RegistrationRequired;
+
+/** The 465 of `PATCH /cvms/{id}/envs` as a value: what to register ("" when the API left it out). */
+export interface RegistrationRequired {
+  kind: "registration-required";
+  composeHash: string;
+  appId: string;
+  /** The structured error's `error_code`. */
+  errorCode?: string;
+  requestId?: string;
+}
+
 /** An app revision (openapi `AppRevisionResponse`, with the detail's `encrypted_env`). */
 export interface AppRevision {
   revisionId: string;
@@ -117,10 +139,8 @@ export interface PhalaClient {
   listKms(): Promise<KmsListing[]>;
   /** `GET /kms/{kms_id}/info` → `rpc.bootstrap_info.k256_pubkey`, the KMS signer; undefined if not reported. */
   getKmsSigner(kmsId: string): Promise<string | undefined>;
-  patchEnvs(
-    cvm: string,
-    body: PatchEnvsRequest,
-  ): Promise<{ allowedEnvsChanged?: boolean; correlationId?: string }>;
+  /** `PATCH /cvms/{id}/envs`: accepted, or the 465 of the on-chain flow as a value (not an error). */
+  patchEnvs(cvm: string, body: PatchEnvsRequest): Promise<PatchEnvsAnswer>;
   /** Resolves when the CVM is `running` and not busy; rejects when it settles stopped. */
   waitReady(cvm: string, timeoutMs: number): Promise<{ composeHash?: string }>;
   /** `GET /apps/{app_id}/revisions`: one page (1-based), newest first. */
@@ -187,6 +207,8 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
      * means it did, and becomes the result.
      */
     applied?: () => Promise<R | undefined>;
+    /** A final non-2xx answer this call returns as a value rather than an error (undefined: an error). */
+    answer?: (status: number, body: unknown, requestId: string | undefined) => R | undefined;
   }
 
   /** One call with retries; `call` is the route template used in messages. */
@@ -195,7 +217,7 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
     method: "GET" | "PATCH" | "POST",
     path: string,
     schema: T | ((body: unknown) => T),
-    { body, ok = [200], subject, applied }: CallOptions<R>,
+    { body, ok = [200], subject, applied, answer }: CallOptions<R>,
   ): Promise<z.infer<T> | R> {
     for (let attempt = 0; ; attempt++) {
       let status: number;
@@ -240,6 +262,8 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
           { call, status },
         );
       }
+      const value = answer?.(status, safeJson(text), requestId);
+      if (value !== undefined) return value;
       if (applied && mayHaveApplied(status)) {
         const done = await applied();
         if (done !== undefined) return done;
@@ -321,11 +345,17 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
       if (body.envKeys !== undefined) wire.env_keys = [...body.envKeys];
       if (body.composeHash !== undefined) wire.compose_hash = body.composeHash;
       if (body.transactionHash !== undefined) wire.transaction_hash = body.transactionHash;
-      const raw = await call(
+      return call(
         "PATCH /cvms/{id}/envs",
         "PATCH",
         `/cvms/${cvmPathId(cvm)}/envs`,
-        Wire.PatchEnvsAccepted,
+        Wire.PatchEnvsAccepted.transform(
+          (raw): PatchEnvsAnswer => ({
+            kind: "accepted",
+            allowedEnvsChanged: raw.allowed_envs_changed,
+            correlationId: raw.correlation_id ?? undefined,
+          }),
+        ),
         {
           body: wire,
           ok: [200, 202],
@@ -335,25 +365,20 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
           // One that is idle again may have finished it already: its newest app revision then
           // carries exactly this ciphertext (`AppRevisionDetailResponse.encrypted_env`; a
           // ciphertext has a fresh ephemeral key, so nobody else's push can equal it).
-          applied: async () => {
+          applied: async (): Promise<PatchEnvsAnswer | undefined> => {
             const info = await client.getCvm(cvm).catch(() => undefined);
             if (!info) return undefined;
-            if (info.inProgress) return { correlationId: info.correlationId };
+            if (info.inProgress) return { kind: "accepted", correlationId: info.correlationId };
             if (!info.appId || !info.vmUuid) return undefined;
             const newest = await client.latestRevision(info.appId, info.vmUuid).catch(() => undefined);
             return newest?.encryptedEnv !== undefined && newest.encryptedEnv === bareHex(body.encryptedEnv)
-              ? {}
+              ? { kind: "accepted" }
               : undefined;
           },
+          answer: (status, answered, requestId) =>
+            status === 465 ? registrationRequired(answered, requestId) : undefined,
         },
       );
-      if ("allowed_envs_changed" in raw) {
-        return {
-          allowedEnvsChanged: raw.allowed_envs_changed,
-          correlationId: raw.correlation_id ?? undefined,
-        };
-      }
-      return raw;
     },
     async listAppRevisions(appId, page = 1, pageSize = 100) {
       const raw = await call(
@@ -609,6 +634,30 @@ function errorCode(body: unknown): string | undefined {
   return structured.success ? structured.data.error_code : undefined;
 }
 
+/**
+ * A 465 of `PATCH /cvms/{id}/envs` (a structured error whose `details` name `compose_hash` and
+ * `app_id`, as the official SDK reads them) as its value; undefined for a body of another shape,
+ * which stays an API error.
+ */
+function registrationRequired(
+  body: unknown,
+  requestId: string | undefined,
+): RegistrationRequired | undefined {
+  const structured = structuredOf(body);
+  if (!structured.success) return undefined;
+  const detail = (field: string): string | undefined => {
+    const value = structured.data.details?.find((d) => d.field === field)?.value;
+    return typeof value === "string" ? value : undefined;
+  };
+  return {
+    kind: "registration-required",
+    composeHash: detail("compose_hash") ?? "",
+    appId: detail("app_id") ?? "",
+    errorCode: structured.data.error_code,
+    requestId: requestId ?? structured.data.request_id ?? undefined,
+  };
+}
+
 /** The error for a final non-2xx answer. Only the server's message text is quoted, clipped. */
 function apiError(
   call: string,
@@ -624,21 +673,6 @@ function apiError(
   const rid = requestId ?? (structured.success ? (structured.data.request_id ?? undefined) : undefined);
   const message = clip(serverMessage(body, structured.success ? structured.data.message : undefined), 300);
 
-  if (status === 465 && structured.success) {
-    const detail = (field: string): string | undefined => {
-      const value = structured.data.details?.find((d) => d.field === field)?.value;
-      return typeof value === "string" ? value : undefined;
-    };
-    const composeHash = detail("compose_hash") ?? "";
-    const appId = detail("app_id") ?? "";
-    return new CvmSecretsError(
-      ErrorCodes.HASH_REGISTRATION_REQUIRED,
-      `${subject}: the new key set changes the compose hash, which this app's on-chain KMS must allow first (HTTP 465 ${code ?? ""}). ` +
-        `Register compose hash 0x${composeHash.replace(/^0x/i, "")} on the DstackApp contract of app ${appId} (addComposeHash), ` +
-        'then set transactionHash: "0x…" (the registration transaction) on this resource and run `pulumi up` again.',
-      { call, status, code, requestId: rid, composeHash, appId },
-    );
-  }
   const hint =
     status === 401 || status === 403
       ? " Check the API key (cvm-secrets:apiKey or PHALA_CLOUD_API_KEY)."

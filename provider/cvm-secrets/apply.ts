@@ -11,7 +11,7 @@ import { pushedBy } from "../core/envelope-facts";
 import { carryFingerprints } from "../core/fingerprint";
 import { describeUnsupplied, planUpdate } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
-import { apiClient, isHashRegistration } from "../runtime/api-client";
+import { apiClient } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
 import { openJournal } from "./records/journal";
 import {
@@ -46,6 +46,7 @@ import { checkComposeBeforeWrite } from "./steps/compose-gate";
 import { encryptPerApp } from "./steps/encrypt";
 import { refuseDuplicates, resolveForms } from "./steps/identity";
 import { describeRolloutEvent } from "./steps/progress";
+import { stopCause } from "./steps/registration";
 import { effectiveEnv } from "./steps/registry-env";
 import { resolveTargets } from "./steps/resolve";
 import { type RolloutTarget, rollOut } from "./steps/rollout";
@@ -225,7 +226,7 @@ async function apply(
       const info = infos.get(t.cvm)!;
       const clearing = write.action === "clear-env";
       const blob = (clearing ? blobs.cleared : blobs.env).get(info.appId)!;
-      await client.patchEnvs(t.cvm, {
+      const answer = await client.patchEnvs(t.cvm, {
         encryptedEnv: blob,
         envKeys: clearing ? undefined : envKeysToSend(info, envKeys, write.sendEnvKeys || creating),
         // Phase 2 of the on-chain flow (`PATCH /cvms/{id}/envs`): the hash named by the 465.
@@ -233,6 +234,7 @@ async function apply(
           ? { composeHash: pending[info.appId], transactionHash: inputs.transactionHash }
           : {}),
       });
+      if (answer.kind === "registration-required") return answer;
       sent.set(t.cvm, ciphertextDigest(blob));
       if (!clearing) journal.pushing(t.cvm, digest, ciphertextDigest(blob));
     },
@@ -270,17 +272,10 @@ async function apply(
     const app = infos.get(cvm)?.appId;
     if (app) delete pending[app];
   }
-  if (result.error && isHashRegistration(result.error)) {
-    const details = (result.error as CvmSecretsError).details;
-    const cvm = result.untouched.find((c) => infos.has(c));
-    const hash = details.composeHash;
-    const app =
-      typeof details.appId === "string" && details.appId !== ""
-        ? details.appId
-        : cvm
-          ? infos.get(cvm)?.appId
-          : undefined;
-    if (app && typeof hash === "string" && hash !== "") pending[app] = hash;
+  if (result.pendingRegistration) {
+    const { cvm, composeHash, appId } = result.pendingRegistration;
+    const app = appId !== "" ? appId : infos.get(cvm)?.appId;
+    if (app && composeHash !== "") pending[app] = composeHash;
   }
   outs.pendingComposeHashes = Object.keys(pending).length > 0 ? pending : undefined;
   if (result.done.length > 0 || result.failed.length > 0) {
@@ -292,12 +287,13 @@ async function apply(
   }
   outs.observedEncryptionPublicKeys = undefined;
 
-  if (result.error) {
+  const cause = stopCause(result);
+  if (cause) {
     const done = result.done.join(", ") || "none";
     const notDone = [...result.failed.map((f) => f.cvm), ...result.untouched].join(", ");
     const error = new CvmSecretsError(
-      isHashRegistration(result.error) ? ErrorCodes.HASH_REGISTRATION_REQUIRED : ErrorCodes.ROLLOUT_FAILED,
-      `${result.error.message}\nRollout stopped. Done (running with the new env): ${done}. Not done: ${notDone}. ` +
+      result.pendingRegistration ? ErrorCodes.HASH_REGISTRATION_REQUIRED : ErrorCodes.ROLLOUT_FAILED,
+      `${cause.message}\nRollout stopped. Done (running with the new env): ${done}. Not done: ${notDone}. ` +
         "Fix the cause and run `pulumi up` again: it continues with the CVMs not done and does not restart the others.",
     ) as CvmSecretsError & { id?: string; properties?: Record<string, unknown>; reasons?: string[] };
     // The engine keeps this state (ErrorResourceInitFailed), so it tells the truth next time.

@@ -22,6 +22,7 @@ import {
   resolveForms,
 } from "./state";
 import { describeRolloutEvent } from "./steps/progress";
+import { stopCause } from "./steps/registration";
 import { type RolloutTarget, rollOut } from "./steps/rollout";
 
 export async function remove(
@@ -63,7 +64,8 @@ export async function remove(
     // `pulumi destroy` could not finish; the empty env is what the guest sees either way.
     push: async (t) => {
       beforeDeadline(t.cvm, deadline);
-      await client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! });
+      const answer = await client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! });
+      if (answer.kind === "registration-required") return answer;
     },
     waitReady: async (t) => {
       await readyWithin(t.cvm, (ms) => client.waitReady(t.cvm, ms), timeoutMs, deadline);
@@ -71,11 +73,12 @@ export async function remove(
     progress: (event) => log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, "env cleared")}`),
   });
   await log.flush();
-  if (result.error) {
+  const cause = stopCause(result);
+  if (cause) {
     throw new CvmSecretsError(
       ErrorCodes.ROLLOUT_FAILED,
       `clearing the env failed on ${[...result.failed.map((f) => f.cvm), ...result.untouched].join(", ")}: ` +
-        `${result.error.message}. Cleared: ${result.done.join(", ") || "none"}. Run \`pulumi destroy\` again.`,
+        `${cause.message}. Cleared: ${result.done.join(", ") || "none"}. Run \`pulumi destroy\` again.`,
     );
   }
   openJournal(id).clear();
