@@ -15,7 +15,7 @@
  *   plaintext shorter than the smallest env with one variable carries none (a cleared env).
  */
 import { createHash } from "node:crypto";
-import { ENVELOPE_OVERHEAD, envPlaintext } from "./envelope";
+import { ENVELOPE_OVERHEAD, type EncryptEnvOptions, envPlaintext } from "./envelope";
 import { decodeHex } from "./hex";
 
 const OWNER_TAG_DOMAIN = "pulumi-cvm-secrets owner v1";
@@ -32,6 +32,14 @@ export function ownerTag(owner: string, ephemeralPublicKey: Uint8Array): Uint8Ar
     .update(ephemeralPublicKey)
     .digest();
   return new Uint8Array(hash.subarray(0, IV_BYTES));
+}
+
+/**
+ * Envelope options that write `owner`'s tag into the IV (none without an owner): what every
+ * push of a resource (an apply's env, a delete's empty env) encrypts with.
+ */
+export function taggedBy(owner: string | undefined): EncryptEnvOptions {
+  return owner ? { iv: (epk) => ownerTag(owner, epk) } : {};
 }
 
 /** Pure: whether `owner` pushed this `encrypted_env` (its IV is `owner`'s tag). */

@@ -4,6 +4,7 @@
  * `retainOnRemove` keeps it. A CVM someone wrote to since is left alone, with a warning.
  */
 import type { CvmInfo } from "../api/phala";
+import { taggedBy } from "../core/envelope-facts";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { beforeDeadline, type CallOptions, readyWithin } from "../runtime/call";
@@ -14,8 +15,8 @@ import { byResolvedId } from "./migrate";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownerReason, ownershipOf } from "./records/ownership";
 import { type CvmSecretsOutputs, maxUnavailable, readyTimeoutMs } from "./state";
-import { taggedBy } from "./steps/encrypt";
 import { describeRolloutEvent } from "./steps/progress";
+import { stopCause } from "./steps/registration";
 import { type RolloutTarget, rollOut } from "./steps/rollout";
 
 export async function remove(
@@ -57,7 +58,8 @@ export async function remove(
     // `pulumi destroy` could not finish; the empty env is what the guest sees either way.
     push: async (t) => {
       beforeDeadline(t.cvm, deadline);
-      await client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! });
+      const answer = await client.patchEnvs(t.cvm, { encryptedEnv: blobs.get(t.cvm)! });
+      if (answer.kind === "registration-required") return answer;
     },
     waitReady: async (t) => {
       await readyWithin(t.cvm, (ms) => client.waitReady(t.cvm, ms), timeoutMs, deadline);
@@ -65,11 +67,12 @@ export async function remove(
     progress: (event) => log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, "env cleared")}`),
   });
   await log.flush();
-  if (result.error) {
+  const cause = stopCause(result);
+  if (cause) {
     throw new CvmSecretsError(
       ErrorCodes.ROLLOUT_FAILED,
       `clearing the env failed on ${[...result.failed.map((f) => f.cvm), ...result.untouched].join(", ")}: ` +
-        `${result.error.message}. Cleared: ${result.done.join(", ") || "none"}. Run \`pulumi destroy\` again.`,
+        `${cause.message}. Cleared: ${result.done.join(", ") || "none"}. Run \`pulumi destroy\` again.`,
     );
   }
   openJournal(id).clear();

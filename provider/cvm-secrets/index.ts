@@ -1,11 +1,12 @@
 /**
  * The CvmSecrets dynamic provider, loaded at run time by the stub in dynamic/cvm-secrets-stub.ts.
- * One module per method, and one per step of the apply path:
+ * One module per method, one per phase of the apply path (apply/) and one per step (steps/):
  *
  * - `check` (check.ts, preview too): validates every input before any write; carries the
  *   per-key fingerprints over from the previous inputs.
  * - `diff` (diff.ts, preview too): pure, no API call — the update plan (core/plan.ts).
- * - `create` / `update` (apply.ts): resolve, guard, trust, check the compose, encrypt, roll out.
+ * - `create` / `update` (apply.ts): plan; preflight (resolve, guard, trust, check the compose);
+ *   encrypt; roll out; settle the state (pure).
  * - `delete` (delete.ts): clears the env. `read` (read.ts): refresh.
  *
  * Every method runs in the scope of the call's secret CVM ids (secret-ids.ts): its messages and

@@ -47,7 +47,3 @@ export function notFoundAsUndefined(err: unknown): undefined {
   if (isNotFound(err)) return undefined;
   throw err;
 }
-
-export function isHashRegistration(err: Error): boolean {
-  return err instanceof CvmSecretsError && err.code === ErrorCodes.HASH_REGISTRATION_REQUIRED;
-}

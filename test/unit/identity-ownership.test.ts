@@ -1,12 +1,11 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import type { AppRevision, CvmInfo } from "../../provider/api/phala";
 import { encryptEnv } from "../../provider/core/envelope";
-import { carriesNoVariable, pushedBy } from "../../provider/core/envelope-facts";
+import { carriesNoVariable, pushedBy, taggedBy } from "../../provider/core/envelope-facts";
 import { labelForms } from "../../provider/cvm-secrets/forms";
 import { byResolvedId } from "../../provider/cvm-secrets/migrate";
 import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
 import { carriesEnv, guardAdoption } from "../../provider/cvm-secrets/steps/adopt-guard";
-import { taggedBy } from "../../provider/cvm-secrets/steps/encrypt";
 import {
   duplicateForms,
   duplicateMessage,

@@ -243,7 +243,7 @@ describe("phalaClient", () => {
     expect(e.message).toMatch(/connection error ECONNREFUSED \(after 4 attempts\)/);
   });
 
-  test("465 becomes HASH_REGISTRATION_REQUIRED with the compose hash and the next step", async () => {
+  test("a 465 is a value: the compose hash and app to register, nothing thrown", async () => {
     const hash = "12".repeat(32);
     const s = await serve((_req, res) =>
       json(res, 465, {
@@ -259,16 +259,31 @@ describe("phalaClient", () => {
       }),
     );
     try {
+      const answer = await phalaClient({ baseUrl: s.url, apiKey: API_KEY }).patchEnvs("cvm_abc", {
+        encryptedEnv: "00",
+        envKeys: ["A"],
+      });
+      expect(answer).toEqual({
+        kind: "registration-required",
+        composeHash: hash,
+        appId: "ab".repeat(20),
+        errorCode: "ERR-01-005",
+        requestId: "req_123", // the x-request-id header wins over the body's request_id, as in errors
+      });
+      expect(s.calls.filter((c) => c.startsWith("PATCH"))).toHaveLength(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a 465 without a structured body stays an API error", async () => {
+    const s = await serve((_req, res) => json(res, 465, { detail: "Compose hash registration required" }));
+    try {
       const e = await expectError(
-        phalaClient({ baseUrl: s.url, apiKey: API_KEY }).patchEnvs("cvm_abc", {
-          encryptedEnv: "00",
-          envKeys: ["A"],
-        }),
+        phalaClient({ baseUrl: s.url, apiKey: API_KEY }).patchEnvs("cvm_abc", { encryptedEnv: "00" }),
       );
-      expect(isCvmSecretsError(e, ErrorCodes.HASH_REGISTRATION_REQUIRED)).toBe(true);
-      expect(e.details?.composeHash).toBe(hash);
-      expect(e.message).toContain(`0x${hash}`);
-      expect(e.message).toContain("transactionHash");
+      expect(isCvmSecretsError(e, ErrorCodes.API_ERROR)).toBe(true);
+      expect(e.message).toContain("HTTP 465");
     } finally {
       await s.close();
     }
@@ -301,7 +316,7 @@ describe("phalaClient", () => {
     try {
       const client = phalaClient({ baseUrl: server.url, apiKey: API_KEY });
       const result = await client.patchEnvs("cvm_abc", { encryptedEnv: "ab", envKeys: ["A", "B"] });
-      expect(result).toEqual({ allowedEnvsChanged: true, correlationId: "c1" });
+      expect(result).toEqual({ kind: "accepted", allowedEnvsChanged: true, correlationId: "c1" });
       expect(JSON.parse(body)).toEqual({ encrypted_env: "ab", env_keys: ["A", "B"] });
     } finally {
       await server.close();
@@ -466,7 +481,7 @@ describe("phalaClient against the documented shapes", () => {
     try {
       const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST });
       const result = await client.patchEnvs("cvm_abc", { encryptedEnv: "ab" });
-      expect(result).toEqual({ correlationId: "op-9" });
+      expect(result).toEqual({ kind: "accepted", correlationId: "op-9" });
       expect(s.calls.filter((c) => c.startsWith("PATCH"))).toHaveLength(1);
     } finally {
       await s.close();
@@ -489,29 +504,11 @@ describe("phalaClient against the documented shapes", () => {
     try {
       const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, retry: FAST });
       expect(await client.patchEnvs("cvm_abc", { encryptedEnv: "ab" })).toEqual({
+        kind: "accepted",
         allowedEnvsChanged: false,
         correlationId: "c2",
       });
       expect(s.calls.map((c) => c.split(" ")[0])).toEqual(["PATCH", "GET", "PATCH"]);
-    } finally {
-      await s.close();
-    }
-  });
-
-  test("a 465 compose hash that carries 0x is not prefixed twice", async () => {
-    const hash = `0x${"34".repeat(32)}`;
-    const s = await serve((_req, res) =>
-      json(res, 465, { error_code: "ERR-01-005", details: [{ field: "compose_hash", value: hash }] }),
-    );
-    try {
-      const e = await expectError(
-        phalaClient({ baseUrl: s.url, apiKey: API_KEY }).patchEnvs("cvm_abc", {
-          encryptedEnv: "00",
-          envKeys: ["A"],
-        }),
-      );
-      expect(e.message).toContain(`compose hash ${hash} `);
-      expect(e.message).not.toContain("0x0x");
     } finally {
       await s.close();
     }

@@ -36,6 +36,7 @@ describe("rollout progress events", () => {
       {
         push: async (t) => {
           if (t.cvm === "a") throw new Error("refused");
+          return undefined;
         },
         waitReady: async () => {
           throw new Error("boot error");

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { bareHex, cvmPathId, normalUuid } from "./ids";
 import { perMode, sharedSchemas } from "./schemas";
-import { safeJson, type Transport } from "./transport";
+import { type RegistrationRequired, registrationRequired, safeJson, type Transport } from "./transport";
 
 /** What the provider needs to know about a CVM. */
 export interface CvmInfo {
@@ -284,22 +284,40 @@ export interface PushLookups {
   latestRevision(appId: string, vmUuid: string): Promise<{ encryptedEnv?: string } | undefined>;
 }
 
-/** `PATCH /cvms/{id}/envs`: the env push (202), with its lost-answer probe. */
+/**
+ * What `PATCH /cvms/{id}/envs` answers, as the official SDK models it: its
+ * `UpdateCvmEnvsResultSchema` (Phala-Network/phala-cloud js/src/actions/cvms/update_cvm_envs.ts)
+ * is a union of `in_progress` and `precondition_required`. The second is the API's HTTP 465 for
+ * an app whose KMS is on chain when the push changes the allow-list (and so the compose hash):
+ * nothing was written, and `composeHash` must be registered on app `appId`'s contract before the
+ * push is sent again with the registration's `transactionHash` (phase 2).
+ */
+export type PatchEnvsAnswer =
+  | { kind: "accepted"; allowedEnvsChanged?: boolean; correlationId?: string }
+  | RegistrationRequired;
+
+/** `PATCH /cvms/{id}/envs`: the env push (202), with its lost-answer probe; a 465 is a value. */
 export async function patchEnvs(
   t: Transport,
   lookups: PushLookups,
   cvm: string,
   body: PatchEnvsRequest,
-): Promise<{ allowedEnvsChanged?: boolean; correlationId?: string }> {
+): Promise<PatchEnvsAnswer> {
   const wire: Record<string, unknown> = { encrypted_env: body.encryptedEnv };
   if (body.envKeys !== undefined) wire.env_keys = [...body.envKeys];
   if (body.composeHash !== undefined) wire.compose_hash = body.composeHash;
   if (body.transactionHash !== undefined) wire.transaction_hash = body.transactionHash;
-  const raw = await t.call(
+  return t.call(
     "PATCH /cvms/{id}/envs",
     "PATCH",
     `/cvms/${cvmPathId(cvm)}/envs`,
-    Wire.PatchEnvsAccepted,
+    Wire.PatchEnvsAccepted.transform(
+      (raw): PatchEnvsAnswer => ({
+        kind: "accepted",
+        allowedEnvsChanged: raw.allowed_envs_changed,
+        correlationId: raw.correlation_id ?? undefined,
+      }),
+    ),
     {
       body: wire,
       ok: [200, 202],
@@ -309,25 +327,20 @@ export async function patchEnvs(
       // One that is idle again may have finished it already: its newest app revision then
       // carries exactly this ciphertext (`AppRevisionDetailResponse.encrypted_env`; a
       // ciphertext has a fresh ephemeral key, so nobody else's push can equal it).
-      applied: async () => {
+      applied: async (): Promise<PatchEnvsAnswer | undefined> => {
         const info = await lookups.getCvm(cvm).catch(() => undefined);
         if (!info) return undefined;
-        if (info.inProgress) return { correlationId: info.correlationId };
+        if (info.inProgress) return { kind: "accepted", correlationId: info.correlationId };
         if (!info.appId || !info.vmUuid) return undefined;
         const newest = await lookups.latestRevision(info.appId, info.vmUuid).catch(() => undefined);
         return newest?.encryptedEnv !== undefined && newest.encryptedEnv === bareHex(body.encryptedEnv)
-          ? {}
+          ? { kind: "accepted" }
           : undefined;
       },
+      answer: (status, answered, requestId) =>
+        status === 465 ? registrationRequired(answered, requestId) : undefined,
     },
   );
-  if ("allowed_envs_changed" in raw) {
-    return {
-      allowedEnvsChanged: raw.allowed_envs_changed,
-      correlationId: raw.correlation_id ?? undefined,
-    };
-  }
-  return raw;
 }
 
 /** `compose_file` as an object: the API may send it as a JSON string, or null. */

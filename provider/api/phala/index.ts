@@ -14,15 +14,24 @@ import {
 } from "./apps";
 import { type CvmOperation, listOperations, operationStatus } from "./cvm-operations";
 import { waitReady } from "./cvm-ready";
-import { type CvmInfo, getComposeFile, getCvm, getState, type PatchEnvsRequest, patchEnvs } from "./cvms";
+import {
+  type CvmInfo,
+  getComposeFile,
+  getCvm,
+  getState,
+  type PatchEnvsAnswer,
+  type PatchEnvsRequest,
+  patchEnvs,
+} from "./cvms";
 import { getKmsPubkey, getKmsSigner, type KmsListing, listKms } from "./kms";
 import { type PhalaClientOptions, transport } from "./transport";
 
 export type { AppRevision, AppRevisionPage } from "./apps";
 export type { CvmOperation } from "./cvm-operations";
-export type { CvmInfo, PatchEnvsRequest } from "./cvms";
+export type { CvmInfo, PatchEnvsAnswer, PatchEnvsRequest } from "./cvms";
 export { cvmPathId } from "./ids";
 export type { KmsListing } from "./kms";
+export type { RegistrationRequired } from "./transport";
 export { API_VERSION, PhalaApiError, type PhalaApiErrorFields, type PhalaClientOptions } from "./transport";
 
 /** What the provider calls on Phala Cloud. */
@@ -37,10 +46,8 @@ export interface PhalaClient {
   listKms(): Promise<KmsListing[]>;
   /** `GET /kms/{kms_id}/info` → `rpc.bootstrap_info.k256_pubkey`, the KMS signer; undefined if not reported. */
   getKmsSigner(kmsId: string): Promise<string | undefined>;
-  patchEnvs(
-    cvm: string,
-    body: PatchEnvsRequest,
-  ): Promise<{ allowedEnvsChanged?: boolean; correlationId?: string }>;
+  /** `PATCH /cvms/{id}/envs`: accepted, or the 465 of the on-chain flow as a value (not an error). */
+  patchEnvs(cvm: string, body: PatchEnvsRequest): Promise<PatchEnvsAnswer>;
   /** Resolves when the CVM is `running` and not busy; rejects when it settles stopped. */
   waitReady(cvm: string, timeoutMs: number): Promise<{ composeHash?: string }>;
   /** `GET /apps/{app_id}/revisions`: one page (1-based), newest first. */

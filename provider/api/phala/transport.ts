@@ -82,6 +82,8 @@ export interface RequestOptions<R> {
    * means it did, and becomes the result.
    */
   applied?: () => Promise<R | undefined>;
+  /** A final non-2xx answer this call returns as a value rather than an error (undefined: an error). */
+  answer?: (status: number, body: unknown, requestId: string | undefined) => R | undefined;
 }
 
 /** What the API areas (cvms.ts, apps.ts, kms.ts, …) call through. */
@@ -121,7 +123,7 @@ export function transport(options: PhalaClientOptions): Transport {
     method: "GET" | "PATCH" | "POST",
     path: string,
     schema: T | ((body: unknown) => T),
-    { body, ok = [200], subject, applied }: RequestOptions<R>,
+    { body, ok = [200], subject, applied, answer }: RequestOptions<R>,
   ): Promise<z.infer<T> | R> {
     for (let attempt = 0; ; attempt++) {
       let status: number;
@@ -166,6 +168,8 @@ export function transport(options: PhalaClientOptions): Transport {
           { call: route, status },
         );
       }
+      const value = answer?.(status, safeJson(text), requestId);
+      if (value !== undefined) return value;
       if (applied && mayHaveApplied(status)) {
         const done = await applied();
         if (done !== undefined) return done;
@@ -227,8 +231,6 @@ function isFinal409(status: number, text: string): boolean {
   return status === 409 && errorCode(safeJson(text)) !== undefined;
 }
 
-type Structured = ReturnType<typeof structuredOf>;
-
 function structuredOf(body: unknown) {
   return Wire.StructuredError.safeParse(
     body &&
@@ -260,7 +262,6 @@ function apiError(
   const rid = requestId ?? (structured.success ? (structured.data.request_id ?? undefined) : undefined);
   const message = clip(serverMessage(body, structured.success ? structured.data.message : undefined), 300);
 
-  if (status === 465 && structured.success) return hashRegistrationRequired(call, subject, structured, rid);
   const hint =
     status === 401 || status === 403
       ? " Check the API key (cvm-secrets:apiKey or PHALA_CLOUD_API_KEY)."
@@ -282,30 +283,37 @@ function apiError(
 }
 
 /**
- * The on-chain KMS's 465 (`PATCH /cvms/{id}/envs` with a key set that changes the compose hash):
- * the hash must be registered on the app's DstackApp contract first. The body's `details` name
- * `compose_hash` and `app_id`; both go into the error's details for the caller.
+ * The 465 of `PATCH /cvms/{id}/envs` (a structured error whose `details` name `compose_hash` and
+ * `app_id`, as the official SDK reads them) as its value; undefined for a body of another shape,
+ * which stays an API error.
  */
-function hashRegistrationRequired(
-  call: string,
-  subject: string,
-  structured: Extract<Structured, { success: true }>,
+export function registrationRequired(
+  body: unknown,
   requestId: string | undefined,
-): CvmSecretsError {
-  const code = structured.data.error_code;
+): RegistrationRequired | undefined {
+  const structured = structuredOf(body);
+  if (!structured.success) return undefined;
   const detail = (field: string): string | undefined => {
     const value = structured.data.details?.find((d) => d.field === field)?.value;
     return typeof value === "string" ? value : undefined;
   };
-  const composeHash = detail("compose_hash") ?? "";
-  const appId = detail("app_id") ?? "";
-  return new CvmSecretsError(
-    ErrorCodes.HASH_REGISTRATION_REQUIRED,
-    `${subject}: the new key set changes the compose hash, which this app's on-chain KMS must allow first (HTTP 465 ${code ?? ""}). ` +
-      `Register compose hash 0x${composeHash.replace(/^0x/i, "")} on the DstackApp contract of app ${appId} (addComposeHash), ` +
-      'then set transactionHash: "0x…" (the registration transaction) on this resource and run `pulumi up` again.',
-    { call, status: 465, code, requestId, composeHash, appId },
-  );
+  return {
+    kind: "registration-required",
+    composeHash: detail("compose_hash") ?? "",
+    appId: detail("app_id") ?? "",
+    errorCode: structured.data.error_code,
+    requestId: requestId ?? structured.data.request_id ?? undefined,
+  };
+}
+
+/** The 465 of `PATCH /cvms/{id}/envs` as a value: what to register ("" when the API left it out). */
+export interface RegistrationRequired {
+  kind: "registration-required";
+  composeHash: string;
+  appId: string;
+  /** The structured error's `error_code`. */
+  errorCode?: string;
+  requestId?: string;
 }
 
 /** The human message of an error body: structured `message`, a `detail` string, or 422 locations. */

@@ -3,15 +3,15 @@
  * to the env it wants (the rollout journal, journal.ts): found twice in an apply — before any
  * API call, for CVMs the plan makes no write to (the journal's digest is this env's), and after
  * the CVMs were read, for planned pushes whose CVM is running with this key set allowed and
- * whose newest app revision is still that run's push. Either way state records the CVM as
- * running this env, with the ciphertext digest the journal kept, and says so.
+ * whose newest app revision is still that run's push. Either way the apply says so, and state
+ * records the CVM as running this env, with the ciphertext digest the journal kept
+ * (apply/settle.ts).
  */
 import type { CvmInfo } from "../../api/phala";
 import { sameSet } from "../../core/env-rules";
 import type { PlanWrite } from "../../core/plan";
 import type { Journal } from "../records/journal";
 import type { Ownership } from "../records/ownership";
-import type { CvmSecretsOutputs } from "../state";
 
 /** What the apply wants: this env's digest and its keys. */
 export interface WantedRun {
@@ -24,12 +24,12 @@ export function caughtUpWithoutWrite(
   targets: Iterable<string>,
   writes: readonly PlanWrite[],
   journal: Journal,
-  outs: CvmSecretsOutputs,
+  applied: Readonly<Record<string, string>>,
   { digest }: WantedRun,
 ): string[] {
   return [...targets].filter(
     (cvm) =>
-      journal.digestOf(cvm) === digest && !writes.some((w) => w.cvm === cvm) && outs.applied[cvm] !== digest,
+      journal.digestOf(cvm) === digest && !writes.some((w) => w.cvm === cvm) && applied[cvm] !== digest,
   );
 }
 
@@ -61,18 +61,20 @@ export function alreadyRunning(
   });
 }
 
-/** Records each CVM as running this env (with the journal's ciphertext digest) and says so. */
-export function recordAlreadyRunning(
+/** A CVM that runs this env already, and the digest of the ciphertext that run pushed (if kept). */
+export interface RanAlready {
+  cvm: string;
+  pushed: string | undefined;
+}
+
+/** Says, for each CVM, that it is not restarted; returns what state records of them. */
+export function noteAlreadyRunning(
   cvms: readonly string[],
   journal: Journal,
-  outs: CvmSecretsOutputs,
-  { digest }: WantedRun,
   say: (line: string) => void,
-): void {
-  for (const cvm of cvms) {
-    outs.applied[cvm] = digest;
-    const sha = journal.pushedOf(cvm);
-    if (sha) outs.pushed![cvm] = sha;
+): RanAlready[] {
+  return cvms.map((cvm) => {
     say(`${cvm} already runs this env (an interrupted run finished it); not restarted`);
-  }
+    return { cvm, pushed: journal.pushedOf(cvm) };
+  });
 }

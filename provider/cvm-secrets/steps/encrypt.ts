@@ -1,10 +1,9 @@
 /**
  * Step 5 of an apply: encrypt the env once per app (the key is per app, `GET /kms/{kms}/pubkey/{app_id}`),
  * and the empty env used to clear a CVM. Keys in sorted order, so equal envs give equal plaintext.
- * Every blob carries the resource's owner tag (core/envelope-facts.ts) when its URN is known.
+ * Every blob carries the resource's owner tag (core/envelope-facts.ts `taggedBy`) when its URN is known.
  */
-import type { EncryptEnvOptions } from "../../core/envelope";
-import { ownerTag } from "../../core/envelope-facts";
+import { taggedBy } from "../../core/envelope-facts";
 import { lazy } from "../../runtime/lazy";
 
 export interface AppBlobs {
@@ -28,9 +27,4 @@ export function encryptPerApp(
     blobs.cleared.set(appId, lazy.envelope().encryptEnv({}, key, tagged));
   }
   return blobs;
-}
-
-/** Envelope options that write `owner`'s tag into the IV (none without an owner). */
-export function taggedBy(owner: string | undefined): EncryptEnvOptions {
-  return owner ? { iv: (epk) => ownerTag(owner, epk) } : {};
 }

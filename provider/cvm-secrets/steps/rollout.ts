@@ -3,8 +3,11 @@
  * starts only when every CVM of the previous one is `running` and not `in_progress`
  * (`GET /cvms/{id}/state`). The first failure stops the rollout after the CVMs already in
  * flight have settled, and the result says exactly which CVMs carry the new env and are
- * running, so the next `pulumi up` pushes only to the others.
+ * running, so the next `pulumi up` pushes only to the others. A push the API refuses until the
+ * app's compose hash is registered on chain (HTTP 465, the first phase of the on-chain flow) stops
+ * it the same way, and the result carries what to register as a value.
  */
+import type { RegistrationRequired } from "../../api/phala";
 
 /** One CVM to push to. */
 export interface RolloutTarget {
@@ -16,8 +19,11 @@ export interface RolloutTarget {
 
 /** The I/O a rollout needs; the provider binds it to the Phala Cloud client. */
 export interface RolloutPort {
-  /** Pushes the env to one CVM (`PATCH /cvms/{id}/envs`); resolves when the API accepted it. */
-  push(target: RolloutTarget): Promise<void>;
+  /**
+   * Pushes the env to one CVM (`PATCH /cvms/{id}/envs`); resolves when the API accepted it, or
+   * with the API's 465 when it wrote nothing until a compose hash is registered on chain.
+   */
+  push(target: RolloutTarget): Promise<RegistrationRequired | undefined>;
   /** Resolves when the CVM is `running` and not `in_progress`; rejects on stop, boot error or timeout. */
   waitReady(target: RolloutTarget): Promise<void>;
   /** Told of each step as it happens (for progress lines); must not throw. */
@@ -38,9 +44,18 @@ export interface RolloutResult {
   failed: Array<{ cvm: string; error: Error }>;
   /** CVMs never touched because the rollout stopped first. */
   untouched: string[];
-  /** The first error, when the rollout stopped. */
+  /** The first error, when the rollout stopped on one. */
   error?: Error;
+  /**
+   * When the rollout stopped on a push refused until the app's compose hash is registered on
+   * chain: that CVM (in `untouched`) and what to register. The rollout stops on its first cause,
+   * so at most one of `error` and `pendingRegistration` is set.
+   */
+  pendingRegistration?: PendingRegistration;
 }
+
+/** A 465 answered to the push to `cvm`. */
+export type PendingRegistration = RegistrationRequired & { cvm: string };
 
 /** Splits targets into waves of at most `size`. */
 export function waves<T>(targets: readonly T[], size: number): T[][] {
@@ -69,14 +84,18 @@ export async function rollOut(
     const wave = plan[w]!;
     tell({ kind: "wave", wave: w + 1, waves: plan.length, cvms: wave.map((t) => t.cvm) });
     const settled = await Promise.all(
-      wave.map(async (target) => {
+      wave.map(async (target): Promise<Settled> => {
         const started = Date.now();
         const failed = (pushed: boolean, error: unknown) => {
           tell({ kind: "failed", cvm: target.cvm, pushed, ms: Date.now() - started });
           return { target, pushed, error: asError(error) };
         };
         try {
-          await port.push(target);
+          const refused = await port.push(target);
+          if (refused) {
+            tell({ kind: "failed", cvm: target.cvm, pushed: false, ms: Date.now() - started });
+            return { target, pushed: false, error: undefined, refused };
+          }
         } catch (error) {
           return failed(false, error);
         }
@@ -91,18 +110,29 @@ export async function rollOut(
       }),
     );
     for (const s of settled) {
+      const stopped = result.error !== undefined || result.pendingRegistration !== undefined;
+      if ("refused" in s) {
+        result.untouched.push(s.target.cvm);
+        if (!stopped) result.pendingRegistration = { ...s.refused, cvm: s.target.cvm };
+        continue;
+      }
       if (!s.error) result.done.push(s.target.cvm);
       else if (s.pushed) result.failed.push({ cvm: s.target.cvm, error: s.error });
       else result.untouched.push(s.target.cvm);
-      if (s.error && !result.error) result.error = s.error;
+      if (s.error && !stopped) result.error = s.error;
     }
-    if (result.error) {
+    if (result.error || result.pendingRegistration) {
       for (const later of plan.slice(w + 1)) result.untouched.push(...later.map((t) => t.cvm));
       break;
     }
   }
   return result;
 }
+
+/** How one push settled: done, failed (pushed or not), or refused by a 465. */
+type Settled =
+  | { target: RolloutTarget; pushed: boolean; error: Error | undefined }
+  | { target: RolloutTarget; pushed: false; error: undefined; refused: RegistrationRequired };
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));

@@ -10,8 +10,8 @@ import { lazy } from "../../runtime/lazy";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
 
 /**
- * Verifies (on-chain KMS) and pins the key of every app among `infos`; records app ids and keys
- * in `outs`. Returns the key per app id. Throws before any write on an untrusted or changed key,
+ * Verifies (on-chain KMS) and pins the key of every app among `infos`. Returns the key per app
+ * id (state records it, and each CVM's app id: apply/settle.ts). Throws before any write on an untrusted or changed key,
  * and on a CVM the API now places in another app than the one pinned for it (an API that lies
  * about `app_id` would otherwise get the env encrypted to a key of its choosing).
  */
@@ -20,7 +20,6 @@ export async function pinKeys(
   infos: ReadonlyMap<string, CvmInfo>,
   old: CvmSecretsOutputs,
   inputs: CvmSecretsInputs,
-  outs: CvmSecretsOutputs,
 ): Promise<Map<string, string>> {
   const keyByApp = new Map<string, string>();
   for (const [cvm, info] of infos) {
@@ -28,8 +27,7 @@ export async function pinKeys(
     const pinnedApp = inputs.cvms.includes(cvm) ? old.appIds?.[cvm] : undefined;
     if (pinnedApp && pinnedApp !== info.appId) throw appChangedError(cvm, pinnedApp, info.appId);
   }
-  for (const [cvm, info] of infos) {
-    outs.appIds[cvm] = info.appId;
+  for (const info of infos.values()) {
     if (keyByApp.has(info.appId)) continue;
     const live = await trustedKey(client, info, inputs);
     const pinned = old.encryptionPublicKeys?.[info.appId];
@@ -37,7 +35,6 @@ export async function pinKeys(
       throw keyChangedError(info.appId, pinned, live);
     }
     keyByApp.set(info.appId, live);
-    outs.encryptionPublicKeys[info.appId] = live;
   }
   return keyByApp;
 }
