@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { API_ROUTES } from "../../emulator/api";
 import { API_VERSIONS, type ApiVersion } from "../../emulator/shapes";
 import { appSchemas } from "../../provider/api/phala/apps";
+import { envSchemas } from "../../provider/api/phala/cvm-envs";
 import { cvmLifecycleSchemas } from "../../provider/api/phala/cvm-lifecycle";
 import { operationSchemas } from "../../provider/api/phala/cvm-operations";
 import { sseSchemas } from "../../provider/api/phala/cvm-ready";
@@ -24,6 +25,7 @@ function documented(mode: SchemaMode) {
     ...sharedSchemas(mode),
     ...kmsSchemas(mode),
     ...cvmSchemas(mode),
+    ...envSchemas(mode),
     ...cvmLifecycleSchemas(mode),
     ...sseSchemas(mode),
     ...operationSchemas(mode),

@@ -1,13 +1,13 @@
 /**
- * The CVM calls the provider makes — `GET /cvms/{id}`, its compose file and state, and the env
- * push `PATCH /cvms/{id}/envs` — with their request types, their response schemas (CVMInfoDetail
- * and the 2025-10-28 CvmBasicInfo, CvmState, AppComposeV2, the push's 202) and the mapping of a
- * CVM record to what the provider needs ({@link CvmInfo}).
+ * The CVM reads the provider makes — `GET /cvms/{id}`, its compose file and state — with their
+ * response schemas (CVMInfoDetail and the 2025-10-28 CvmBasicInfo, CvmState, AppComposeV2) and
+ * the mapping of a CVM record to what the provider needs ({@link CvmInfo}). The env push is in
+ * cvm-envs.ts.
  */
 import { z } from "zod";
 import { bareHex, cvmPathId, normalUuid } from "./ids";
 import { perMode, sharedSchemas } from "./schemas";
-import { type RegistrationRequired, registrationRequired, safeJson, type Transport } from "./transport";
+import { safeJson, type Transport } from "./transport";
 
 /** What the provider needs to know about a CVM. */
 export interface CvmInfo {
@@ -38,14 +38,6 @@ export interface CvmInfo {
   /** The app-compose, parsed when the API sends it as a JSON string. */
   composeFile?: Record<string, unknown>;
   composeHash?: string;
-}
-
-/** The body of `PATCH /cvms/{id}/envs`, in the provider's words. */
-export interface PatchEnvsRequest {
-  encryptedEnv: string;
-  envKeys?: readonly string[];
-  composeHash?: string;
-  transactionHash?: string;
 }
 
 /** The schemas of the CVM records and of the calls of this module. */
@@ -186,11 +178,6 @@ export const cvmSchemas = perMode(
 
     // ---- bodies the document leaves untyped: shapes of the official SDK ------------------------
 
-    /** `PATCH /cvms/{id}/envs` → 202 (SDK: all four keys). */
-    const PatchEnvsAccepted = model(
-      { status: str, message: opt(str), correlation_id: opt(str), allowed_envs_changed: bool },
-      ["status", "message", "correlation_id", "allowed_envs_changed"],
-    );
     /**
      * `GET /cvms/{id}/state` and the `data:` of its `state` events (SDK CvmStateSchema: optional
      * strings, absent rather than null). `boot_error` lives here, not on the CVM.
@@ -226,7 +213,6 @@ export const cvmSchemas = perMode(
       CvmInfo,
       CvmInfoDetail,
       CvmBasicInfo,
-      PatchEnvsAccepted,
       CvmState,
       AppCompose,
     };
@@ -275,72 +261,6 @@ export async function getState(t: Transport, cvm: string): Promise<{ status: str
     subject: `CVM ${cvm}`,
   });
   return { status: raw.status, bootError: raw.boot_error ?? undefined };
-}
-
-/** The reads {@link patchEnvs} asks after a lost answer. */
-export interface PushLookups {
-  getCvm(cvm: string): Promise<CvmInfo>;
-  /** The newest app revision of one CVM (by VM UUID), with its `encrypted_env`. */
-  latestRevision(appId: string, vmUuid: string): Promise<{ encryptedEnv?: string } | undefined>;
-}
-
-/**
- * What `PATCH /cvms/{id}/envs` answers, as the official SDK models it: its
- * `UpdateCvmEnvsResultSchema` (Phala-Network/phala-cloud js/src/actions/cvms/update_cvm_envs.ts)
- * is a union of `in_progress` and `precondition_required`. The second is the API's HTTP 465 for
- * an app whose KMS is on chain when the push changes the allow-list (and so the compose hash):
- * nothing was written, and `composeHash` must be registered on app `appId`'s contract before the
- * push is sent again with the registration's `transactionHash` (phase 2).
- */
-export type PatchEnvsAnswer =
-  | { kind: "accepted"; allowedEnvsChanged?: boolean; correlationId?: string }
-  | RegistrationRequired;
-
-/** `PATCH /cvms/{id}/envs`: the env push (202), with its lost-answer probe; a 465 is a value. */
-export async function patchEnvs(
-  t: Transport,
-  lookups: PushLookups,
-  cvm: string,
-  body: PatchEnvsRequest,
-): Promise<PatchEnvsAnswer> {
-  const wire: Record<string, unknown> = { encrypted_env: body.encryptedEnv };
-  if (body.envKeys !== undefined) wire.env_keys = [...body.envKeys];
-  if (body.composeHash !== undefined) wire.compose_hash = body.composeHash;
-  if (body.transactionHash !== undefined) wire.transaction_hash = body.transactionHash;
-  return t.call(
-    "PATCH /cvms/{id}/envs",
-    "PATCH",
-    `/cvms/${cvmPathId(cvm)}/envs`,
-    Wire.PatchEnvsAccepted.transform(
-      (raw): PatchEnvsAnswer => ({
-        kind: "accepted",
-        allowedEnvsChanged: raw.allowed_envs_changed,
-        correlationId: raw.correlation_id ?? undefined,
-      }),
-    ),
-    {
-      body: wire,
-      ok: [200, 202],
-      subject: `CVM ${cvm}`,
-      // The push is accepted only on an idle CVM (busy → 409), so a CVM that is busy right
-      // after a lost answer is running this push: do not send it again (a second restart).
-      // One that is idle again may have finished it already: its newest app revision then
-      // carries exactly this ciphertext (`AppRevisionDetailResponse.encrypted_env`; a
-      // ciphertext has a fresh ephemeral key, so nobody else's push can equal it).
-      applied: async (): Promise<PatchEnvsAnswer | undefined> => {
-        const info = await lookups.getCvm(cvm).catch(() => undefined);
-        if (!info) return undefined;
-        if (info.inProgress) return { kind: "accepted", correlationId: info.correlationId };
-        if (!info.appId || !info.vmUuid) return undefined;
-        const newest = await lookups.latestRevision(info.appId, info.vmUuid).catch(() => undefined);
-        return newest?.encryptedEnv !== undefined && newest.encryptedEnv === bareHex(body.encryptedEnv)
-          ? { kind: "accepted" }
-          : undefined;
-      },
-      answer: (status, answered, requestId) =>
-        status === 465 ? registrationRequired(answered, requestId) : undefined,
-    },
-  );
 }
 
 /** `compose_file` as an object: the API may send it as a JSON string, or null. */

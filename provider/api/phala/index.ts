@@ -1,7 +1,7 @@
 /**
  * The Phala Cloud API client: one transport (transport.ts: undici, zod-parsed answers,
  * `X-API-Key`, `X-Phala-Version`, timeouts, retries, typed {@link PhalaApiError}s) under calls
- * cut by API area — CVMs (cvms.ts, cvm-ready.ts, cvm-operations.ts), apps (apps.ts), KMS
+ * cut by API area — CVMs (cvms.ts, cvm-envs.ts, cvm-ready.ts, cvm-operations.ts), apps (apps.ts), KMS
  * (kms.ts). Errors name the call, the status, the error code and the request id — never a
  * request body, a response value or the key.
  */
@@ -12,23 +12,17 @@ import {
   latestRevision,
   listAppRevisions,
 } from "./apps";
+import { type PatchEnvsAnswer, type PatchEnvsRequest, patchEnvs } from "./cvm-envs";
 import { type CvmOperation, listOperations, operationStatus } from "./cvm-operations";
 import { waitReady } from "./cvm-ready";
-import {
-  type CvmInfo,
-  getComposeFile,
-  getCvm,
-  getState,
-  type PatchEnvsAnswer,
-  type PatchEnvsRequest,
-  patchEnvs,
-} from "./cvms";
+import { type CvmInfo, getComposeFile, getCvm, getState } from "./cvms";
 import { getKmsPubkey, getKmsSigner, type KmsListing, listKms } from "./kms";
 import { type PhalaClientOptions, transport } from "./transport";
 
 export type { AppRevision, AppRevisionPage } from "./apps";
+export type { PatchEnvsAnswer, PatchEnvsRequest } from "./cvm-envs";
 export type { CvmOperation } from "./cvm-operations";
-export type { CvmInfo, PatchEnvsAnswer, PatchEnvsRequest } from "./cvms";
+export type { CvmInfo } from "./cvms";
 export { cvmPathId } from "./ids";
 export type { KmsListing } from "./kms";
 export type { RegistrationRequired } from "./transport";
