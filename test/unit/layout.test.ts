@@ -37,9 +37,15 @@ test("each stored path names the module its stub requires, and that source exist
     readFileSync(path.join(ROOT, "provider/dynamic", f), "utf8"),
   );
   const required = new Set(
-    stubs.flatMap((s) => [...s.matchAll(/require\("pulumi-cvm-secrets\/(impl\/[a-z-]+)"\)/g)].map((m) => m[1]!)),
+    stubs.flatMap((s) =>
+      [...s.matchAll(/require\("pulumi-cvm-secrets\/(impl\/[a-z-]+)"\)/g)].map((m) => m[1]!),
+    ),
   );
-  expect([...required].sort()).toEqual(Object.keys(STORED).map((k) => k.slice(2)).sort());
+  expect([...required].sort()).toEqual(
+    Object.keys(STORED)
+      .map((k) => k.slice(2))
+      .sort(),
+  );
   for (const target of Object.values(STORED)) {
     const source = target.replace(/^\.\/dist\//, "").replace(/\.js$/, ".ts");
     expect(statSync(path.join(ROOT, source)).isFile()).toBe(true);
