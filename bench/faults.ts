@@ -317,7 +317,7 @@ Persistent faults exhaust the client's 6-attempt retry budget (≈ 4–8 s of ca
 backoff); a persistent fault on the state stream is survived because readiness falls back to
 polling \`GET /cvms/{id}\`.
 
-The last rows are \`bench/kill.ts\` (the scenario of \`test/e2e/gauntlet-kill.test.ts\`): the real
+The last rows are \`bench/kill.ts\` (the scenario of \`test/e2e/gauntlet-kill.dynamic.test.ts\`): the real
 CLI interrupted while replica 2 restarts (2 s restarts), then \`pulumi cancel\` (the file backend
 keeps a lock), the pending "updating" operation cleared by \`stack export\`/\`import\`, and \`pulumi up\`.
 A dynamic provider's \`update\` is a single engine step whose result is written to state only when

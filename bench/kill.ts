@@ -1,6 +1,6 @@
 /**
  * The Pulumi process killed mid-rollout, for the fault matrix in RESULTS.md (the same scenario
- * as test/e2e/gauntlet-kill.test.ts): 3 replicas, maxUnavailable 1, a 2 s restart; the real CLI
+ * as test/e2e/gauntlet-kill.dynamic.test.ts): 3 replicas, maxUnavailable 1, a 2 s restart; the real CLI
  * is interrupted while replica 2 restarts; then `pulumi cancel`, the pending operation cleared
  * by `stack export`/`import`, and `pulumi up` again.
  */

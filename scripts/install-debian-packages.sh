@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the registry test tier needs (research/registry.md §6):
+# Installs the Debian packages the registry test tier needs:
 #   docker-registry  (CNCF distribution, binary /usr/bin/docker-registry)
 #   apache2-utils    (htpasswd, for bcrypt entries)
 #   openssl          (only if missing: the token-auth and TLS tests make self-signed certificates)

@@ -1,4 +1,8 @@
-/** Endpoint shapes, auth, id forms, version header and error shapes (research/phala.md §3). */
+/**
+ * Endpoint shapes, auth, id forms, version header and error shapes, as Phala's API document
+ * (Phala-Network/phala-docs, openapi.json) and the official SDK's zod schemas (npm @phala/cloud,
+ * source in Phala-Network/phala-cloud, js/src/) define them.
+ */
 import { startEmulator } from "../../emulator/index";
 import { verifyKeySignature } from "../../provider/core/kms-signature";
 import { keysOf, withEmulator } from "./helpers";
@@ -49,7 +53,8 @@ describe("KMS", () => {
           ["chain_id", "gateway_app_id", "id", "kms_contract_address", "slug", "url", "version"].sort(),
         );
       }
-      // Realistic slugs, distinct from the KMS type (research/phala-fidelity.md §2).
+      // Realistic slugs, distinct from the KMS type (Phala-Network/phala-cloud PR #494: the server
+      // maps a KMS type to its KMS; slugs look like `kms-base-prod2`).
       const phala = list.body.items.find((k: { slug: string }) => k.slug === "kms-phala-prod7");
       expect(phala.chain_id).toBeNull();
       expect((await http.get(`/kms/${phala.id}`)).body).toEqual(phala);

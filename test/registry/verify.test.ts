@@ -1,5 +1,6 @@
 /**
- * verifyPull against Debian's real docker-registry (research/registry.md §6), started here on
+ * verifyPull against Debian's real docker-registry (CNCF distribution 2.8.2, distribution/distribution;
+ * its docs/configuration.md for the htpasswd and token auth it is configured with), started here on
  * free loopback ports: once with htpasswd (bcrypt) auth, once with token auth through our token
  * server. If docker-registry is missing and cannot be installed, this fails with a clear message.
  */

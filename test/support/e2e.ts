@@ -152,6 +152,25 @@ export async function cvmWithDashboardEnv(
   throw new Error(`${cvm} did not boot with the dashboard's env`);
 }
 
+/**
+ * Replicas: one CVM per name, all of one new app (the first CVM's), running `compose`. Returns
+ * their ids in the order of `names`.
+ */
+export async function replicasOfOneApp(
+  emu: Emulator,
+  names: readonly string[],
+  compose: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let app: string | undefined;
+  for (const name of names) {
+    const cvm = await emu.admin.createCvm({ name, app_id: app, docker_compose_file: compose });
+    app ??= cvm.app_id;
+    ids.push(cvm.id);
+  }
+  return ids;
+}
+
 /** Sets stack config values as secrets (the way a user would). */
 export async function setSecrets(stack: E2eStack, values: Record<string, string>): Promise<void> {
   for (const [key, value] of Object.entries(values))

@@ -1,7 +1,8 @@
 /**
  * An independent implementation of the dstack env envelope on node:crypto (OpenSSL), used to
  * cross-check provider/core/envelope.ts, which is built on @noble. Mirrors the guest decryptor
- * (research/phala.md §1.3).
+ * (Dstack-TEE/dstack, dstack/dstack-util/src/crypto.rs `dh_decrypt`; the format in
+ * docs/encrypted-env-spec.md).
  */
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import { x25519Shared as guestX25519Shared, x25519PublicKey } from "../../emulator/guest";

@@ -1,6 +1,7 @@
 /**
  * Runs the real Pulumi CLI (built by scripts/toolchain.sh) offline against a file:// backend in
- * a private temporary home, the way research/pulumi.md §3.7 describes.
+ * a private temporary home (the variables: pulumi/pulumi, sdk/go/common/env/env.go; the
+ * passphrase secrets manager: pkg/secrets/passphrase/manager.go).
  */
 import { type SpawnOptions, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";

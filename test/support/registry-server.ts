@@ -1,5 +1,6 @@
 /**
- * Test servers for the registry tier (research/registry.md §6):
+ * Test servers for the registry tier (the registry: Debian's `docker-registry`, CNCF distribution
+ * 2.8.2, distribution/distribution):
  *  - {@link startEcrStandIn}: a stand-in for the ECR API that recomputes the SigV4 signature and
  *    answers `GetAuthorizationToken` with a token and an expiry;
  *  - {@link startRegistry}: the real Debian `docker-registry` on a free loopback port, with
@@ -316,7 +317,8 @@ function allowed(grants: Record<string, string[]> | undefined, name: string): st
 }
 
 /**
- * A small token server (research/registry.md §6.4): checks Basic credentials (401 JSON on
+ * A small token server (the Docker registry token spec: distribution/distribution,
+ * docs/spec/auth/token.md and jwt.md): checks Basic credentials (401 JSON on
  * failure), grants the requested actions a user is allowed per repository (possibly none, as
  * the spec requires), and returns an RS256 JWT with an `x5c` header.
  */
@@ -436,7 +438,8 @@ function safeRead(file: string): string {
 
 /**
  * Starts Debian's `docker-registry` on a free 127.0.0.1 port with a generated config and a fresh
- * filesystem storage dir (research/registry.md §6.1, §6.4). Plain HTTP: loopback only.
+ * filesystem storage dir (its `auth.htpasswd` and `auth.token` settings: distribution/distribution,
+ * docs/configuration.md). Plain HTTP: loopback only.
  */
 export async function startRegistry(opts: RegistryOptions): Promise<RunningRegistry> {
   const bins = registryBinaries();
@@ -534,7 +537,9 @@ export interface SeededImage {
 }
 
 /**
- * Pushes a tiny OCI image with plain HTTP uploads (research/registry.md §6.2): one gzip layer and
+ * Pushes a tiny OCI image with plain HTTP uploads (the OCI distribution spec's push:
+ * opencontainers/distribution-spec, spec.md; the manifest: opencontainers/image-spec,
+ * manifest.md): one gzip layer and
  * a config blob, each by POST-then-PUT, then the manifest by PUT. Authenticates with Basic, or
  * for token registries with a push token from `tokenRealm`.
  */

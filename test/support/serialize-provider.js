@@ -1,4 +1,5 @@
-// Serializes a provider stub the way pulumi.dynamic.Resource does (research/pulumi.md §1.6) and
+// Serializes a provider stub the way pulumi.dynamic.Resource does (pulumi/pulumi,
+// sdk/nodejs/dynamic/index.ts: serializeFunction(() => provider, { allowSecrets: true })) and
 // prints {bytes, containsSecrets, text} as JSON. Runs in plain Node, outside jest's module
 // system, on the compiled package (`dist/`), resolved as an installed dependency.
 

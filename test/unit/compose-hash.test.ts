@@ -1,6 +1,9 @@
 import { canonicalComposeJson, composeHash } from "../../provider/core/compose-hash";
 
-// research/phala.md §6.1 test vector.
+// The Phala-canonical compose hash: Phala-Network/phala-cloud, js/src/utils/get_compose_hash.ts
+// (`dumpAppCompose`), which serialises like Python json.dumps(sort_keys=True, indent=4,
+// separators=(",", ":"), ensure_ascii=False) as docs/api-deployment-guide.md there uses it.
+// The vector's hash is what both give.
 const VECTOR = {
   manifest_version: 2,
   name: "my-app",
@@ -23,7 +26,7 @@ const VECTOR = {
 };
 
 describe("composeHash", () => {
-  it("matches the Phala-canonical vector of research/phala.md §6.1", () => {
+  it("matches the Phala-canonical vector (the SDK's dumpAppCompose and Python agree)", () => {
     expect(composeHash(VECTOR)).toBe("c4e0c9832347b0d444a0ae2262c0ee5b6b0c05469a6a8006853217813bce50fb");
   });
 

@@ -8,7 +8,9 @@ function reasons(env: Record<string, unknown>, options = {}): string[] {
   return failures.map((f) => `${f.property}: ${f.reason}`);
 }
 
-describe("validateEnv (DESIGN.md §2.3, research/phala.md §4.2)", () => {
+// The guest's limits: Dstack-TEE/dstack, dstack/dstack-util/src/parse_env_file.rs and
+// system_setup.rs (`HostShared::copy`).
+describe("validateEnv (DESIGN.md §2.3, the guest's env limits)", () => {
   test("a plain env passes", () => {
     expect(reasons({ DATABASE_URL: SECRET, _X1: "" })).toEqual([]);
   });

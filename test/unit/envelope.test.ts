@@ -4,7 +4,10 @@ import { ENVELOPE_OVERHEAD, encryptEnv, envPlaintext, toEnvPairs } from "../../p
 import { CvmSecretsError, ErrorCodes } from "../../provider/errors";
 import { guestDecrypt, nodeEncrypt, x25519Public } from "../support/node-envelope";
 
-// research/phala.md §1.4: the dstack simulator's public test key and fixed "random" inputs.
+// The dstack simulator's public test key (Dstack-TEE/dstack, sdk/simulator/appkeys.json) and fixed
+// "random" inputs; the vectors follow the envelope of docs/encrypted-env-spec.md there (the
+// algorithm of @phala/dstack-sdk's encryptEnvVars, sdk/js/src/encrypt-env-vars.ts), cross-checked
+// by decrypting with Node's own X25519 and AES-GCM.
 const RECIPIENT_SECRET = Buffer.from(
   "4f3cf0a19a0444674c8e51222afd395b8df9fad2ba3cd7956f640a4b3c046db6",
   "hex",
@@ -43,7 +46,7 @@ function expectCode(fn: () => unknown, code: string): CvmSecretsError {
   throw new Error("expected an error");
 }
 
-describe("encryptEnv: research/phala.md §1.4 vectors", () => {
+describe("encryptEnv: the simulator-key vectors", () => {
   test.each(VECTORS)("vector %#", (env, expected) => {
     expect(encryptEnv(env as Record<string, string>, RECIPIENT_PUBLIC, { randomBytes: fixedRandom })).toBe(
       expected,
@@ -75,7 +78,7 @@ describe("encryptEnv: research/phala.md §1.4 vectors", () => {
     const hex = encryptEnv({ A: "1" }, RECIPIENT_PUBLIC);
     expect(hex).toMatch(/^[0-9a-f]+$/);
     expect(hex.length).toBe(2 * (ENVELOPE_OVERHEAD + envPlaintext([{ key: "A", value: "1" }]).length));
-    expect(hex.length).toBe(186); // 93 bytes, as @phala/dstack-sdk 0.5.8 produces (research/phala.md §1.4)
+    expect(hex.length).toBe(186); // 93 bytes, as @phala/dstack-sdk 0.5.8 encryptEnvVars produces
   });
 
   test("two encryptions of the same env differ (fresh ephemeral key and IV)", () => {

@@ -1,7 +1,6 @@
 import { kmsPublicKey, signKey, verifyKeySignature } from "../../provider/core/kms-signature";
 
-// Upstream fixture: repo Dstack-TEE/dstack, sdk/js/src/__tests__/verify-env-encrypt-public-key.test.ts
-// (research/phala.md §2.4).
+// Upstream fixture: repo Dstack-TEE/dstack, sdk/js/src/__tests__/verify-env-encrypt-public-key.test.ts.
 const UPSTREAM = {
   appId: "00".repeat(20),
   publicKey: "e33a1832c6562067ff8f844a61e51ad051f1180b66ec2551fb0251735f3ee90a",
@@ -10,7 +9,9 @@ const UPSTREAM = {
   trustedSigner: "0x0217610d74cbd39b6143842c6d8bc310d79da1d82cc9d17f8876376221eda0c38f",
 };
 
-// research/phala.md §2.4: KMS root key = 32 bytes of 0x11.
+// KMS root key = 32 bytes of 0x11; signatures by the scheme of Dstack-TEE/dstack,
+// dstack/kms/src/crypto.rs (`sign_message`, `sign_message_with_timestamp`), checked with
+// @phala/dstack-sdk 0.5.8's verifyEnvEncryptPublicKey.
 const KMS_SECRET = new Uint8Array(32).fill(0x11);
 const KMS_PUBLIC = "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa";
 const APP_ID = "ab".repeat(20);

@@ -1,7 +1,7 @@
 /**
  * The provider objects that land in `__provider` (twice per resource) must stay tiny, capture
  * nothing, and still work after Pulumi's round trip through require-from-string
- * (research/pulumi.md §1.6, §4.1).
+ * (pulumi/pulumi, sdk/nodejs/dynamic/index.ts and sdk/nodejs/runtime/closure/createClosure.ts).
  */
 
 import { execFileSync, spawnSync } from "node:child_process";

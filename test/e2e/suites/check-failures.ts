@@ -11,8 +11,8 @@
  * and the Pulumi home's automatic logs (support/cli-logs.ts), with the provider process tracing every gRPC call on its stderr:
  * a plugin's stderr reaches only the debug stream, so the trace proves that stream was scanned.
  *
- * Run for the dynamic classes (check-failures.test.ts) and through the provider plugin
- * (plugin-check-failures.test.ts).
+ * Run for the dynamic classes (check-failures.dynamic.test.ts) and through the provider plugin
+ * (check-failures.plugin.test.ts).
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";

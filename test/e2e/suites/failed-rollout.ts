@@ -7,8 +7,8 @@
  * Every run is scanned in every place it writes — --debug, -v log files, the Pulumi home's logs,
  * the provider process's own stderr — for the values and every identifier of the CVMs.
  *
- * Run for the dynamic classes (failed-rollout.test.ts) and through the provider plugin
- * (plugin-failed-rollout.test.ts), where the partial outputs travel in the gRPC error's details.
+ * Run for the dynamic classes (failed-rollout.dynamic.test.ts) and through the provider plugin
+ * (failed-rollout.plugin.test.ts), where the partial outputs travel in the gRPC error's details.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";

@@ -19,8 +19,8 @@
  * journal under the PULUMI_HOME the engine passes it. The tree kill must reach it; each CVM's
  * guest is checked after every step.
  *
- * Run for the dynamic classes (gauntlet-kill.test.ts) and through the provider plugin
- * (plugin-gauntlet-kill.test.ts).
+ * Run for the dynamic classes (gauntlet-kill.dynamic.test.ts) and through the provider plugin
+ * (gauntlet-kill.plugin.test.ts).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";

@@ -8,8 +8,8 @@
  * list) through create, update with restart, refresh and destroy. Each canary is searched raw,
  * JSON-escaped, hex, base64 (three alignments) and URL-encoded.
  *
- * Run for the dynamic classes (leak-scan.test.ts) and through the provider plugin
- * (plugin-leak-scan.test.ts).
+ * Run for the dynamic classes (leak-scan.dynamic.test.ts) and through the provider plugin
+ * (leak-scan.plugin.test.ts).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

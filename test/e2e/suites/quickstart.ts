@@ -1,8 +1,8 @@
 /**
  * The quickstart on the real Pulumi engine against the emulator: first up, no-op, rotation with
  * a reviewable preview, refresh, destroy — and a leak scan over all of it. Run for the dynamic
- * classes (quickstart.test.ts), through the provider plugin (plugin-quickstart.test.ts) and as
- * Pulumi YAML (examples/yaml/quickstart, yaml-quickstart.test.ts).
+ * classes (quickstart.dynamic.test.ts), through the provider plugin (quickstart.plugin.test.ts) and as
+ * Pulumi YAML (examples/yaml/quickstart, quickstart.yaml.test.ts).
  */
 import { main as cli } from "../../../provider/cli/main";
 import {

@@ -6,8 +6,8 @@
  * State is checked per resource: every credential input (password, token, service account key,
  * the ECR keys) and the ECR token are secrets there, and the renderings (`cvmEnv`,
  * `dockerConfigJson`, `akashCredentials`, made in the program) are in no state at all. Run for
- * the dynamic classes (registries.test.ts) and through the provider plugin
- * (plugin-registries.test.ts).
+ * the dynamic classes (registries.dynamic.test.ts) and through the provider plugin
+ * (registries.plugin.test.ts).
  */
 import {
   type E2eStack,

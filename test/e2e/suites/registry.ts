@@ -3,8 +3,8 @@
  * and the emulator: the CVM receives the DSTACK_DOCKER_* variables; rotating to another valid
  * account restarts the CVM with the reason "registry credential"; a bad password fails the
  * credential's verify before any CVM is touched — scanned in every place the run writes, the
- * provider process's own stderr among them. Run for the dynamic classes (registry.test.ts) and
- * through the provider plugin (plugin-registry.test.ts).
+ * provider process's own stderr among them. Run for the dynamic classes (registry.dynamic.test.ts) and
+ * through the provider plugin (registry.plugin.test.ts).
  */
 import {
   type Captured,

@@ -3,8 +3,8 @@
  * down with maxUnavailable 1, progress in order), a no-op second up, adding and removing a
  * replica (only that CVM restarts), adding and removing a key, faults during `up` (retried, or a
  * clear failure after which the next `up` finishes only what is left), a deleted CVM, destroy,
- * and a leak scan. Run for the dynamic classes (replicas.test.ts), through the provider plugin
- * (plugin-replicas.test.ts) and as Pulumi YAML (yaml-replicas.test.ts).
+ * and a leak scan. Run for the dynamic classes (replicas.dynamic.test.ts), through the provider plugin
+ * (replicas.plugin.test.ts) and as Pulumi YAML (replicas.yaml.test.ts).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";

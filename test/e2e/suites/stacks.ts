@@ -2,8 +2,8 @@
  * One program, dev and prod stacks, configured by the example's shipped Pulumi.dev.yaml and
  * Pulumi.prod.yaml as they are (the CVMs by name, the log level, the rollout width) plus the
  * secrets set per stack: separate state and CVMs; changing dev never touches prod. Run for the
- * dynamic classes (stacks.test.ts), through the provider plugin (plugin-stacks.test.ts) and as
- * Pulumi YAML (yaml-stacks.test.ts).
+ * dynamic classes (stacks.dynamic.test.ts), through the provider plugin (stacks.plugin.test.ts) and as
+ * Pulumi YAML (stacks.yaml.test.ts).
  */
 import { type E2eStack, e2eStack, expectNoLeak, exportState, type Flavour, QUIET } from "../../support/e2e";
 

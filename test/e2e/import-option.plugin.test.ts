@@ -3,7 +3,7 @@
  * was set elsewhere is imported and taken over in one `up` (the engine runs the import, then one
  * update: the push its preview names); the preview writes nothing; afterwards the program's env
  * runs in the guest and an unchanged `up` is a no-op. (The dynamic classes refuse the option:
- * import.test.ts.)
+ * import-option.dynamic.test.ts.)
  */
 import { startEmulator } from "../../emulator/index";
 import { cvmWithDashboardEnv, expectNoLeak, flavourEnv, QUIET } from "../support/e2e";
