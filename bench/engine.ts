@@ -69,10 +69,10 @@ class PluginMinimal extends pulumi.CustomResource {
   }
 }
 
-const { CvmSecrets } = require("#internal/provider/dynamic/cvm-secrets");
+const { CvmSecrets } = require("pulumi-cvm-secrets");
 let plugin;
 try {
-  plugin = require("#internal/provider/sdk/index");
+  plugin = require("pulumi-cvm-secrets/plugin");
 } catch {}
 if (kind === "state") {
   new CvmSecrets("secrets", { cvms: [cvms[0]], env });
@@ -80,7 +80,7 @@ if (kind === "state") {
   const registryArgs = { type: "ghcr", username: "acme-bot", token: cfg.requireSecret("tokenValue") };
   let RegistryCredential;
   try {
-    RegistryCredential = require("#internal/provider/dynamic/registry-credential").RegistryCredential;
+    RegistryCredential = require("pulumi-cvm-secrets").RegistryCredential;
   } catch {}
   if (RegistryCredential) {
     new RegistryCredential("registry", registryArgs);

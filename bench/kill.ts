@@ -16,7 +16,7 @@ const RESTART_MS = 2_000;
 
 const PROGRAM = `"use strict";
 const pulumi = require("@pulumi/pulumi");
-const { CvmSecrets } = require("#internal/provider/dynamic/cvm-secrets");
+const { CvmSecrets } = require("pulumi-cvm-secrets");
 const cfg = new pulumi.Config();
 new CvmSecrets("api", {
   cvms: JSON.parse(process.env.BENCH_CVMS),
