@@ -56,7 +56,7 @@ export function run(): Row[] {
 
 export const NOTES = `### Crypto
 
-\`encryptEnv\` is built on @noble (pure JavaScript X25519 and AES-256-GCM, DESIGN.md §1 chooses it
+\`encryptEnv\` is built on @noble (pure JavaScript X25519 and AES-256-GCM, chosen
 for auditability and no native code); the baseline is the same envelope on node:crypto
 (OpenSSL). The fixed cost per call is two X25519 scalar multiplications (ephemeral public key and
 shared secret), about a millisecond in JavaScript against tens of microseconds in OpenSSL; the

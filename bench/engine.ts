@@ -563,7 +563,7 @@ export const NOTES = `### State
 The baseline resource is a dynamic resource whose provider has only \`create\` (echoing its
 inputs); it gets the same inputs (\`cvms\`, \`env\` of two secret values) in the same program.
 \`__provider\` is stored twice per resource (inputs and outputs). The CvmSecrets and
-RegistryCredential \`__provider\` is the stub of DESIGN.md §4: seven methods (configure, check,
+RegistryCredential \`__provider\` is a stub (provider/dynamic/*-stub.ts): seven methods (configure, check,
 diff, create, update, delete, read), each one line that \`require()\`s the installed
 implementation through a short export alias, so it does not grow with the implementation.
 Pulumi's closure serializer wraps every method in ≈ 270 bytes of boilerplate

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The demo (DESIGN.md §6): starts the local Phala Cloud emulator, seeds a CVM, runs `pulumi up`
+ * The demo (`npm run demo`): starts the local Phala Cloud emulator, seeds a CVM, runs `pulumi up`
  * on examples/quickstart, prints what the CVM decrypted (names and value lengths, never values),
  * runs `pulumi up` again to show that nothing happens, and stops everything it started.
  * Run it with `npm run demo` (scripts/demo.sh sets up Node 24 and the Pulumi CLI first).

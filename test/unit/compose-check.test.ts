@@ -18,7 +18,7 @@ describe("references (Compose interpolation)", () => {
   });
 });
 
-describe("checkCompose (DESIGN.md §2.3)", () => {
+describe("checkCompose (the compose rules of provider/core/compose-check.ts)", () => {
   test("every referenced key present, none extra: clean", () => {
     const c = compose(
       "    environment:\n      - API_KEY=${API_KEY}\n      DB: x\n".replace("      DB: x\n", ""),

@@ -10,7 +10,7 @@ function reasons(env: Record<string, unknown>, options = {}): string[] {
 
 // The guest's limits: Dstack-TEE/dstack, dstack/dstack-util/src/parse_env_file.rs and
 // system_setup.rs (`HostShared::copy`).
-describe("validateEnv (DESIGN.md §2.3, the guest's env limits)", () => {
+describe("validateEnv (the key rules and the guest's env limits)", () => {
   test("a plain env passes", () => {
     expect(reasons({ DATABASE_URL: SECRET, _X1: "" })).toEqual([]);
   });

@@ -50,7 +50,7 @@ function desired(env: Record<string, string>, cvms: string[], extra: Partial<Pla
 const ENV = { A: "1", B: "2" };
 const CVMS = ["c1", "c2", "c3"];
 
-describe("planUpdate: the table of DESIGN.md §2.1", () => {
+describe("planUpdate: the decision table in the header of provider/core/plan.ts", () => {
   test.each([
     ["nothing changed", desired(ENV, CVMS)],
     ["key order changed", desired({ B: "2", A: "1" }, CVMS)],
