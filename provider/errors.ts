@@ -35,6 +35,14 @@ export type ErrorDetails = Readonly<
   Record<string, string | number | boolean | readonly string[] | undefined>
 >;
 
+/**
+ * The brand every {@link CvmSecretsError} carries. `Symbol.for` gives the same symbol to every
+ * copy of this package in one process (a program's and the plugin tarball's own node_modules can
+ * both hold one), where `instanceof` sees only its own copy's class; undici brands its errors the
+ * same way (`Symbol.for('undici.error.UND_ERR')`, lib/core/errors.js).
+ */
+const BRAND = Symbol.for("pulumi-cvm-secrets.error");
+
 export class CvmSecretsError extends Error {
   override readonly name = "CvmSecretsError";
   readonly code: ErrorCode;
@@ -44,10 +52,15 @@ export class CvmSecretsError extends Error {
     super(message);
     this.code = code;
     this.details = details;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
-/** True when `err` is a {@link CvmSecretsError}, optionally with the given code. */
+/**
+ * True when `err` is a {@link CvmSecretsError} of any copy of this package (by its brand, not
+ * `instanceof`), optionally with the given code. Match on `code`: it is stable.
+ */
 export function isCvmSecretsError(err: unknown, code?: ErrorCode): err is CvmSecretsError {
-  return err instanceof CvmSecretsError && (code === undefined || err.code === code);
+  if (typeof err !== "object" || err === null || (err as { [BRAND]?: unknown })[BRAND] !== true) return false;
+  return code === undefined || (err as CvmSecretsError).code === code;
 }
