@@ -29,9 +29,11 @@ const PACKAGE = "pulumi-cvm-secrets";
 const TOKEN = "tok_e2e_state_upgrade_AAAA";
 const TOKEN2 = "tok_e2e_state_upgrade_BBBB";
 const GHCR = "ghp_e2e_state_upgrade_CCCC";
-const SECRETS = [TOKEN, TOKEN2, GHCR];
+/** Not a config secret: the CLI masks only those, so a leak of this one would show in clear. */
+const LITERAL = "lit_e2e_state_upgrade_DDDD";
+const SECRETS = [TOKEN, TOKEN2, GHCR, LITERAL];
 const COMPOSE =
-  "services:\n  api:\n    image: ghcr.io/acme/api:3\n    environment:\n      - API_TOKEN=${API_TOKEN}\n";
+  "services:\n  api:\n    image: ghcr.io/acme/api:3\n    environment:\n      - API_TOKEN=${API_TOKEN}\n      - SIGNING_KEY=${SIGNING_KEY}\n";
 const REGISTRY = {
   DSTACK_DOCKER_REGISTRY: "ghcr.io",
   DSTACK_DOCKER_USERNAME: "acme-bot",
@@ -52,7 +54,7 @@ const ghcr = new RegistryCredential("ghcr", {
 
 const api = new CvmSecrets("api", {
   cvms: cfg.requireObject<string[]>("cvmIds"),
-  env: { API_TOKEN: cfg.requireSecret("apiToken") },
+  env: { API_TOKEN: cfg.requireSecret("apiToken"), SIGNING_KEY: pulumi.secret("${LITERAL}") },
   registry: ghcr,
   rollout: { maxUnavailable: 1 },
 });
@@ -146,7 +148,11 @@ test("the old release deploys two replicas and a registry credential", async () 
   const up = await s.cli(["up", "--yes", ...QUIET]);
   expect(up.stdout).toMatch(/\+ 3 created/);
   for (const id of ids) {
-    expect((await s.emu.admin.guest(id)).env).toEqual({ API_TOKEN: TOKEN, ...REGISTRY });
+    expect((await s.emu.admin.guest(id)).env).toEqual({
+      API_TOKEN: TOKEN,
+      SIGNING_KEY: LITERAL,
+      ...REGISTRY,
+    });
   }
   const stored = await providers();
   expect(stored).toHaveLength(2);
@@ -185,7 +191,11 @@ test("a rotation restarts each replica once", async () => {
   expect(after.envWrites - before.envWrites).toBe(2);
   for (const id of ids) {
     expect((after.restarts[id] ?? 0) - (before.restarts[id] ?? 0)).toBe(1);
-    expect((await s.emu.admin.guest(id)).env).toEqual({ API_TOKEN: TOKEN2, ...REGISTRY });
+    expect((await s.emu.admin.guest(id)).env).toEqual({
+      API_TOKEN: TOKEN2,
+      SIGNING_KEY: LITERAL,
+      ...REGISTRY,
+    });
   }
 }, 240_000);
 
