@@ -13,13 +13,14 @@ import {
 } from "../core/announce";
 import { validateEnv } from "../core/env-rules";
 import { carryFingerprints, nextGeneration } from "../core/fingerprint";
+import { checkFields } from "../core/input-shape";
 import { apiClient } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
-import { lazy } from "../runtime/lazy";
 import { secretPositions } from "../runtime/secret-ids";
 import { containsUnknown, UNKNOWN } from "../runtime/wire";
 import { resolvedId } from "./forms";
+import { INPUT_SCHEMA } from "./input-schema";
 import { migrate } from "./migrate";
 import { LEGACY_KEYS } from "./properties";
 import { DEFAULT_MAX_UNAVAILABLE } from "./state";
@@ -30,22 +31,13 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.CheckResult> {
-  const failures: Failure[] = [];
   const inputs: Record<string, unknown> = { ...news };
 
+  // Each input's own shape (input-schema.ts), then what depends on more than one.
+  const failures: Failure[] = checkFields(INPUT_SCHEMA, news, UNKNOWN);
+
   const cvms = news.cvms;
-  if (!Array.isArray(cvms) && cvms !== UNKNOWN) {
-    failures.push({
-      property: "cvms",
-      reason: "must be a list of CVM ids (cvm_…, app_<hex>, a UUID or a name)",
-    });
-  } else if (Array.isArray(cvms)) {
-    if (cvms.length === 0) failures.push({ property: "cvms", reason: "must name at least one CVM" });
-    cvms.forEach((cvm, i) => {
-      if (cvm !== UNKNOWN && (typeof cvm !== "string" || cvm.trim() === "")) {
-        failures.push({ property: `cvms[${i}]`, reason: "must be a non-empty CVM id" });
-      }
-    });
+  if (Array.isArray(cvms)) {
     // Identity (identity.ts): every form resolved to its CVM (a request only for a form not
     // seen before); two forms of one CVM are refused, by list position (an id may be secret).
     const named = cvms.flatMap((c, i) =>
@@ -72,14 +64,7 @@ export async function check(
 
   const env = news.env;
   const registryEnv = news.registryEnv;
-  if (
-    env === undefined ||
-    env === null ||
-    (typeof env !== "object" && env !== UNKNOWN) ||
-    Array.isArray(env)
-  ) {
-    failures.push({ property: "env", reason: "must be a map of variable names to string values" });
-  } else if (env !== UNKNOWN) {
+  if (isRecord(env)) {
     failures.push(
       ...validateEnv(env as Record<string, unknown>, {
         registry: registryEnv !== undefined,
@@ -90,56 +75,6 @@ export async function check(
   }
 
   if (registryEnv === undefined) failures.push(...stackDefaultFailures());
-
-  const rollout = news.rollout;
-  if (rollout !== undefined && rollout !== UNKNOWN) {
-    if (!isRecord(rollout)) failures.push({ property: "rollout", reason: "must be an object" });
-    else {
-      const { maxUnavailable, readyTimeoutSeconds } = rollout as Record<string, unknown>;
-      if (maxUnavailable !== undefined && maxUnavailable !== UNKNOWN && !isIntIn(maxUnavailable, 1, 1000)) {
-        failures.push({ property: "rollout.maxUnavailable", reason: "must be a whole number of at least 1" });
-      }
-      if (
-        readyTimeoutSeconds !== undefined &&
-        readyTimeoutSeconds !== UNKNOWN &&
-        !isIntIn(readyTimeoutSeconds, 10, 3600)
-      ) {
-        failures.push({
-          property: "rollout.readyTimeoutSeconds",
-          reason: "must be a whole number of seconds between 10 and 3600",
-        });
-      }
-    }
-  }
-
-  const mode = news.composeCheck;
-  if (mode !== undefined && mode !== UNKNOWN && mode !== "error" && mode !== "warn" && mode !== "off") {
-    failures.push({ property: "composeCheck", reason: 'must be "error", "warn" or "off"' });
-  }
-
-  const kms = news.kms;
-  if (kms !== undefined && kms !== UNKNOWN) {
-    const signer = isRecord(kms) ? (kms as Record<string, unknown>).trustedSigner : undefined;
-    if (!isRecord(kms)) failures.push({ property: "kms", reason: "must be an object" });
-    else if (
-      signer !== undefined &&
-      signer !== UNKNOWN &&
-      (typeof signer !== "string" || !lazy.kms().normalizeSigner(signer))
-    ) {
-      failures.push({
-        property: "kms.trustedSigner",
-        reason: "must be a secp256k1 public key in hex (33-byte compressed or 65-byte uncompressed)",
-      });
-    }
-  }
-
-  const tx = news.transactionHash;
-  if (tx !== undefined && tx !== UNKNOWN && (typeof tx !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(tx))) {
-    failures.push({
-      property: "transactionHash",
-      reason: "must be a 32-byte transaction hash written 0x + 64 hex digits",
-    });
-  }
 
   // The stack-wide default credential's variables, kept in the (secret) inputs so that the
   // next check can tell whether they changed.
@@ -286,8 +221,4 @@ function resourceNameOf(news: Record<string, unknown>): string {
 
 function isRecord(value: unknown): boolean {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function isIntIn(value: unknown, min: number, max: number): boolean {
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }
