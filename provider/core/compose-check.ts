@@ -12,6 +12,7 @@
  * Messages name keys and rules, never values.
  */
 import { parse } from "yaml";
+import { isRecord } from "./is-record";
 
 /** Variables the pre-launch script exports itself (Phala's default pre-launch script). */
 const PROVIDED_AT_BOOT = new Set(["DSTACK_APP_ID", "DSTACK_GATEWAY_DOMAIN", "DSTACK_APP_DOMAIN"]);
@@ -123,8 +124,4 @@ function sources(appCompose: unknown): { yaml?: string; preLaunch: string } {
     typeof appCompose.docker_compose_file === "string" ? appCompose.docker_compose_file : undefined;
   const preLaunch = typeof appCompose.pre_launch_script === "string" ? appCompose.pre_launch_script : "";
   return { yaml, preLaunch };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -12,6 +12,8 @@
  * A value the engine does not know yet (the wire's unknown sentinel, passed in as `unknown`) is
  * accepted wherever it stands: a preview checks it again once it is known.
  */
+import { isRecord } from "./is-record";
+
 /** An input that breaks its rule: its path and the rule (runtime/failures.ts hands it to the engine). */
 export interface Failure {
   property: string;
@@ -67,14 +69,10 @@ export function checkShape(shape: Shape, value: unknown, path: string, unknown: 
       if (value.length === 0 && shape.empty !== undefined) return fail(shape.empty);
       return value.flatMap((item, i) => checkShape(shape.of, item, `${path}[${i}]`, unknown));
     case "map":
-      return isObject(value) ? [] : fail(shape.reason);
+      return isRecord(value) ? [] : fail(shape.reason);
     case "object":
-      return isObject(value)
+      return isRecord(value)
         ? checkFields(shape.fields, value, unknown).map((f) => ({ ...f, property: `${path}.${f.property}` }))
         : fail(shape.reason);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -14,6 +14,7 @@ import {
 import { validateEnv } from "../core/env-rules";
 import { carryFingerprints, nextGeneration } from "../core/fingerprint";
 import { checkFields } from "../core/input-shape";
+import { isRecord } from "../core/is-record";
 import { apiClient } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
@@ -217,8 +218,4 @@ function pendingRegistryFingerprints(
 
 function resourceNameOf(news: Record<string, unknown>): string {
   return typeof news.resourceName === "string" ? news.resourceName : "";
-}
-
-function isRecord(value: unknown): boolean {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

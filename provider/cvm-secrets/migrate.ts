@@ -10,6 +10,8 @@
  *     too: the key is read once, to recognise unchanged values (core/fingerprint.ts), and the
  *     state is rewritten without them (diff.ts).
  */
+
+import { isRecord } from "../core/is-record";
 import { resolvedId } from "./forms";
 import { propertiesWith, SECRET_INPUT_KEYS } from "./properties";
 
@@ -65,7 +67,5 @@ export function byResolvedId(
 }
 
 function recordOf(value: unknown): Readonly<Record<string, string>> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, string>)
-    : undefined;
+  return isRecord(value) ? (value as Record<string, string>) : undefined;
 }

@@ -15,6 +15,7 @@
  * secret — by the update that clears it, by `refresh` and by `destroy`.
  */
 
+import { isRecord } from "../core/is-record";
 import { isSecretWire, secretWire } from "./wire";
 
 /** The positions `secretCvms` marks in a list of `length` CVMs. */
@@ -198,8 +199,4 @@ export function redactError(error: unknown, ids: SecretIds): unknown {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
