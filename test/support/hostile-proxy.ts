@@ -6,8 +6,24 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** Rewrites the parsed JSON answer of `method path`; return undefined to pass it through. */
+/**
+ * Rewrites the parsed JSON answer of `method path`; return undefined to pass it through, or an
+ * {@link Answer} to answer with another status too (a failing route).
+ */
 export type Rewrite = (method: string, path: string, body: unknown) => unknown;
+
+/** An answer with its own status, for {@link Rewrite} to return (e.g. a route that fails). */
+export class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+/** A FastAPI-style error answer: `{ "detail": … }` with the given status. */
+export function failing(status: number, detail = "Internal Server Error"): Answer {
+  return new Answer(status, { detail });
+}
 
 export interface HostileProxy {
   /** API base of the proxy (`…/api/v1`). */
@@ -45,9 +61,10 @@ export async function hostileProxy(upstreamApi: string, rewrite: Rewrite): Promi
       const body = (await answer.json()) as unknown;
       const path = new URL(req.url ?? "/", "http://proxy.invalid").pathname.replace(upstream.pathname, "");
       const changed = rewrite(method, path, body);
-      const text = JSON.stringify(changed === undefined ? body : changed);
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(text);
+      const status = changed instanceof Answer ? changed.status : answer.status;
+      const out = changed instanceof Answer ? changed.body : changed;
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(out === undefined ? body : out));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
