@@ -16,22 +16,28 @@ import {
 } from "../../provider/cvm-secrets/apply/decide";
 
 const SOURCE = path.join(__dirname, "../../provider/cvm-secrets/apply/decide.ts");
+const DOC = path.join(__dirname, "../../docs/safety-model.md");
 const COLUMNS = ["write", "found", "new", "imported", "adopt", "newest", "allow-list", "journal", "decision"];
 
 type Row = Record<string, string>;
 
-/** The header's table rows (first matching row decides). */
-function truthTable(): Row[] {
-  const lines = readFileSync(SOURCE, "utf8")
+/** The table lines of the module's header comment. */
+function headerTable(): string[] {
+  return readFileSync(SOURCE, "utf8")
     .split("\n")
     .filter((l) => /^ \* \|/.test(l))
-    .map((l) =>
-      l
-        .replace(/^ \* \|/, "")
-        .replace(/\|\s*$/, "")
-        .split("|")
-        .map((c) => c.trim()),
-    );
+    .map((l) => l.replace(/^ \* /, ""));
+}
+
+/** The header's table rows (first matching row decides). */
+function truthTable(): Row[] {
+  const lines = headerTable().map((l) =>
+    l
+      .replace(/^\|/, "")
+      .replace(/\|\s*$/, "")
+      .split("|")
+      .map((c) => c.trim()),
+  );
   const [header, , ...rows] = lines;
   expect(header).toEqual(COLUMNS);
   return rows.map((cells) => Object.fromEntries(COLUMNS.map((c, i) => [c, cells[i]!])));
@@ -85,6 +91,20 @@ describe("decide: the safety model's truth table", () => {
       n++;
     }
     expect(n).toBe(2 * 2 * 2 * 2 * 2 * 5 * 3 * 2);
+  });
+
+  test("docs/safety-model.md carries the same table as the module's header", () => {
+    const cells = (l: string): string[] =>
+      l
+        .replace(/^\|/, "")
+        .replace(/\|\s*$/, "")
+        .split("|")
+        .map((c) => c.trim().replace(/^-+$/, "-"));
+    const lines = readFileSync(DOC, "utf8").split("\n");
+    const start = lines.findIndex((l) => JSON.stringify(cells(l)) === JSON.stringify(COLUMNS));
+    expect(start).toBeGreaterThan(0);
+    const header = headerTable().map(cells);
+    expect(lines.slice(start, start + header.length).map(cells)).toEqual(header);
   });
 
   test("every row of the table decides some combination (no dead row)", () => {
