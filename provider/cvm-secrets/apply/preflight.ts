@@ -1,9 +1,10 @@
 /**
  * Phase 2 of an apply: every check before the first write. The CVMs the plan writes to are read
  * (steps/resolve.ts) with their newest app revision (records/ownership.ts), and the decision for
- * each is taken by the safety model's one module (apply/decide.ts) from those facts; a refusal
- * stops the run here, before any write. Then the keys of the CVMs kept are verified and pinned
- * (steps/trust.ts) and the env is checked against each compose (steps/compose-gate.ts).
+ * each is taken by the safety model's one module (apply/decide.ts) from those facts. The keys of
+ * the CVMs kept are verified and pinned (steps/trust.ts: an API that moved a CVM to another app
+ * is named as such first); then a refusal stops the run, before any write; then the env is
+ * checked against each compose (steps/compose-gate.ts).
  */
 import type { CvmInfo } from "../../api/phala";
 import { IMPORTED, type PlanWrite } from "../../core/plan";
@@ -66,17 +67,18 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
     if (decision === "refuse") refused.push(refusal(facts, labelOf(ctx, planned, write.cvm), readOf(newest)));
     cvms.push({ write, info, newest, facts, decision });
   }
+  const kept = cvms.filter(
+    (c): c is CheckedCvm & { info: CvmInfo } => c.info !== undefined && c.decision !== "leave-alone",
+  );
+  const infos = new Map(kept.map((c) => [c.write.cvm, c.info]));
+  // The pins first (reads only): an API that moved a CVM to another app says so, by name.
+  const keyByApp = await pinKeys(client, infos, old, inputs);
   if (refused.length > 0) {
     throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `${refused.join("\n")}\n(nothing was changed)`, {
       resource: ctx.name,
     });
   }
   for (const c of cvms) announce(ctx, c);
-  const kept = cvms.filter(
-    (c): c is CheckedCvm & { info: CvmInfo } => c.info !== undefined && c.decision !== "leave-alone",
-  );
-  const infos = new Map(kept.map((c) => [c.write.cvm, c.info]));
-  const keyByApp = await pinKeys(client, infos, old, inputs);
   await checkComposeBeforeWrite(
     client,
     kept.map((c) => c.write),
