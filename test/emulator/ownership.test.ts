@@ -83,6 +83,10 @@ describe("ownership: unknown is never safe", () => {
     expect(err.message).toContain(`cvms[1] (${prodCvm.id}) already carries an env`);
     expect(err.message).toContain("adopt: true");
     expect((await emu.admin.guest(prodCvm.id)).env).toEqual(PROD);
+    // Given as a secret, the CVM is named by its position only.
+    const secret = await failedUp(first.resource, staging({ cvms: [a.id, prodCvm.id], secretCvms: [1] }));
+    expect(secret.message).toContain("cvms[1] already carries an env");
+    expect(secret.message).not.toContain(prodCvm.id);
     // A fresh replica of staging's app (no env yet) is nobody's: pushed without adopt.
     const replica = await cvm(a.app);
     const grown = await up(first.resource, staging({ cvms: [a.id, replica.id] }));

@@ -9,6 +9,7 @@
 import type { CvmInfo } from "../../api/phala";
 import { IMPORTED, type PlanWrite } from "../../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
+import { secretPositions } from "../../runtime/secret-ids";
 import { resolvedId } from "../forms";
 import { byResolvedId } from "../migrate";
 import {
@@ -130,9 +131,16 @@ export function allowListOf(info: CvmInfo | undefined): AllowList {
   return info.allowedEnvs.length === 0 ? "none" : "some";
 }
 
-/** How messages name a CVM of the plan: its resolved id, and its position in `cvms` if listed. */
+/**
+ * How messages name a CVM of the plan: its position in `cvms` if listed, and its resolved id
+ * unless that position was given as a secret (runtime/secret-ids.ts; its id is then redacted to
+ * the position anyway).
+ */
 function labelOf(ctx: ApplyContext, planned: Planned, cvm: string): string {
-  const position = ctx.inputs.cvms.findIndex((form) => resolvedId(form, planned.ids) === cvm);
+  const { cvms, secretCvms } = ctx.inputs;
+  const position = cvms.findIndex((form) => resolvedId(form, planned.ids) === cvm);
+  if (position >= 0 && secretPositions(secretCvms, cvms.length).includes(position))
+    return `cvms[${position}]`;
   return cvmLabel(cvm, position < 0 ? undefined : position);
 }
 
