@@ -389,7 +389,7 @@ describe("case 8 as two stacks of one project on the same CVM", () => {
       const r = await run("other", ["up", "--yes"], true);
       expect(r.code).not.toBe(0);
       expect(r.text).toContain(
-        `CVM ${a} already carries an env (1 allowed keys) that this resource did not push`,
+        `cvms[0] (${a}) already carries an env its allow-list lets through that this resource did not push`,
       );
     });
     expect(refused.writes).toBe(0);

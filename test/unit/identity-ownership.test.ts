@@ -2,10 +2,10 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import type { AppRevision, CvmInfo } from "../../provider/api/phala";
 import { encryptEnv } from "../../provider/core/envelope";
 import { carriesNoVariable, pushedBy, taggedBy } from "../../provider/core/envelope-facts";
+import { allowListOf } from "../../provider/cvm-secrets/apply/preflight";
 import { labelForms } from "../../provider/cvm-secrets/forms";
 import { byResolvedId } from "../../provider/cvm-secrets/migrate";
-import { ciphertextDigest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
-import { carriesEnv, guardAdoption } from "../../provider/cvm-secrets/steps/adopt-guard";
+import { ciphertextDigest, classifyNewest, ownershipOf } from "../../provider/cvm-secrets/records/ownership";
 import {
   duplicateForms,
   duplicateMessage,
@@ -65,22 +65,13 @@ describe("ownership", () => {
     expect(ownershipOf(ciphertextDigest("abcd"), new Error("HTTP 500")).kind).toBe("unknown");
   });
 
-  test("the adopt guard sees an env through allowed_envs, or a revision when no allow-list is reported", () => {
-    const info = (allowedEnvs?: string[]): CvmInfo =>
-      ({
-        id: "cvm_a",
-        name: "a",
-        appId: "f",
-        status: "running",
-        inProgress: false,
-        kms: { onChain: false },
-        allowedEnvs,
-      }) as CvmInfo;
-    expect(carriesEnv(info(["A"]), undefined)).toBe("1 allowed keys");
-    expect(carriesEnv(info([]), undefined)).toBeUndefined();
-    const theirs = ownershipOf(undefined, rev("abcd"));
-    expect(carriesEnv(info(undefined), theirs)).toBe("an encrypted env in app revision rev_1");
-    expect(carriesEnv(info([]), theirs)).toBeUndefined(); // an empty allow-list lets nothing through
+  test("the allow-list is known only when the CVM record carries one; an empty one lets nothing through", () => {
+    const info = (allowedEnvs?: unknown): CvmInfo => ({ id: "cvm_a", appId: "f", allowedEnvs }) as CvmInfo;
+    expect(allowListOf(info(["A"]))).toBe("some");
+    expect(allowListOf(info([]))).toBe("none");
+    expect(allowListOf(info(undefined))).toBe("unknown");
+    expect(allowListOf(info(null))).toBe("unknown");
+    expect(allowListOf(undefined)).toBe("unknown");
   });
 
   const KEY = Buffer.from(x25519.getPublicKey(x25519.utils.randomSecretKey())).toString("hex");
@@ -111,26 +102,26 @@ describe("ownership", () => {
     expect(carriesNoVariable("abcd")).toBe(false); // not an envelope
   });
 
-  test("the adopt guard: a cleared env is nobody's; a predecessor's push is taken over; anything else is refused", () => {
-    const info = { id: "cvm_a", appId: "f", allowedEnvs: ["A"] } as CvmInfo;
-    const infos = new Map([["cvm_a", info]]);
-    const owned = (blob: string) => new Map([["cvm_a", ownershipOf(undefined, rev(blob))]]);
-    const creating = { creating: true, ownerUrn: URN };
-    expect(guardAdoption(infos, owned(encryptEnv({}, KEY)), creating)).toEqual([]);
-    expect(carriesEnv(info, owned(encryptEnv({}, KEY)).get("cvm_a"))).toBeUndefined();
-    expect(guardAdoption(infos, owned(encryptEnv({ A: "x" }, KEY, taggedBy(URN))), creating)).toEqual([
-      "cvm_a",
-    ]);
-    const foreign = owned(encryptEnv({ A: "x" }, KEY, taggedBy(URN.replace(":dev::", ":prod::"))));
-    expect(() => guardAdoption(infos, foreign, creating)).toThrow(
-      "its newest app revision is not a push of a resource with this one's URN",
-    );
-    expect(guardAdoption(infos, foreign, { ...creating, adopt: true })).toEqual([]);
-    expect(guardAdoption(infos, foreign, { creating: false, ownerUrn: URN })).toEqual([]);
-    // A newest revision with no env at all (a new replica of an app whose compose allows keys).
-    expect(guardAdoption(infos, owned(""), creating)).toEqual([]);
-    // Revisions unreadable: the allow-list alone says the CVM carries an env.
-    const unknown = new Map([["cvm_a", ownershipOf(undefined, new Error("HTTP 500"))]]);
-    expect(() => guardAdoption(infos, unknown, creating)).toThrow("1 allowed keys");
+  test("the newest revision, classified: ours, a push with our owner tag, no env, another party's, or unknown", () => {
+    const kind = (pushed: string | undefined, latest: AppRevision | undefined | Error) =>
+      classifyNewest(pushed, latest, URN).kind;
+    const mine = encryptEnv({ A: "x" }, KEY);
+    expect(kind(ciphertextDigest(mine), rev(mine))).toBe("ours");
+    // A cleared env or a revision with none is nobody's to protect.
+    expect(kind(undefined, rev(encryptEnv({}, KEY)))).toBe("empty");
+    expect(kind(undefined, rev(""))).toBe("empty");
+    // A predecessor's (or an unrecorded run's) push carries this URN's owner tag.
+    expect(kind(undefined, rev(encryptEnv({ A: "x" }, KEY, taggedBy(URN))))).toBe("tagged");
+    expect(kind(ciphertextDigest(mine), rev(encryptEnv({ A: "x" }, KEY, taggedBy(URN))))).toBe("tagged");
+    expect(
+      kind(undefined, rev(encryptEnv({ A: "x" }, KEY, taggedBy(URN.replace(":dev::", ":prod::"))))),
+    ).toBe("theirs");
+    expect(kind(ciphertextDigest(mine), rev(encryptEnv({ A: "y" }, KEY)))).toBe("theirs");
+    // What cannot be read is unknown, never "nothing to protect".
+    expect(classifyNewest(undefined, new Error("HTTP 500"), URN)).toEqual({
+      kind: "unknown",
+      why: "its app revisions could not be read (HTTP 500)",
+    });
+    expect(kind(undefined, undefined)).toBe("unknown");
   });
 });

@@ -81,8 +81,8 @@ function checked(
     (w): CheckedCvm => ({
       write: w,
       info: decisions[w.cvm] === "gone" ? undefined : info(w.cvm, w.cvm === "cvm_c" ? OTHER_APP : APP),
-      owner: decisions[w.cvm] === "gone" ? undefined : { kind: "ours" },
-      decision: decisions[w.cvm] ?? "roll",
+      newest: decisions[w.cvm] === "gone" ? undefined : { kind: "ours" },
+      decision: decisions[w.cvm] ?? "push",
     }),
   );
   return { cvms, keyByApp: new Map([[APP, KEY]]), ranAlready };
@@ -228,7 +228,7 @@ const cases: Array<{
     args: [
       planned(["cvm_a"], [write("cvm_b", "clear-env"), write("cvm_c", "clear-env")]),
       checked([write("cvm_b", "clear-env"), write("cvm_c", "clear-env")], {
-        cvm_b: "left-alone",
+        cvm_b: "leave-alone",
         cvm_c: "gone",
       }),
       rolled({}),

@@ -244,7 +244,9 @@ export interface RevisionLookups {
 
 /**
  * The newest revision of one CVM of an app (by `vm_uuid`), with its `encrypted_env`, or
- * undefined when the app has none for it. Reads pages until the CVM appears (newest first).
+ * undefined when the app has none for it. The documented API promises no order for the list
+ * (openapi `GET /apps/{app_id}/revisions`: "deployment history", paginated), so every page is
+ * read and the newest is chosen from the data ({@link newestRevision}).
  */
 export async function latestRevision(
   lookups: RevisionLookups,
@@ -252,10 +254,38 @@ export async function latestRevision(
   vmUuid: string,
 ): Promise<AppRevision | undefined> {
   const want = normalUuid(vmUuid);
+  const hits: AppRevision[] = [];
   for (let page = 1; ; page++) {
     const list = await lookups.listAppRevisions(appId, page);
-    const hit = list.revisions.find((r) => normalUuid(r.vmUuid) === want);
-    if (hit) return lookups.getAppRevision(appId, hit.revisionId);
-    if (page >= list.totalPages || list.revisions.length === 0) return undefined;
+    hits.push(...list.revisions.filter((r) => normalUuid(r.vmUuid) === want));
+    if (page >= list.totalPages || list.revisions.length === 0) break;
   }
+  const newest = newestRevision(hits);
+  return newest === undefined ? undefined : lookups.getAppRevision(appId, newest.revisionId);
+}
+
+/**
+ * Pure: the newest of one CVM's revisions by `created_at` (ISO 8601, openapi
+ * `AppRevisionResponse.created_at`; `revision_id` is a hashid, which has no order), whatever
+ * order the list came in. Throws when the newest cannot be determined: a timestamp missing or
+ * not a date, or two revisions at the newest instant that are not the same revision.
+ */
+export function newestRevision(revisions: readonly AppRevision[]): AppRevision | undefined {
+  let newest: AppRevision | undefined;
+  let at = Number.NEGATIVE_INFINITY;
+  let tie = false;
+  for (const r of revisions) {
+    const t = typeof r.createdAt === "string" ? Date.parse(r.createdAt) : Number.NaN;
+    if (Number.isNaN(t)) {
+      throw new Error(`revision ${r.revisionId} has no readable created_at, so the newest cannot be told`);
+    }
+    if (t > at) {
+      [newest, at, tie] = [r, t, false];
+    } else if (t === at && r.revisionId !== newest?.revisionId) {
+      tie = true;
+    }
+  }
+  if (tie)
+    throw new Error(`two revisions were created at ${newest?.createdAt}, so the newest cannot be told`);
+  return newest;
 }

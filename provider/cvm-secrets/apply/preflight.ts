@@ -1,43 +1,33 @@
 /**
  * Phase 2 of an apply: every check before the first write. The CVMs the plan writes to are read
- * (steps/resolve.ts) with who pushed their env last (records/ownership.ts); a new resource is
- * refused a take-over (steps/adopt-guard.ts); a removed CVM is cleared only while it runs this
- * resource's push; the keys are verified and pinned (steps/trust.ts); the env is checked against
- * each compose (steps/compose-gate.ts); planned pushes an interrupted run already finished are
- * not repeated (steps/already-running.ts).
- *
- * The result is per CVM: what was read and what was decided. The safety model's decision module
- * (issue 20) is to live here; for now each step still makes its own decision and this module
- * records it.
+ * (steps/resolve.ts) with their newest app revision (records/ownership.ts), and the decision for
+ * each is taken by the safety model's one module (apply/decide.ts) from those facts. The keys of
+ * the CVMs kept are verified and pinned (steps/trust.ts: an API that moved a CVM to another app
+ * is named as such first); then a refusal stops the run, before any write; then the env is
+ * checked against each compose (steps/compose-gate.ts).
  */
 import type { CvmInfo } from "../../api/phala";
-import { pushedBy } from "../../core/envelope-facts";
-import type { PlanWrite } from "../../core/plan";
+import { IMPORTED, type PlanWrite } from "../../core/plan";
+import { CvmSecretsError, ErrorCodes } from "../../errors";
+import { secretPositions } from "../../runtime/secret-ids";
+import { resolvedId } from "../forms";
 import { byResolvedId } from "../migrate";
 import {
+  classifyNewest,
+  describeRevision,
   describeTheirs,
   latestRevision,
-  type Ownership,
-  ownerReason,
-  ownershipOf,
+  type Newest,
 } from "../records/ownership";
-import { guardAdoption } from "../steps/adopt-guard";
-import { alreadyRunning, noteAlreadyRunning, type RanAlready } from "../steps/already-running";
+import { journalEvidence, noteAlreadyRunning, type RanAlready } from "../steps/already-running";
 import { checkComposeBeforeWrite } from "../steps/compose-gate";
 import { resolveTargets } from "../steps/resolve";
 import { pinKeys } from "../steps/trust";
 import type { ApplyContext } from "./context";
+import { type AllowList, type CvmFacts, cvmLabel, type Decision, decide, refusal } from "./decide";
 import type { Planned } from "./plan";
 
-/**
- * What preflight decided for one CVM the plan writes to:
- * - `roll`: it is pushed (or cleared) in the rollout;
- * - `already-running`: an interrupted run of this resource already moved it to this env — not
- *   restarted, recorded as running it;
- * - `left-alone`: removed from `cvms`, but someone else's push runs there — not cleared;
- * - `gone`: removed from `cvms` and already deleted (404) — nothing to clear.
- */
-export type Decision = "roll" | "already-running" | "left-alone" | "gone";
+export type { Decision } from "./decide";
 
 /** One CVM of the plan's writes, as preflight found and judged it. */
 export interface CheckedCvm {
@@ -45,8 +35,10 @@ export interface CheckedCvm {
   write: PlanWrite;
   /** What `GET /cvms/{id}` said (absent when `gone`). */
   info?: CvmInfo;
-  /** Who pushed the env its newest app revision carries (absent when `gone`). */
-  owner?: Ownership;
+  /** What its newest app revision carries (absent when `gone`). */
+  newest?: Newest;
+  /** The facts the decision was taken from (absent in a state built elsewhere, e.g. tests). */
+  facts?: CvmFacts;
   decision: Decision;
 }
 
@@ -60,73 +52,135 @@ export interface Checked {
 }
 
 export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Checked> {
-  const { client, inputs, old, creating, name } = ctx;
-  const { plan, ids, journal, digest, envKeys } = planned;
-  const infos = await resolveTargets(client, plan.writes);
-  const read = new Map(infos);
-  const owners = new Map<string, Ownership>();
+  const { client, inputs, old } = ctx;
+  const { plan, ids, envKeys } = planned;
+  const read = await resolveTargets(client, plan.writes);
   const pushedBefore = byResolvedId(old.pushed, ids);
-  for (const [cvm, info] of infos) {
-    owners.set(cvm, ownershipOf(pushedBefore[cvm], await latestRevision(client, info)));
+  const cvms: CheckedCvm[] = [];
+  const refused: string[] = [];
+  for (const write of plan.writes) {
+    const info = read.get(write.cvm);
+    const newest = info
+      ? classifyNewest(pushedBefore[write.cvm], await latestRevision(client, info), inputs.ownerUrn)
+      : undefined;
+    const facts = factsOf(ctx, planned, write, info, newest);
+    const decision = decide(facts);
+    if (decision === "refuse") refused.push(refusal(facts, labelOf(ctx, planned, write.cvm), readOf(newest)));
+    cvms.push({ write, info, newest, facts, decision });
   }
-  for (const cvm of guardAdoption(infos, owners, {
-    creating,
-    adopt: inputs.adopt,
-    ownerUrn: inputs.ownerUrn,
-  })) {
+  const kept = cvms.filter(
+    (c): c is CheckedCvm & { info: CvmInfo } => c.info !== undefined && c.decision !== "leave-alone",
+  );
+  const infos = new Map(kept.map((c) => [c.write.cvm, c.info]));
+  // The pins first (reads only): an API that moved a CVM to another app says so, by name.
+  const keyByApp = await pinKeys(client, infos, old, inputs);
+  if (refused.length > 0) {
+    throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `${refused.join("\n")}\n(nothing was changed)`, {
+      resource: ctx.name,
+    });
+  }
+  for (const c of cvms) announce(ctx, c);
+  await checkComposeBeforeWrite(
+    client,
+    kept.map((c) => c.write),
+    infos,
+    inputs,
+    envKeys,
+    ctx.warn,
+  );
+  const ranAlready = noteAlreadyRunning(
+    cvms.filter((c) => c.decision === "already-running").map((c) => c.write.cvm),
+    planned.journal,
+    ctx.say,
+  );
+  return { cvms, keyByApp, ranAlready };
+}
+
+/** The resolved facts about one CVM of the plan's writes (apply/decide.ts). */
+function factsOf(
+  ctx: ApplyContext,
+  planned: Planned,
+  write: PlanWrite,
+  info: CvmInfo | undefined,
+  newest: Newest | undefined,
+): CvmFacts {
+  const { old, inputs, creating } = ctx;
+  const { ids, journal, digest, envKeys } = planned;
+  const cvm = write.cvm;
+  const known =
+    byResolvedId(old.pushed, ids)[cvm] !== undefined || byResolvedId(old.appIds, ids)[cvm] !== undefined;
+  return {
+    write: write.action === "clear-env" ? "clear" : "push",
+    found: info !== undefined,
+    isNew: creating || !known,
+    imported: byResolvedId(old.applied, ids)[cvm] === IMPORTED,
+    adopt: inputs.adopt === true,
+    newest: newest?.kind ?? "unknown",
+    allowList: allowListOf(info),
+    journal:
+      info !== undefined &&
+      newest !== undefined &&
+      write.action === "push-env" &&
+      journalEvidence(cvm, info, newest, journal, { digest, envKeys }),
+  };
+}
+
+/** Pure: a CVM record's allow-list as the decision sees it. */
+export function allowListOf(info: CvmInfo | undefined): AllowList {
+  if (!Array.isArray(info?.allowedEnvs)) return "unknown";
+  return info.allowedEnvs.length === 0 ? "none" : "some";
+}
+
+/**
+ * How messages name a CVM of the plan: its position in `cvms` if listed, and its resolved id
+ * unless that position was given as a secret (runtime/secret-ids.ts; its id is then redacted to
+ * the position anyway).
+ */
+function labelOf(ctx: ApplyContext, planned: Planned, cvm: string): string {
+  const { cvms, secretCvms } = ctx.inputs;
+  const position = cvms.findIndex((form) => resolvedId(form, planned.ids) === cvm);
+  if (position >= 0 && secretPositions(secretCvms, cvms.length).includes(position))
+    return `cvms[${position}]`;
+  return cvmLabel(cvm, position < 0 ? undefined : position);
+}
+
+function readOf(newest: Newest | undefined): { why?: string; revision?: string } {
+  return { why: newest?.why, revision: newest?.revision ? describeRevision(newest.revision) : undefined };
+}
+
+/** Says what a decision means for the CVM, when it is more than the plan said. */
+function announce(ctx: ApplyContext, { write, newest, facts, decision }: CheckedCvm): void {
+  const cvm = write.cvm;
+  if (decision === "leave-alone") {
+    ctx.warn(`left ${cvm} alone (removed from cvms, env not cleared): ${notOurs(newest)}`);
+  } else if (decision === "warn") {
+    const what = newest?.revision ? describeTheirs({ revision: newest.revision }) : (newest?.why ?? "");
+    ctx.warn(`${cvm}: ${what}; it is overwritten with this resource's env`);
+  } else if (decision === "push" && newest?.kind === "tagged" && facts?.isNew) {
     ctx.say(
-      `${cvm}: its env was pushed by this stack's ${name} (the resource this one replaces, or an earlier one ` +
+      `${cvm}: its env was pushed by this stack's ${ctx.name} (the resource this one replaces, or an earlier one ` +
         "of this name); it restarts with this resource's env, and that resource's delete leaves it alone",
     );
   }
-  const decisions = new Map<string, Decision>();
-  for (const w of plan.writes) if (!infos.has(w.cvm)) decisions.set(w.cvm, "gone");
-  // A removed CVM is cleared only while it runs this resource's push.
-  for (const w of plan.writes) {
-    const owner = owners.get(w.cvm);
-    if (w.action !== "clear-env" || !owner || owner.kind === "ours") continue;
-    ctx.warn(`left ${w.cvm} alone (removed from cvms, env not cleared): ${ownerReason(owner)}`);
-    decisions.set(w.cvm, "left-alone");
-    infos.delete(w.cvm);
-  }
-  const writes = plan.writes.filter((w) => decisions.get(w.cvm) !== "left-alone");
-  for (const w of writes) {
-    const owner = owners.get(w.cvm);
-    if (w.action !== "push-env" || owner?.kind !== "theirs") continue;
-    if (pushedBy(owner.revision.encryptedEnv, inputs.ownerUrn)) continue; // an interrupted run of ours
-    if (creating ? inputs.adopt === true : pushedBefore[w.cvm] !== undefined) {
-      ctx.warn(`${w.cvm}: ${describeTheirs(owner)}; it is overwritten with this resource's env`);
-    }
-  }
-  const keyByApp = await pinKeys(client, infos, old, inputs);
-  await checkComposeBeforeWrite(client, writes, infos, inputs, envKeys, ctx.warn);
-  // CVMs an interrupted run of this update already finished: no second restart.
-  const already = alreadyRunning(writes, infos, owners, journal, { digest, envKeys });
-  for (const w of already) decisions.set(w.cvm, "already-running");
-  const ranAlready = noteAlreadyRunning(
-    already.map((w) => w.cvm),
-    journal,
-    ctx.say,
-  );
-  const cvms = plan.writes.map(
-    (write): CheckedCvm => ({
-      write,
-      info: read.get(write.cvm),
-      owner: owners.get(write.cvm),
-      decision: decisions.get(write.cvm) ?? "roll",
-    }),
-  );
-  return { cvms, keyByApp, ranAlready };
+}
+
+/** Why a removed CVM's env is not this resource's to clear, in words. */
+function notOurs(newest: Newest | undefined): string {
+  if (newest?.kind === "unknown" || !newest?.revision)
+    return newest?.why ?? "who pushed its env cannot be read";
+  if (newest.kind === "empty")
+    return `its latest app revision (${describeRevision(newest.revision)}) carries no env`;
+  return `${describeTheirs({ revision: newest.revision })} (another resource, stack or person wrote after it)`;
 }
 
 /** The CVMs read and not left alone, in the plan's order: those whose app ids state records. */
 export function readCvms(checked: Checked): Array<CheckedCvm & { info: CvmInfo }> {
   return checked.cvms.filter(
-    (c): c is CheckedCvm & { info: CvmInfo } => c.info !== undefined && c.decision !== "left-alone",
+    (c): c is CheckedCvm & { info: CvmInfo } => c.info !== undefined && c.decision !== "leave-alone",
   );
 }
 
 /** The CVMs the rollout pushes to (or clears), in the plan's order. */
 export function toRoll(checked: Checked): Array<CheckedCvm & { info: CvmInfo }> {
-  return readCvms(checked).filter((c) => c.decision === "roll");
+  return readCvms(checked).filter((c) => c.decision === "push" || c.decision === "warn");
 }

@@ -11,6 +11,8 @@
  */
 import { createHash } from "node:crypto";
 import type { AppRevision, CvmInfo, PhalaClient } from "../../api/phala";
+import { carriesNoVariable, pushedBy } from "../../core/envelope-facts";
+import type { NewestKind } from "../apply/decide";
 
 /** sha256 (hex) of an `encrypted_env` as sent or as a revision returns it (hex, any case, 0x optional). */
 export function ciphertextDigest(encryptedEnv: string): string {
@@ -43,6 +45,38 @@ export function ownershipOf(pushed: string | undefined, latest: AppRevision | un
   return digest === pushed ? { kind: "ours" } : { kind: "theirs", revision: latest, digest };
 }
 
+/** A CVM's newest app revision as the decision (apply/decide.ts) sees it. */
+export interface Newest {
+  kind: NewestKind;
+  /** sha256 of its `encrypted_env` (absent when `unknown`). */
+  digest?: string;
+  /** The revision (absent when `unknown` or `ours`). */
+  revision?: AppRevision;
+  /** Why it is `unknown`. */
+  why?: string;
+}
+
+/**
+ * Pure: classifies a CVM's newest revision for the decision — this resource's recorded push
+ * (`pushed`), a push carrying this resource's owner tag (`ownerUrn`), no env (empty, or too
+ * short to hold a variable), another party's env, or unknown (not readable, or none listed).
+ */
+export function classifyNewest(
+  pushed: string | undefined,
+  latest: AppRevision | undefined | Error,
+  ownerUrn: string | undefined,
+): Newest {
+  if (latest instanceof Error)
+    return { kind: "unknown", why: `its app revisions could not be read (${latest.message})` };
+  if (latest === undefined) return { kind: "unknown", why: "the API lists no app revision for it" };
+  const env = latest.encryptedEnv ?? "";
+  const digest = ciphertextDigest(env);
+  if (pushed !== undefined && digest === pushed) return { kind: "ours", digest };
+  if (env === "" || carriesNoVariable(env)) return { kind: "empty", digest, revision: latest };
+  if (pushedBy(env, ownerUrn)) return { kind: "tagged", digest, revision: latest };
+  return { kind: "theirs", digest, revision: latest };
+}
+
 /** The newest revision of a CVM (with its ciphertext), or the error that prevented reading it. */
 export async function latestRevision(
   client: PhalaClient,
@@ -57,8 +91,13 @@ export async function latestRevision(
 }
 
 /** One line saying who wrote last, for warnings: names and times only. */
-export function describeTheirs(o: Extract<Ownership, { kind: "theirs" }>): string {
-  return `its latest app revision (${o.revision.revisionId}, ${o.revision.operationType} at ${o.revision.createdAt}) is not this resource's push`;
+export function describeTheirs(o: { revision: AppRevision }): string {
+  return `its latest app revision (${describeRevision(o.revision)}) is not this resource's push`;
+}
+
+/** A revision in words: its id, operation and time (never its ciphertext). */
+export function describeRevision(r: AppRevision): string {
+  return `${r.revisionId}, ${r.operationType} at ${r.createdAt}`;
 }
 
 /** Why a CVM's env is not this resource's to clear, in words. */

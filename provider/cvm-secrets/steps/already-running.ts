@@ -2,8 +2,8 @@
  * CVMs an apply does not restart because an interrupted run of this resource already moved them
  * to the env it wants (the rollout journal, journal.ts): found twice in an apply — before any
  * API call, for CVMs the plan makes no write to (the journal's digest is this env's), and after
- * the CVMs were read, for planned pushes whose CVM is running with this key set allowed and
- * whose newest app revision is still that run's push. Either way the apply says so, and state
+ * the CVMs were read, for planned pushes with evidence ({@link journalEvidence}): the CVM runs
+ * with this key set allowed and its newest app revision is still that run's push. Either way the apply says so, and state
  * records the CVM as running this env, with the ciphertext digest the journal kept
  * (apply/settle.ts).
  */
@@ -11,7 +11,7 @@ import type { CvmInfo } from "../../api/phala";
 import { sameSet } from "../../core/env-rules";
 import type { PlanWrite } from "../../core/plan";
 import type { Journal } from "../records/journal";
-import type { Ownership } from "../records/ownership";
+import type { Newest } from "../records/ownership";
 
 /** What the apply wants: this env's digest and its keys. */
 export interface WantedRun {
@@ -33,32 +33,31 @@ export function caughtUpWithoutWrite(
   );
 }
 
-/** Planned pushes whose CVM already runs this env, and nobody wrote since that run's push. */
-export function alreadyRunning(
-  writes: readonly PlanWrite[],
-  infos: ReadonlyMap<string, CvmInfo>,
-  owners: ReadonlyMap<string, Ownership>,
+/**
+ * Pure: the journal's evidence that an interrupted run of this resource already moved a CVM to
+ * this env — the journal recorded a push of this env with its ciphertext digest, the CVM's newest
+ * app revision is readable and carries that very ciphertext (nobody wrote since; an unreadable
+ * revision is no evidence), and the CVM is running with this key set allowed. A fact for the
+ * decision (apply/decide.ts).
+ */
+export function journalEvidence(
+  cvm: string,
+  info: CvmInfo,
+  newest: Newest,
   journal: Journal,
   { digest, envKeys }: WantedRun,
-): PlanWrite[] {
-  const keys = new Set(envKeys);
-  return writes.filter((w) => {
-    const info = infos.get(w.cvm);
-    const owner = owners.get(w.cvm);
-    const sha = journal.pushedOf(w.cvm);
-    // The newest revision is that run's push (refresh may know better).
-    const untouched = sha === undefined || owner?.kind !== "theirs" || owner.digest === sha;
-    return (
-      w.action === "push-env" &&
-      info !== undefined &&
-      untouched &&
-      journal.digestOf(w.cvm) === digest &&
-      info.status === "running" &&
-      !info.inProgress &&
-      info.allowedEnvs !== undefined &&
-      sameSet(info.allowedEnvs, keys)
-    );
-  });
+): boolean {
+  const sha = journal.pushedOf(cvm);
+  return (
+    sha !== undefined &&
+    newest.kind !== "unknown" &&
+    newest.digest === sha &&
+    journal.digestOf(cvm) === digest &&
+    info.status === "running" &&
+    !info.inProgress &&
+    info.allowedEnvs !== undefined &&
+    sameSet(info.allowedEnvs, new Set(envKeys))
+  );
 }
 
 /** A CVM that runs this env already, and the digest of the ciphertext that run pushed (if kept). */
