@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { cvmSchemas } from "./cvms";
 import { appPathId, bareHex, normalUuid } from "./ids";
+import { readPages } from "./pages";
 import { perMode, sharedSchemas } from "./schemas";
-import type { Transport } from "./transport";
+import { DEFAULT_BOUNDS, type Transport } from "./transport";
 
 /** An app revision (openapi `AppRevisionResponse`, with the detail's `encrypted_env`). */
 export interface AppRevision {
@@ -25,7 +26,12 @@ export interface AppRevisionPage {
   revisions: AppRevision[];
   page: number;
   totalPages: number;
+  /** The page size the server reports (`page_size`). */
+  pageSize?: number;
 }
+
+/** The page size the revision listing asks for (openapi: at most 1000). */
+export const REVISIONS_PAGE_SIZE = 100;
 
 /** The schemas of the app routes. */
 export const appSchemas = perMode(({ mode, model, str, int, opt, hashid, dateTime, bool, anyObject }) => {
@@ -195,7 +201,7 @@ export async function listAppRevisions(
   t: Transport,
   appId: string,
   page = 1,
-  pageSize = 100,
+  pageSize = REVISIONS_PAGE_SIZE,
 ): Promise<AppRevisionPage> {
   const raw = await t.call(
     "GET /apps/{app_id}/revisions",
@@ -214,6 +220,7 @@ export async function listAppRevisions(
     })),
     page: raw.page,
     totalPages: raw.total_pages,
+    pageSize: raw.page_size,
   };
 }
 
@@ -244,18 +251,30 @@ export interface RevisionLookups {
 
 /**
  * The newest revision of one CVM of an app (by `vm_uuid`), with its `encrypted_env`, or
- * undefined when the app has none for it. Reads pages until the CVM appears (newest first).
+ * undefined when the app has none for it. Reads pages until the CVM appears (newest first),
+ * at most `maxPages` (pages.ts): a listing that does not end within them throws (unknown, never
+ * "no revision").
  */
 export async function latestRevision(
   lookups: RevisionLookups,
   appId: string,
   vmUuid: string,
+  maxPages: number = DEFAULT_BOUNDS.maxPages,
 ): Promise<AppRevision | undefined> {
   const want = normalUuid(vmUuid);
-  for (let page = 1; ; page++) {
-    const list = await lookups.listAppRevisions(appId, page);
-    const hit = list.revisions.find((r) => normalUuid(r.vmUuid) === want);
-    if (hit) return lookups.getAppRevision(appId, hit.revisionId);
-    if (page >= list.totalPages || list.revisions.length === 0) return undefined;
-  }
+  const mine = (r: AppRevision) => normalUuid(r.vmUuid) === want;
+  const listed = await readPages<AppRevision>({
+    route: "GET /apps/{app_id}/revisions",
+    subject: `app ${appId}`,
+    pageSize: REVISIONS_PAGE_SIZE,
+    maxPages,
+    key: (r) => r.revisionId,
+    enough: (items) => items.some(mine),
+    read: async (page) => {
+      const list = await lookups.listAppRevisions(appId, page);
+      return { items: list.revisions, totalPages: list.totalPages, pageSize: list.pageSize };
+    },
+  });
+  const hit = listed.find(mine);
+  return hit ? lookups.getAppRevision(appId, hit.revisionId) : undefined;
 }

@@ -26,7 +26,14 @@ export type { CvmInfo } from "./cvms";
 export { cvmPathId } from "./ids";
 export type { KmsListing } from "./kms";
 export type { RegistrationRequired } from "./transport";
-export { API_VERSION, PhalaApiError, type PhalaApiErrorFields, type PhalaClientOptions } from "./transport";
+export {
+  API_VERSION,
+  DEFAULT_BOUNDS,
+  PhalaApiError,
+  type PhalaApiErrorFields,
+  type PhalaBounds,
+  type PhalaClientOptions,
+} from "./transport";
 
 /** What the provider calls on Phala Cloud. */
 export interface PhalaClient {
@@ -77,7 +84,7 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
     waitReady: (cvm, waitMs) => waitReady(t, client, cvm, waitMs),
     listAppRevisions: (appId, page, pageSize) => listAppRevisions(t, appId, page, pageSize),
     getAppRevision: (appId, revisionId) => getAppRevision(t, appId, revisionId),
-    latestRevision: (appId, vmUuid) => latestRevision(client, appId, vmUuid),
+    latestRevision: (appId, vmUuid) => latestRevision(client, appId, vmUuid, t.bounds.maxPages),
     listOperations: (cvm, cursor) => listOperations(t, cvm, cursor),
     operationStatus: (cvm) => operationStatus(t, cvm),
   };

@@ -4,10 +4,18 @@
  * idempotent (`applied`), zod-parsed answers, and the final error of a call: a
  * {@link PhalaApiError}. Errors name the call (its route template), the status, the error code
  * and the request id — never a request body, a response value or the key.
+ *
+ * Every read is bounded ({@link PhalaBounds}, defaults in {@link DEFAULT_BOUNDS}): one attempt
+ * of a call lasts at most `timeoutMs` (30 s) in all — headers and body, however slowly the
+ * server drips them — and an answer at most `maxBodyBytes` (8 MiB; an error answer is cut at
+ * `maxErrorBytes`, 64 KiB); a state stream ends at its deadline whatever it sends (keep-alive
+ * comments included) and fails past `maxSseLineBytes` (64 KiB) in one line; a listing reads at
+ * most `maxPages` pages (pages.ts). The retry policy (retry.ts) bounds the attempts.
  */
 import { request } from "undici";
 import type { z } from "zod";
 import { CvmSecretsError, ErrorCodes, type ErrorDetails } from "../../errors";
+import { BodyTooLarge, describeBytes, discard, readBounded } from "../bounded-read";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
 import { sharedSchemas } from "./schemas";
 import { type SseEvent, SseParser } from "./sse";
@@ -36,7 +44,33 @@ export interface PhalaClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Poll interval of the readiness fallback (default 1 s, ±25 % jitter). */
   pollIntervalMs?: number;
+  /** Byte, line and page bounds of reads (defaults: {@link DEFAULT_BOUNDS}). */
+  bounds?: Partial<PhalaBounds>;
 }
+
+/** How much one read of the API may take, besides time (`timeoutMs`). */
+export interface PhalaBounds {
+  /** Largest answer read (2xx); a larger one fails the call as unreadable. */
+  maxBodyBytes: number;
+  /** Bytes of an error answer read (only a clipped message is quoted); the rest is dropped. */
+  maxErrorBytes: number;
+  /** Longest line (and event) of the state stream; a longer one ends the stream. */
+  maxSseLineBytes: number;
+  /** Most pages one listing (`GET /kms`, `GET /apps/{id}/revisions`) reads before it gives up. */
+  maxPages: number;
+}
+
+/**
+ * The default bounds: 8 MiB per answer (a CVM record with its compose, or 100 revisions, is a
+ * few hundred KiB), 64 KiB of an error answer, 64 KiB per state-stream line, 100 pages per
+ * listing (10 000 items at the page size of 100 the client asks for).
+ */
+export const DEFAULT_BOUNDS: PhalaBounds = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxErrorBytes: 64 * 1024,
+  maxSseLineBytes: 64 * 1024,
+  maxPages: 100,
+};
 
 /** The typed fields of a {@link PhalaApiError}. */
 export interface PhalaApiErrorFields {
@@ -97,12 +131,14 @@ export interface Transport {
     options: RequestOptions<R>,
   ): Promise<z.infer<T> | R>;
   /**
-   * Opens a Server-Sent Events stream kept open up to `seconds`; undefined (the body drained)
-   * when the server answers anything but a 200 event stream.
+   * Opens a Server-Sent Events stream that ends at `deadline` (epoch ms) whatever the server
+   * sends; undefined when the server answers anything but a 200 event stream.
    */
-  events(path: string, seconds: number): Promise<AsyncGenerator<SseEvent> | undefined>;
+  events(path: string, deadline: number): Promise<AsyncGenerator<SseEvent> | undefined>;
   /** Poll interval of readiness fallbacks. */
   readonly pollMs: number;
+  /** The bounds of reads. */
+  readonly bounds: PhalaBounds;
 }
 
 /** The transport for one API base and key. */
@@ -110,6 +146,7 @@ export function transport(options: PhalaClientOptions): Transport {
   const base = options.baseUrl.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 30_000;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const bounds: PhalaBounds = { ...DEFAULT_BOUNDS, ...options.bounds };
   const headers = {
     "x-api-key": options.apiKey,
     // Which version and why: see API_VERSION.
@@ -137,12 +174,28 @@ export function transport(options: PhalaClientOptions): Transport {
           body: body === undefined ? undefined : JSON.stringify(body),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
+          // The whole attempt, not only the gaps between bytes: a dripping server is cut here.
+          signal: AbortSignal.timeout(timeoutMs),
         });
         status = res.statusCode;
-        text = await res.body.text();
         retryAfter = header(res.headers["retry-after"]);
         requestId = header(res.headers["x-request-id"]);
+        const success = ok.includes(status);
+        text = await readBounded(res.body, success ? bounds.maxBodyBytes : bounds.maxErrorBytes, {
+          contentLength: res.headers["content-length"],
+          truncate: !success,
+        });
       } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          // Not retried (the same answer would come again); a write may still have applied.
+          const done = applied ? await applied() : undefined;
+          if (done !== undefined) return done;
+          throw new PhalaApiError(
+            `${route} for ${subject}: ${error.message}, so it was not read (the client reads at most ${describeBytes(error.limit)} per answer)${requestId ? ` (request id ${requestId})` : ""}.`,
+            { route, requestId },
+            { call: route, attempts: attempt + 1, limit: error.limit },
+          );
+        }
         const reason = connectionReason(error);
         const done = applied ? await applied() : undefined;
         if (done !== undefined) return done;
@@ -185,31 +238,38 @@ export function transport(options: PhalaClientOptions): Transport {
     }
   }
 
-  async function events(path: string, seconds: number): Promise<AsyncGenerator<SseEvent> | undefined> {
+  async function events(path: string, deadline: number): Promise<AsyncGenerator<SseEvent> | undefined> {
+    const left = Math.max(1, deadline - Date.now());
+    // The deadline holds whatever the server streams: comments and bytes do not extend it.
+    const signal = AbortSignal.timeout(left);
     const res = await request(`${base}${path}`, {
       method: "GET",
       headers: { ...headers, accept: "text/event-stream" },
-      headersTimeout: timeoutMs,
-      bodyTimeout: seconds * 1000 + timeoutMs,
+      headersTimeout: Math.min(timeoutMs, left),
+      bodyTimeout: left,
+      signal,
     });
     const type = header(res.headers["content-type"]) ?? "";
     if (res.statusCode !== 200 || !type.includes("text/event-stream")) {
-      await res.body.dump();
+      discard(res.body);
       return undefined;
     }
     const body = res.body;
     body.setEncoding("utf8");
     return (async function* () {
-      const parser = new SseParser();
+      const parser = new SseParser(bounds.maxSseLineBytes);
       try {
         for await (const chunk of body) yield* parser.push(chunk as string);
+      } catch (error) {
+        // The deadline ended the stream: the caller decides on the CVM record.
+        if (!signal.aborted) throw error;
       } finally {
-        body.destroy();
+        discard(body);
       }
     })();
   }
 
-  return { call, events, pollMs: options.pollIntervalMs ?? 1_000 };
+  return { call, events, pollMs: options.pollIntervalMs ?? 1_000, bounds };
 }
 
 /** A path segment that must not be empty (`/kms//pubkey/…` would name another route). */
