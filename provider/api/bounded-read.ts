@@ -6,6 +6,7 @@
  * client and the ECR token call. The per-route limits live with their callers
  * (`PhalaBounds` in phala/transport.ts, registry/http.ts, ecr.ts).
  */
+import { StringDecoder } from "node:string_decoder";
 
 /** An answer whose body passed its byte limit; the body was not read further. */
 export class BodyTooLarge extends Error {
@@ -62,7 +63,8 @@ export async function readBounded(
   } finally {
     if (size >= limit || !isDone(body)) discard(body);
   }
-  return Buffer.concat(chunks, size).toString("utf8");
+  // A cut may end inside a character: keep only whole ones (a StringDecoder holds the rest back).
+  return new StringDecoder("utf8").write(Buffer.concat(chunks, size));
 }
 
 /** `8 MiB`, `64 KiB`, `512 B`. */

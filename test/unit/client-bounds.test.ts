@@ -11,23 +11,14 @@ import { authenticate, realmRule } from "../../provider/api/registry/auth";
 import { http } from "../../provider/api/registry/http";
 import { ErrorCodes, isCvmSecretsError } from "../../provider/errors";
 import { type Behaviour, type MisbehavingServer, misbehavingServer } from "../support/misbehaving-server";
+import { cvmRecord } from "../support/phala-fixtures";
 
 const API_KEY = "phak_bounds_test_key";
 const PASSWORD = "registry-password-never-sent";
 const NO_RETRY = { attempts: 1, baseMs: 1, capMs: 1 };
 
-/** A CVM record (CVMInfoDetail, 2026-05-22) in the state given. */
-const CVM = (over: Record<string, unknown> = {}) => ({
-  id: "cvm_bounds",
-  name: "bounds-1",
-  status: "running",
-  in_progress: false,
-  resource: {},
-  gateway: {},
-  app_id: "ab".repeat(20),
-  kms_type: "phala",
-  ...over,
-});
+/** A CVM record in the state given. */
+const CVM = (over: Record<string, unknown> = {}) => cvmRecord({ id: "cvm_bounds", ...over });
 
 /** A KMS listing item. */
 const KMS = (id: string) => ({
@@ -111,6 +102,18 @@ describe("time: every deadline holds whatever the server streams", () => {
   }, 20_000);
 });
 
+/** The ECR token call against `url`, timed. */
+const ecrToken = (url: string, timeoutMs: number) =>
+  elapsed(() =>
+    getAuthorizationToken({
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+      region: "us-east-1",
+      endpoint: url,
+      timeoutMs,
+    }),
+  );
+
 describe("bytes: no answer is read past its bound", () => {
   test("a 256 MB answer is cut at the byte bound, not read into memory", async () => {
     const s = await serve(() => ({ kind: "huge", bytes: 256 * 1024 * 1024 }));
@@ -182,30 +185,14 @@ describe("bytes: no answer is read past its bound", () => {
 
   test("ECR: a token answer past the bound fails naming the bound, quickly", async () => {
     const s = await serve(() => ({ kind: "drip", chunk: "a".repeat(1024), everyMs: 1 }));
-    const r = await elapsed(() =>
-      getAuthorizationToken({
-        accessKeyId: "AKIDEXAMPLE",
-        secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        region: "us-east-1",
-        endpoint: s.url,
-        timeoutMs: 10_000,
-      }),
-    );
+    const r = await ecrToken(s.url, 10_000);
     expect((r.error as Error).message).toMatch(/ECR GetAuthorizationToken: the answer is larger than 64 KiB/);
     expect(r.ms).toBeLessThan(3_000);
   }, 20_000);
 
   test("ECR: a token answer that drips forever ends at the timeout", async () => {
     const s = await serve(() => ({ kind: "drip", chunk: "{", everyMs: 20 }));
-    const r = await elapsed(() =>
-      getAuthorizationToken({
-        accessKeyId: "AKIDEXAMPLE",
-        secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        region: "us-east-1",
-        endpoint: s.url,
-        timeoutMs: 800,
-      }),
-    );
+    const r = await ecrToken(s.url, 800);
     expect((r.error as Error).message).toMatch(/ECR GetAuthorizationToken: cannot reach/);
     expect(r.ms).toBeLessThan(3_000);
   }, 20_000);
