@@ -4,11 +4,12 @@
  * the app list (`GET /apps`, in the 2025-10-28 and the 2026 models) that the emulator serves.
  */
 import { z } from "zod";
+import { DEFAULT_BOUNDS } from "./bounds";
 import { cvmSchemas } from "./cvms";
 import { appPathId, bareHex, normalUuid } from "./ids";
 import { readPages } from "./pages";
 import { perMode, sharedSchemas } from "./schemas";
-import { DEFAULT_BOUNDS, type Transport } from "./transport";
+import type { Transport } from "./transport";
 
 /** An app revision (openapi `AppRevisionResponse`, with the detail's `encrypted_env`). */
 export interface AppRevision {

@@ -20,20 +20,14 @@ import { getKmsPubkey, getKmsSigner, type KmsListing, listKms } from "./kms";
 import { type PhalaClientOptions, transport } from "./transport";
 
 export type { AppRevision, AppRevisionPage } from "./apps";
+export { DEFAULT_BOUNDS, type PhalaBounds } from "./bounds";
 export type { PatchEnvsAnswer, PatchEnvsRequest } from "./cvm-envs";
 export type { CvmOperation } from "./cvm-operations";
 export type { CvmInfo } from "./cvms";
 export { cvmPathId } from "./ids";
 export type { KmsListing } from "./kms";
 export type { RegistrationRequired } from "./transport";
-export {
-  API_VERSION,
-  DEFAULT_BOUNDS,
-  PhalaApiError,
-  type PhalaApiErrorFields,
-  type PhalaBounds,
-  type PhalaClientOptions,
-} from "./transport";
+export { API_VERSION, PhalaApiError, type PhalaApiErrorFields, type PhalaClientOptions } from "./transport";
 
 /** What the provider calls on Phala Cloud. */
 export interface PhalaClient {

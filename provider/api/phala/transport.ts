@@ -5,7 +5,7 @@
  * {@link PhalaApiError}. Errors name the call (its route template), the status, the error code
  * and the request id — never a request body, a response value or the key.
  *
- * Every read is bounded ({@link PhalaBounds}, defaults in {@link DEFAULT_BOUNDS}): one attempt
+ * Every read is bounded (bounds.ts: {@link PhalaBounds}, defaults in {@link DEFAULT_BOUNDS}): one attempt
  * of a call lasts at most `timeoutMs` (30 s) in all — headers and body, however slowly the
  * server drips them — and an answer at most `maxBodyBytes` (8 MiB; an error answer is cut at
  * `maxErrorBytes`, 64 KiB); a state stream ends at its deadline whatever it sends (keep-alive
@@ -16,6 +16,7 @@ import { request } from "undici";
 import type { z } from "zod";
 import { CvmSecretsError, ErrorCodes, type ErrorDetails } from "../../errors";
 import { BodyTooLarge, describeBytes, discard, readBounded } from "../bounded-read";
+import { DEFAULT_BOUNDS, type PhalaBounds } from "./bounds";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
 import { sharedSchemas } from "./schemas";
 import { type SseEvent, SseParser } from "./sse";
@@ -47,30 +48,6 @@ export interface PhalaClientOptions {
   /** Byte, line and page bounds of reads (defaults: {@link DEFAULT_BOUNDS}). */
   bounds?: Partial<PhalaBounds>;
 }
-
-/** How much one read of the API may take, besides time (`timeoutMs`). */
-export interface PhalaBounds {
-  /** Largest answer read (2xx); a larger one fails the call as unreadable. */
-  maxBodyBytes: number;
-  /** Bytes of an error answer read (only a clipped message is quoted); the rest is dropped. */
-  maxErrorBytes: number;
-  /** Longest line (and event) of the state stream; a longer one ends the stream. */
-  maxSseLineBytes: number;
-  /** Most pages one listing (`GET /kms`, `GET /apps/{id}/revisions`) reads before it gives up. */
-  maxPages: number;
-}
-
-/**
- * The default bounds: 8 MiB per answer (a CVM record with its compose, or 100 revisions, is a
- * few hundred KiB), 64 KiB of an error answer, 64 KiB per state-stream line, 100 pages per
- * listing (10 000 items at the page size of 100 the client asks for).
- */
-export const DEFAULT_BOUNDS: PhalaBounds = {
-  maxBodyBytes: 8 * 1024 * 1024,
-  maxErrorBytes: 64 * 1024,
-  maxSseLineBytes: 64 * 1024,
-  maxPages: 100,
-};
 
 /** The typed fields of a {@link PhalaApiError}. */
 export interface PhalaApiErrorFields {
