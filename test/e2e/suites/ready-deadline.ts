@@ -30,34 +30,20 @@ const V2 = "sk_ready_deadline_second_6262";
 
 /** The program of the flavour: its deadline and how it is set. */
 function program(flavour: TypeScriptFlavour): { source: string; deadlineS: number; names: RegExp } {
-  const common = `import * as pulumi from "@pulumi/pulumi";
+  const dynamic = flavour === "dynamic";
+  const source = `import * as pulumi from "@pulumi/pulumi";
 import { CvmSecrets } from "pulumi-cvm-secrets";
 const cfg = new pulumi.Config();
+new CvmSecrets("api", {
+  cvms: [cfg.require("cvm")],
+  env: { API_KEY: cfg.requireSecret("value") },
+  rollout: { readyTimeoutSeconds: ${dynamic ? 10 : 600} },
+  composeCheck: "off",
+}${dynamic ? "" : `, { customTimeouts: { update: "12s" } }`});
 `;
-  if (flavour === "dynamic") {
-    return {
-      source: `${common}new CvmSecrets("api", {
-  cvms: [cfg.require("cvm")],
-  env: { API_KEY: cfg.requireSecret("value") },
-  rollout: { readyTimeoutSeconds: 10 },
-  composeCheck: "off",
-});
-`,
-      deadlineS: 10,
-      names: /was not running again within 10 s \(rollout\.readyTimeoutSeconds\)/,
-    };
-  }
-  return {
-    source: `${common}new CvmSecrets("api", {
-  cvms: [cfg.require("cvm")],
-  env: { API_KEY: cfg.requireSecret("value") },
-  rollout: { readyTimeoutSeconds: 600 },
-  composeCheck: "off",
-}, { customTimeouts: { update: "12s" } });
-`,
-    deadlineS: 12,
-    names: /was not running again when the resource's customTimeouts ran out/,
-  };
+  return dynamic
+    ? { source, deadlineS: 10, names: /was not running again within 10 s \(rollout\.readyTimeoutSeconds\)/ }
+    : { source, deadlineS: 12, names: /was not running again when the resource's customTimeouts ran out/ };
 }
 
 export function readyDeadlineSuite(flavour: TypeScriptFlavour): void {
