@@ -96,7 +96,7 @@ describe("time: every deadline holds whatever the server streams", () => {
     const r = await elapsed(() => client.getCvm("cvm_bounds"));
     expect(r.error).toBeInstanceOf(PhalaApiError);
     expect((r.error as Error).message).toMatch(
-      /GET \/cvms\/\{id\} for CVM cvm_bounds failed: connection error/,
+      /GET \/cvms\/\{id\} for CVM cvm_bounds failed: no complete answer in time/,
     );
     expect(r.ms).toBeLessThan(3_000);
   }, 20_000);
@@ -113,6 +113,36 @@ const ecrToken = (url: string, timeoutMs: number) =>
       timeoutMs,
     }),
   );
+
+describe("the call's deadline (customTimeouts through the provider plugin) holds for every call", () => {
+  test("a CVM record that drips forever: the call ends at the deadline, not after 6 attempts of 30 s", async () => {
+    const s = await serve(() => ({ kind: "drip", chunk: " ", everyMs: 20 }));
+    const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, deadline: Date.now() + 1_000 });
+    const r = await elapsed(() => client.getCvm("cvm_bounds"));
+    expect(r.error).toBeInstanceOf(PhalaApiError);
+    expect((r.error as Error).message).toMatch(/GET \/cvms\/\{id\} for CVM cvm_bounds/);
+    expect(r.ms).toBeLessThan(3_000);
+  }, 60_000);
+
+  test("503 with Retry-After: no retry is slept past the deadline; none is sent after it", async () => {
+    const s = await serve(() => ({
+      kind: "json",
+      status: 503,
+      body: { detail: "busy" },
+      headers: { "retry-after": "1" },
+    }));
+    const client = phalaClient({ baseUrl: s.url, apiKey: API_KEY, deadline: Date.now() + 1_500 });
+    const r = await elapsed(() => client.getCvm("cvm_bounds"));
+    expect((r.error as PhalaApiError).status).toBe(503);
+    expect(r.ms).toBeLessThan(3_000);
+    expect(s.requests.get("GET /cvms/cvm_bounds")).toBe(2);
+    const late = phalaClient({ baseUrl: s.url, apiKey: API_KEY, deadline: Date.now() - 1 });
+    await expect(late.getCvm("cvm_bounds")).rejects.toThrow(
+      "GET /cvms/{id} for CVM cvm_bounds: not sent, the resource's customTimeouts ran out (after 0 attempts).",
+    );
+    expect(s.requests.get("GET /cvms/cvm_bounds")).toBe(2);
+  }, 60_000);
+});
 
 describe("bytes: no answer is read past its bound", () => {
   test("a 256 MB answer is cut at the byte bound, not read into memory", async () => {

@@ -15,11 +15,12 @@
 import { request } from "undici";
 import type { z } from "zod";
 import { CvmSecretsError, ErrorCodes, type ErrorDetails } from "../../errors";
-import { BodyTooLarge, describeBytes, discard, readBounded } from "../bounded-read";
+import { BodyTooLarge, describeBytes, readBounded } from "../bounded-read";
 import { DEFAULT_BOUNDS, type PhalaBounds } from "./bounds";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
 import { sharedSchemas } from "./schemas";
-import { type SseEvent, SseParser } from "./sse";
+import type { SseEvent } from "./sse";
+import { openEventStream } from "./state-stream";
 
 const Wire = sharedSchemas("tolerant");
 
@@ -47,6 +48,11 @@ export interface PhalaClientOptions {
   pollIntervalMs?: number;
   /** Byte, line and page bounds of reads (defaults: {@link DEFAULT_BOUNDS}). */
   bounds?: Partial<PhalaBounds>;
+  /**
+   * The deadline of every call (epoch ms): the resource's `customTimeouts` when the engine
+   * passes one (the provider plugin). No attempt, retry or stream outlasts it.
+   */
+  deadline?: number;
 }
 
 /** The typed fields of a {@link PhalaApiError}. */
@@ -124,6 +130,13 @@ export function transport(options: PhalaClientOptions): Transport {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const bounds: PhalaBounds = { ...DEFAULT_BOUNDS, ...options.bounds };
+  const { deadline } = options;
+  /** How long the next attempt may take: the per-attempt timeout, or what is left of the deadline. */
+  const attemptMs = (): number =>
+    deadline === undefined ? timeoutMs : Math.min(timeoutMs, deadline - Date.now());
+  /** A backoff delay, or undefined when there is none or it would end past the deadline. */
+  const inTime = (delay: number | undefined): number | undefined =>
+    delay !== undefined && (deadline === undefined || Date.now() + delay < deadline) ? delay : undefined;
   const headers = {
     "x-api-key": options.apiKey,
     // Which version and why: see API_VERSION.
@@ -144,15 +157,23 @@ export function transport(options: PhalaClientOptions): Transport {
       let text: string;
       let retryAfter: string | undefined;
       let requestId: string | undefined;
+      const ms = attemptMs();
+      if (ms <= 0) {
+        throw new PhalaApiError(
+          `${route} for ${subject}: not sent, the resource's customTimeouts ran out (after ${attempt} attempts).`,
+          { route },
+          { call: route, attempts: attempt },
+        );
+      }
       try {
         const res = await request(`${base}${path}`, {
           method,
           headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
           body: body === undefined ? undefined : JSON.stringify(body),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
+          headersTimeout: ms,
+          bodyTimeout: ms,
           // The whole attempt, not only the gaps between bytes: a dripping server is cut here.
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(ms),
         });
         status = res.statusCode;
         retryAfter = header(res.headers["retry-after"]);
@@ -176,7 +197,9 @@ export function transport(options: PhalaClientOptions): Transport {
         const reason = connectionReason(error);
         const done = applied ? await applied() : undefined;
         if (done !== undefined) return done;
-        const delay = attempt + 1 < policy.attempts ? backoffDelay(attempt, policy, undefined) : undefined;
+        const delay = inTime(
+          attempt + 1 < policy.attempts ? backoffDelay(attempt, policy, undefined) : undefined,
+        );
         if (delay === undefined) {
           throw new PhalaApiError(
             `${route} for ${subject} failed: ${reason} (after ${attempt + 1} attempts). Check cvm-secrets:apiUrl and that the API is reachable.`,
@@ -205,7 +228,7 @@ export function transport(options: PhalaClientOptions): Transport {
         if (done !== undefined) return done;
       }
       if (isRetryableStatus(status) && !isFinal409(status, text) && attempt + 1 < policy.attempts) {
-        const delay = backoffDelay(attempt, policy, retryAfter);
+        const delay = inTime(backoffDelay(attempt, policy, retryAfter));
         if (delay !== undefined) {
           await sleep(delay);
           continue;
@@ -215,36 +238,12 @@ export function transport(options: PhalaClientOptions): Transport {
     }
   }
 
-  async function events(path: string, deadline: number): Promise<AsyncGenerator<SseEvent> | undefined> {
-    const left = Math.max(1, deadline - Date.now());
-    // The deadline holds whatever the server streams: comments and bytes do not extend it.
-    const signal = AbortSignal.timeout(left);
-    const res = await request(`${base}${path}`, {
-      method: "GET",
-      headers: { ...headers, accept: "text/event-stream" },
-      headersTimeout: Math.min(timeoutMs, left),
-      bodyTimeout: left,
-      signal,
+  const events = (path: string, until: number) =>
+    openEventStream(`${base}${path}`, headers, {
+      until: Math.min(until, deadline ?? until),
+      headersTimeoutMs: timeoutMs,
+      maxLineBytes: bounds.maxSseLineBytes,
     });
-    const type = header(res.headers["content-type"]) ?? "";
-    if (res.statusCode !== 200 || !type.includes("text/event-stream")) {
-      discard(res.body);
-      return undefined;
-    }
-    const body = res.body;
-    body.setEncoding("utf8");
-    return (async function* () {
-      const parser = new SseParser(bounds.maxSseLineBytes);
-      try {
-        for await (const chunk of body) yield* parser.push(chunk as string);
-      } catch (error) {
-        // The deadline ended the stream: the caller decides on the CVM record.
-        if (!signal.aborted) throw error;
-      } finally {
-        discard(body);
-      }
-    })();
-  }
 
   return { call, events, pollMs: options.pollIntervalMs ?? 1_000, bounds };
 }
@@ -373,8 +372,10 @@ function serverMessage(body: unknown, structured: string | null | undefined): st
 }
 
 function connectionReason(error: unknown): string {
-  const e = error as { code?: string; message?: string };
-  return e.code ? `connection error ${e.code}` : "connection error";
+  const e = error as { code?: unknown; name?: string };
+  // AbortSignal.timeout: the attempt's time ran out (a DOMException, whose `code` is a number).
+  if (e.name === "TimeoutError") return "no complete answer in time";
+  return typeof e.code === "string" ? `connection error ${e.code}` : "connection error";
 }
 
 function header(value: string | string[] | undefined): string | undefined {
