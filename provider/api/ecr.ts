@@ -1,11 +1,16 @@
 /**
  * Amazon ECR `GetAuthorizationToken`, SigV4-signed by hand (no AWS SDK), JSON 1.1 protocol
  * (registry behaviour, the registries' own documentation). The token is a 12 h Basic credential
- * `AWS:<password>` for the registry at `proxyEndpoint`.
+ * `AWS:<password>` for the registry at `proxyEndpoint`. Bounded: the call lasts at most
+ * `timeoutMs` in all, and at most {@link ECR_MAX_BODY_BYTES} (64 KiB) of the answer is read.
  */
 import { request } from "undici";
 import { signRequest } from "../core/sigv4";
 import { CvmSecretsError, ErrorCodes } from "../errors";
+import { BodyTooLarge, readBounded } from "./bounded-read";
+
+/** Most bytes of a `GetAuthorizationToken` answer read (one token is about 2–3 KiB). */
+export const ECR_MAX_BODY_BYTES = 64 * 1024;
 
 /** Inputs of {@link getAuthorizationToken}. */
 export interface EcrTokenRequest {
@@ -105,12 +110,21 @@ export async function getAuthorizationToken(req: EcrTokenRequest): Promise<EcrTo
       body,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      signal: AbortSignal.timeout(timeout),
     });
     status = res.statusCode;
-    text = await res.body.text();
     const h = res.headers["x-amzn-errortype"];
     errorType = Array.isArray(h) ? h[0] : h;
+    text = await readBounded(res.body, ECR_MAX_BODY_BYTES, { contentLength: res.headers["content-length"] });
   } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      throw fail(
+        `ECR GetAuthorizationToken: ${error.message} from ${endpoint}, which is no token answer: check ecr.region`,
+        {
+          endpoint,
+        },
+      );
+    }
     const code = (error as { code?: string }).code ?? (error as Error).name;
     throw fail(
       `ECR GetAuthorizationToken: cannot reach ${endpoint} (${code}): check ecr.region and network egress`,

@@ -72,7 +72,7 @@ function contextOf(
   providerText: unknown,
   { creating, deadline }: { creating: boolean } & CallOptions,
 ): ApplyContext {
-  const client = apiClient(); // first: without an API key nothing else is worth doing
+  const client = apiClient(deadline); // first: without an API key nothing else is worth doing
   const name = inputs.resourceName ?? id;
   const log = providerLog();
   return {

@@ -26,7 +26,7 @@ export async function remove(
 ): Promise<void> {
   const state = props as unknown as CvmSecretsOutputs;
   if (state.retainOnRemove) return;
-  const client = apiClient();
+  const client = apiClient(deadline);
   const log = providerLog();
   const name = state.resourceName ?? id;
   const pushed = byResolvedId(state.pushed, state.cvmIds);

@@ -8,7 +8,11 @@ import { lazy } from "./lazy";
 import { learnCvm } from "./secret-scope";
 import { settings } from "./settings";
 
-export function apiClient(): PhalaClient {
+/**
+ * The client of one provider call. `deadline`: the call's overall deadline (the resource's
+ * `customTimeouts`, passed to the provider plugin only), which no API call outlasts.
+ */
+export function apiClient(deadline?: number): PhalaClient {
   const s = settings();
   if (!s.apiKey) {
     throw new CvmSecretsError(
@@ -17,7 +21,7 @@ export function apiClient(): PhalaClient {
         "or the PHALA_CLOUD_API_KEY environment variable",
     );
   }
-  const client = lazy.client().phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey });
+  const client = lazy.client().phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey, deadline });
   // What the API says a secret CVM id resolves to (its `cvm_…` id, name, app id, VM UUID) is as
   // secret as the id asked for: messages of the current call name it by position.
   const getCvm = client.getCvm.bind(client);

@@ -9,6 +9,7 @@ import { backoffDelay, DEFAULT_RETRY, parseRetryAfter } from "../../provider/api
 import { SseParser } from "../../provider/api/phala/sse";
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../../provider/errors";
 import { isNotFound } from "../../provider/runtime/api-client";
+import { cvmRecord } from "../support/phala-fixtures";
 
 const API_KEY = "phak_test_key_never_printed";
 const SECRET = "sk_live_secret_value_in_a_body";
@@ -49,20 +50,7 @@ function json(
   res.end(JSON.stringify(body));
 }
 
-const CVM = (over: Record<string, unknown> = {}) => ({
-  id: "cvm_abc",
-  name: "api-1",
-  status: "running",
-  in_progress: false,
-  resource: {},
-  gateway: {},
-  app_id: "ab".repeat(20),
-  kms_type: "phala",
-  kms_info: { encrypted_env_pubkey: "CD".repeat(32), chain_id: null },
-  compose_hash: "ee".repeat(32),
-  compose_file: { docker_compose_file: "services: {}", allowed_envs: ["A"] },
-  ...over,
-});
+const CVM = cvmRecord;
 
 async function expectError(
   p: Promise<unknown>,

@@ -4,8 +4,10 @@
  * the app list (`GET /apps`, in the 2025-10-28 and the 2026 models) that the emulator serves.
  */
 import { z } from "zod";
+import { DEFAULT_BOUNDS } from "./bounds";
 import { cvmSchemas } from "./cvms";
 import { appPathId, bareHex, normalUuid } from "./ids";
+import { readPages } from "./pages";
 import { perMode, sharedSchemas } from "./schemas";
 import type { Transport } from "./transport";
 
@@ -25,7 +27,12 @@ export interface AppRevisionPage {
   revisions: AppRevision[];
   page: number;
   totalPages: number;
+  /** The page size the server reports (`page_size`). */
+  pageSize?: number;
 }
+
+/** The page size the revision listing asks for (openapi: at most 1000). */
+export const REVISIONS_PAGE_SIZE = 100;
 
 /** The schemas of the app routes. */
 export const appSchemas = perMode(({ mode, model, str, int, opt, hashid, dateTime, bool, anyObject }) => {
@@ -195,7 +202,7 @@ export async function listAppRevisions(
   t: Transport,
   appId: string,
   page = 1,
-  pageSize = 100,
+  pageSize = REVISIONS_PAGE_SIZE,
 ): Promise<AppRevisionPage> {
   const raw = await t.call(
     "GET /apps/{app_id}/revisions",
@@ -214,6 +221,7 @@ export async function listAppRevisions(
     })),
     page: raw.page,
     totalPages: raw.total_pages,
+    pageSize: raw.page_size,
   };
 }
 
@@ -246,21 +254,28 @@ export interface RevisionLookups {
  * The newest revision of one CVM of an app (by `vm_uuid`), with its `encrypted_env`, or
  * undefined when the app has none for it. The documented API promises no order for the list
  * (openapi `GET /apps/{app_id}/revisions`: "deployment history", paginated), so every page is
- * read and the newest is chosen from the data ({@link newestRevision}).
+ * read — at most `maxPages` (pages.ts): a listing that does not end within them throws (unknown,
+ * never "no revision") — and the newest is chosen from the data ({@link newestRevision}).
  */
 export async function latestRevision(
   lookups: RevisionLookups,
   appId: string,
   vmUuid: string,
+  maxPages: number = DEFAULT_BOUNDS.maxPages,
 ): Promise<AppRevision | undefined> {
   const want = normalUuid(vmUuid);
-  const hits: AppRevision[] = [];
-  for (let page = 1; ; page++) {
-    const list = await lookups.listAppRevisions(appId, page);
-    hits.push(...list.revisions.filter((r) => normalUuid(r.vmUuid) === want));
-    if (page >= list.totalPages || list.revisions.length === 0) break;
-  }
-  const newest = newestRevision(hits);
+  // Every page: the newest may be on any of them.
+  const listed = await readPages<AppRevision>({
+    route: "GET /apps/{app_id}/revisions",
+    subject: `app ${appId}`,
+    maxPages,
+    key: (r) => r.revisionId,
+    read: async (page) => {
+      const list = await lookups.listAppRevisions(appId, page);
+      return { items: list.revisions, totalPages: list.totalPages };
+    },
+  });
+  const newest = newestRevision(listed.filter((r) => normalUuid(r.vmUuid) === want));
   return newest === undefined ? undefined : lookups.getAppRevision(appId, newest.revisionId);
 }
 

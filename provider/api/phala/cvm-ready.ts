@@ -1,7 +1,9 @@
 /**
  * Waiting for a CVM to run again after a push: the state stream (`GET /cvms/{id}/state?target=…`,
  * Server-Sent Events `state|complete|timeout|error`) with a polling fallback on `GET /cvms/{id}`,
- * and the schemas of the stream's end events (official SDK shapes).
+ * and the schemas of the stream's end events (official SDK shapes). The wait holds its deadline
+ * whatever the server does: the stream is cut at it (keep-alive comments do not extend it), and a
+ * read of the CVM record still running at the deadline is abandoned, not awaited.
  */
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { cvmSchemas } from "./cvms";
@@ -33,6 +35,12 @@ export async function waitReady(
   waitMs: number,
 ): Promise<{ composeHash?: string }> {
   const deadline = Date.now() + waitMs;
+  const timedOut = () =>
+    new CvmSecretsError(
+      ErrorCodes.ROLLOUT_FAILED,
+      `CVM ${cvm} was not running again within ${Math.round(waitMs / 1000)} s (rollout.readyTimeoutSeconds)`,
+      { cvm },
+    );
   const stopped = (bootError: string | undefined) =>
     new CvmSecretsError(
       ErrorCodes.ROLLOUT_FAILED,
@@ -42,11 +50,13 @@ export async function waitReady(
     );
   /** Settled? `bootError` from the stream saves a `/state` call. */
   const settled = async (bootError?: string): Promise<{ composeHash?: string } | undefined> => {
-    const info = await lookups.getCvm(cvm);
+    const info = await byDeadline(lookups.getCvm(cvm), deadline, timedOut);
     if (info.status === "running" && !info.inProgress) return { composeHash: info.composeHash };
     if (info.status === "stopped" && !info.inProgress) {
       // CVMInfoDetail has no boot_error; CvmState does.
-      const why = bootError ?? (await lookups.getState(cvm).catch(() => undefined))?.bootError;
+      const why =
+        bootError ??
+        (await byDeadline(lookups.getState(cvm), deadline, timedOut).catch(() => undefined))?.bootError;
       throw stopped(why);
     }
     return undefined;
@@ -58,13 +68,7 @@ export async function waitReady(
   for (;;) {
     const done = await settled();
     if (done) return done;
-    if (Date.now() >= deadline) {
-      throw new CvmSecretsError(
-        ErrorCodes.ROLLOUT_FAILED,
-        `CVM ${cvm} was not running again within ${Math.round(waitMs / 1000)} s (rollout.readyTimeoutSeconds)`,
-        { cvm },
-      );
-    }
+    if (Date.now() >= deadline) throw timedOut();
     await sleep(Math.min(deadline - Date.now(), t.pollMs * (0.75 + Math.random() / 2)));
   }
 }
@@ -79,8 +83,9 @@ async function streamUntilSettled(
   deadline: number,
   settled: (bootError?: string) => Promise<unknown>,
 ): Promise<void> {
+  // The server's own timeout (10–600 s); the client's deadline is the one that holds.
   const seconds = Math.max(10, Math.min(600, Math.ceil((deadline - Date.now()) / 1000)));
-  const events = await t.events(`/cvms/${cvmPathId(cvm)}/state?target=running&timeout=${seconds}`, seconds);
+  const events = await t.events(`/cvms/${cvmPathId(cvm)}/state?target=running&timeout=${seconds}`, deadline);
   if (events === undefined) return;
   for await (const event of events) {
     if (event.event === "complete" || event.event === "timeout" || event.event === "error") return;
@@ -91,4 +96,17 @@ async function streamUntilSettled(
     }
     if (Date.now() >= deadline) return;
   }
+}
+
+/**
+ * `read`, or `late()` thrown at `deadline` if it has not settled by then (the read goes on
+ * bounded by its own timeout; its outcome is dropped).
+ */
+export function byDeadline<T>(read: Promise<T>, deadline: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), Math.max(0, deadline - Date.now()));
+  });
+  read.catch(() => undefined);
+  return Promise.race([read, expired]).finally(() => clearTimeout(timer));
 }

@@ -20,6 +20,7 @@ import { getKmsPubkey, getKmsSigner, type KmsListing, listKms } from "./kms";
 import { type PhalaClientOptions, transport } from "./transport";
 
 export type { AppRevision, AppRevisionPage } from "./apps";
+export { DEFAULT_BOUNDS, type PhalaBounds } from "./bounds";
 export type { PatchEnvsAnswer, PatchEnvsRequest } from "./cvm-envs";
 export type { CvmOperation } from "./cvm-operations";
 export type { CvmInfo } from "./cvms";
@@ -77,7 +78,7 @@ export function phalaClient(options: PhalaClientOptions): PhalaClient {
     waitReady: (cvm, waitMs) => waitReady(t, client, cvm, waitMs),
     listAppRevisions: (appId, page, pageSize) => listAppRevisions(t, appId, page, pageSize),
     getAppRevision: (appId, revisionId) => getAppRevision(t, appId, revisionId),
-    latestRevision: (appId, vmUuid) => latestRevision(client, appId, vmUuid),
+    latestRevision: (appId, vmUuid) => latestRevision(client, appId, vmUuid, t.bounds.maxPages),
     listOperations: (cvm, cursor) => listOperations(t, cvm, cursor),
     operationStatus: (cvm) => operationStatus(t, cvm),
   };

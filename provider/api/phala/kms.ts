@@ -4,6 +4,7 @@
  * and the schema of `GET /kms/phala/next_app_id` that the emulator serves.
  */
 import { z } from "zod";
+import { readPages } from "./pages";
 import { perMode, sharedSchemas } from "./schemas";
 import { segment, type Transport } from "./transport";
 
@@ -132,23 +133,33 @@ export async function getKmsPubkey(
   return { publicKey: raw.public_key, signature: raw.signature };
 }
 
-/** Every KMS of `GET /kms` (all pages). */
+/** Every KMS of `GET /kms` (all pages, at most the transport's `maxPages`; see pages.ts). */
 export async function listKms(t: Transport): Promise<KmsListing[]> {
-  const out: KmsListing[] = [];
-  for (let page = 1; ; page++) {
-    const raw = await t.call("GET /kms", "GET", `/kms?page=${page}&page_size=100`, Wire.KmsListResponse, {
-      subject: "the KMS list",
-    });
-    for (const k of raw.items) {
-      out.push({
-        id: k.id,
-        slug: k.slug ?? undefined,
-        chainId: k.chain_id ?? undefined,
-        contractAddress: k.kms_contract_address?.toLowerCase() ?? undefined,
-      });
-    }
-    if (page >= raw.pages || raw.items.length === 0) return out;
-  }
+  const pageSize = 100;
+  const items = await readPages<z.infer<typeof Wire.KmsListResponse>["items"][number]>({
+    route: "GET /kms",
+    subject: "the KMS list",
+    maxPages: t.bounds.maxPages,
+    key: (k) => k.id,
+    read: async (page) => {
+      const raw = await t.call(
+        "GET /kms",
+        "GET",
+        `/kms?page=${page}&page_size=${pageSize}`,
+        Wire.KmsListResponse,
+        {
+          subject: "the KMS list",
+        },
+      );
+      return { items: raw.items, totalPages: raw.pages };
+    },
+  });
+  return items.map((k) => ({
+    id: k.id,
+    slug: k.slug ?? undefined,
+    chainId: k.chain_id ?? undefined,
+    contractAddress: k.kms_contract_address?.toLowerCase() ?? undefined,
+  }));
 }
 
 /** `GET /kms/{kms_id}/info` → `rpc.bootstrap_info.k256_pubkey`, the KMS signer; undefined if not reported. */

@@ -4,13 +4,23 @@
  * idempotent (`applied`), zod-parsed answers, and the final error of a call: a
  * {@link PhalaApiError}. Errors name the call (its route template), the status, the error code
  * and the request id — never a request body, a response value or the key.
+ *
+ * Every read is bounded (bounds.ts: {@link PhalaBounds}, defaults in {@link DEFAULT_BOUNDS}): one attempt
+ * of a call lasts at most `timeoutMs` (30 s) in all — headers and body, however slowly the
+ * server drips them — and an answer at most `maxBodyBytes` (8 MiB; an error answer is cut at
+ * `maxErrorBytes`, 64 KiB); a state stream ends at its deadline whatever it sends (keep-alive
+ * comments included) and fails past `maxSseLineBytes` (64 KiB) in one line; a listing reads at
+ * most `maxPages` pages (pages.ts). The retry policy (retry.ts) bounds the attempts.
  */
 import { request } from "undici";
 import type { z } from "zod";
 import { CvmSecretsError, ErrorCodes, type ErrorDetails } from "../../errors";
+import { BodyTooLarge, describeBytes, readBounded } from "../bounded-read";
+import { DEFAULT_BOUNDS, type PhalaBounds } from "./bounds";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
 import { sharedSchemas } from "./schemas";
-import { type SseEvent, SseParser } from "./sse";
+import type { SseEvent } from "./sse";
+import { openEventStream } from "./state-stream";
 
 const Wire = sharedSchemas("tolerant");
 
@@ -36,6 +46,13 @@ export interface PhalaClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Poll interval of the readiness fallback (default 1 s, ±25 % jitter). */
   pollIntervalMs?: number;
+  /** Byte, line and page bounds of reads (defaults: {@link DEFAULT_BOUNDS}). */
+  bounds?: Partial<PhalaBounds>;
+  /**
+   * The deadline of every call (epoch ms): the resource's `customTimeouts` when the engine
+   * passes one (the provider plugin). No attempt, retry or stream outlasts it.
+   */
+  deadline?: number;
 }
 
 /** The typed fields of a {@link PhalaApiError}. */
@@ -97,12 +114,14 @@ export interface Transport {
     options: RequestOptions<R>,
   ): Promise<z.infer<T> | R>;
   /**
-   * Opens a Server-Sent Events stream kept open up to `seconds`; undefined (the body drained)
-   * when the server answers anything but a 200 event stream.
+   * Opens a Server-Sent Events stream that ends at `deadline` (epoch ms) whatever the server
+   * sends; undefined when the server answers anything but a 200 event stream.
    */
-  events(path: string, seconds: number): Promise<AsyncGenerator<SseEvent> | undefined>;
+  events(path: string, deadline: number): Promise<AsyncGenerator<SseEvent> | undefined>;
   /** Poll interval of readiness fallbacks. */
   readonly pollMs: number;
+  /** The bounds of reads. */
+  readonly bounds: PhalaBounds;
 }
 
 /** The transport for one API base and key. */
@@ -110,6 +129,14 @@ export function transport(options: PhalaClientOptions): Transport {
   const base = options.baseUrl.replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? 30_000;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const bounds: PhalaBounds = { ...DEFAULT_BOUNDS, ...options.bounds };
+  const { deadline } = options;
+  /** How long the next attempt may take: the per-attempt timeout, or what is left of the deadline. */
+  const attemptMs = (): number =>
+    deadline === undefined ? timeoutMs : Math.min(timeoutMs, deadline - Date.now());
+  /** A backoff delay, or undefined when there is none or it would end past the deadline. */
+  const inTime = (delay: number | undefined): number | undefined =>
+    delay !== undefined && (deadline === undefined || Date.now() + delay < deadline) ? delay : undefined;
   const headers = {
     "x-api-key": options.apiKey,
     // Which version and why: see API_VERSION.
@@ -130,23 +157,49 @@ export function transport(options: PhalaClientOptions): Transport {
       let text: string;
       let retryAfter: string | undefined;
       let requestId: string | undefined;
+      const ms = attemptMs();
+      if (ms <= 0) {
+        throw new PhalaApiError(
+          `${route} for ${subject}: not sent, the resource's customTimeouts ran out (after ${attempt} attempts).`,
+          { route },
+          { call: route, attempts: attempt },
+        );
+      }
       try {
         const res = await request(`${base}${path}`, {
           method,
           headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
           body: body === undefined ? undefined : JSON.stringify(body),
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
+          headersTimeout: ms,
+          bodyTimeout: ms,
+          // The whole attempt, not only the gaps between bytes: a dripping server is cut here.
+          signal: AbortSignal.timeout(ms),
         });
         status = res.statusCode;
-        text = await res.body.text();
         retryAfter = header(res.headers["retry-after"]);
         requestId = header(res.headers["x-request-id"]);
+        const success = ok.includes(status);
+        text = await readBounded(res.body, success ? bounds.maxBodyBytes : bounds.maxErrorBytes, {
+          contentLength: res.headers["content-length"],
+          truncate: !success,
+        });
       } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          // Not retried (the same answer would come again); a write may still have applied.
+          const done = applied ? await applied() : undefined;
+          if (done !== undefined) return done;
+          throw new PhalaApiError(
+            `${route} for ${subject}: ${error.message}, so it was not read (the client reads at most ${describeBytes(error.limit)} per answer)${requestId ? ` (request id ${requestId})` : ""}.`,
+            { route, requestId },
+            { call: route, attempts: attempt + 1, limit: error.limit },
+          );
+        }
         const reason = connectionReason(error);
         const done = applied ? await applied() : undefined;
         if (done !== undefined) return done;
-        const delay = attempt + 1 < policy.attempts ? backoffDelay(attempt, policy, undefined) : undefined;
+        const delay = inTime(
+          attempt + 1 < policy.attempts ? backoffDelay(attempt, policy, undefined) : undefined,
+        );
         if (delay === undefined) {
           throw new PhalaApiError(
             `${route} for ${subject} failed: ${reason} (after ${attempt + 1} attempts). Check cvm-secrets:apiUrl and that the API is reachable.`,
@@ -175,7 +228,7 @@ export function transport(options: PhalaClientOptions): Transport {
         if (done !== undefined) return done;
       }
       if (isRetryableStatus(status) && !isFinal409(status, text) && attempt + 1 < policy.attempts) {
-        const delay = backoffDelay(attempt, policy, retryAfter);
+        const delay = inTime(backoffDelay(attempt, policy, retryAfter));
         if (delay !== undefined) {
           await sleep(delay);
           continue;
@@ -185,31 +238,14 @@ export function transport(options: PhalaClientOptions): Transport {
     }
   }
 
-  async function events(path: string, seconds: number): Promise<AsyncGenerator<SseEvent> | undefined> {
-    const res = await request(`${base}${path}`, {
-      method: "GET",
-      headers: { ...headers, accept: "text/event-stream" },
-      headersTimeout: timeoutMs,
-      bodyTimeout: seconds * 1000 + timeoutMs,
+  const events = (path: string, until: number) =>
+    openEventStream(`${base}${path}`, headers, {
+      until: Math.min(until, deadline ?? until),
+      headersTimeoutMs: timeoutMs,
+      maxLineBytes: bounds.maxSseLineBytes,
     });
-    const type = header(res.headers["content-type"]) ?? "";
-    if (res.statusCode !== 200 || !type.includes("text/event-stream")) {
-      await res.body.dump();
-      return undefined;
-    }
-    const body = res.body;
-    body.setEncoding("utf8");
-    return (async function* () {
-      const parser = new SseParser();
-      try {
-        for await (const chunk of body) yield* parser.push(chunk as string);
-      } finally {
-        body.destroy();
-      }
-    })();
-  }
 
-  return { call, events, pollMs: options.pollIntervalMs ?? 1_000 };
+  return { call, events, pollMs: options.pollIntervalMs ?? 1_000, bounds };
 }
 
 /** A path segment that must not be empty (`/kms//pubkey/…` would name another route). */
@@ -336,8 +372,10 @@ function serverMessage(body: unknown, structured: string | null | undefined): st
 }
 
 function connectionReason(error: unknown): string {
-  const e = error as { code?: string; message?: string };
-  return e.code ? `connection error ${e.code}` : "connection error";
+  const e = error as { code?: unknown; name?: string };
+  // AbortSignal.timeout: the attempt's time ran out (a DOMException, whose `code` is a number).
+  if (e.name === "TimeoutError") return "no complete answer in time";
+  return typeof e.code === "string" ? `connection error ${e.code}` : "connection error";
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -1,8 +1,10 @@
 /**
  * Step 2 of a registry check, the registry v2 auth flow: the `WWW-Authenticate` challenges of
  * the ping, then Basic, or a Bearer token from the challenge's realm (scope
- * `repository:NAME:pull` only). Credentials go only to the registry host itself or to an https
- * realm (loopback http allowed with `allowInsecureLoopback`), never to anything else.
+ * `repository:NAME:pull` only). Credentials go to an https realm, or over plain http only when
+ * the registry itself is reached over http (a custom registry configured as `http://…`) and the
+ * realm is on its host (or on loopback with `allowInsecureLoopback`) — {@link realmRule}. A
+ * registry reached over https never has its password sent to an http realm, even on its host.
  */
 import { isLoopbackHost } from "../../core/image-ref";
 import { first, type Http, http } from "./http";
@@ -42,6 +44,22 @@ export function parseChallenges(header: string | undefined): Challenge[] {
     pos = scheme.lastIndex;
   }
   return out;
+}
+
+/**
+ * Whether credentials may go to a Bearer challenge's `realm`: undefined when they may, else the
+ * rule that forbids it (for the message). `base` is how the registry itself is reached.
+ */
+export function realmRule(base: URL, realm: URL, allowInsecureLoopback: boolean): string | undefined {
+  if (realm.protocol === "https:") return undefined;
+  if (realm.protocol !== "http:")
+    return `the token realm's scheme ${realm.protocol} is neither https nor http`;
+  if (base.protocol !== "http:") {
+    return `the token realm ${realm.protocol}//${realm.host} is plain http while the registry ${base.host} is reached over https: a password goes over http only to a registry configured as http`;
+  }
+  const sameHost = realm.host.toLowerCase() === base.host.toLowerCase();
+  if (sameHost || (allowInsecureLoopback && isLoopbackHost(realm.host))) return undefined;
+  return `the token realm ${realm.protocol}//${realm.host} is plain http on another host than the registry ${base.host}`;
 }
 
 /** A Basic `Authorization` value. */
@@ -89,13 +107,9 @@ export async function authenticate(req: AuthRequest): Promise<Authenticated | Ve
     } catch {
       return failed("unsupported-auth", "The Bearer challenge's realm is not a URL.");
     }
-    const sameHost = realmUrl.host.toLowerCase() === new URL(base).host.toLowerCase();
-    const realmOk =
-      realmUrl.protocol === "https:" ||
-      (realmUrl.protocol === "http:" &&
-        (sameHost || (req.allowInsecureLoopback === true && isLoopbackHost(realmUrl.host))));
-    if (!realmOk && user !== undefined) {
-      return failed("insecure-realm", `The token realm is ${realmUrl.protocol}//${realmUrl.host}.`);
+    const refused = realmRule(new URL(base), realmUrl, req.allowInsecureLoopback === true);
+    if (refused !== undefined && user !== undefined) {
+      return failed("insecure-realm", `No credentials were sent: ${refused}.`);
     }
     const q = new URLSearchParams();
     if (bearer.params.service) q.set("service", bearer.params.service);

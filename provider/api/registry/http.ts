@@ -1,8 +1,15 @@
 /**
  * One request to a registry or its token server, with network failures classified as `tls` or
- * `unreachable` ({@link NetError}); bodies are read up to 64 KiB.
+ * `unreachable` ({@link NetError}). Bounded: the whole request (headers and body, however slowly
+ * they come) lasts at most `timeoutMs`, and at most {@link REGISTRY_MAX_BODY_BYTES} (64 KiB) of a
+ * body is read — counted as it streams, the connection is closed there (only error documents and
+ * token answers are read, both far smaller). Redirects are not followed.
  */
 import { request } from "undici";
+import { readBounded } from "../bounded-read";
+
+/** Most bytes of one registry answer read (error documents, token answers). */
+export const REGISTRY_MAX_BODY_BYTES = 64 * 1024;
 
 /** A registry's answer. */
 export interface Http {
@@ -43,6 +50,7 @@ export async function http(
   url: string,
   headers: Record<string, string>,
   timeoutMs: number,
+  maxBytes: number = REGISTRY_MAX_BODY_BYTES,
 ): Promise<Http> {
   try {
     const res = await request(url, {
@@ -54,7 +62,7 @@ export async function http(
     });
     let text = "";
     if (method === "HEAD") await res.body.dump();
-    else text = (await res.body.text()).slice(0, 64 * 1024);
+    else text = await readBounded(res.body, maxBytes, { truncate: true });
     return { status: res.statusCode, headers: res.headers, text };
   } catch (error) {
     const e = error as { code?: string; name?: string; cause?: { code?: string } };

@@ -38,7 +38,7 @@ export const VERIFY_ADVICE: Readonly<Record<VerifyKind, string>> = {
   "unsupported-auth":
     "The registry asked for an authentication scheme other than Basic or Bearer: verify the pull by hand.",
   "insecure-realm":
-    "The registry's token realm is plain http on another host, so no credentials were sent: fix the realm or serve it over https.",
+    "Serve the registry's token realm over https (or fix the realm the registry announces); a registry configured as http may use an http realm on its own host only.",
   "registry-mismatch":
     "This credential would not be used for that image: make verify.image name an image on the credential's registry.",
   tls: "Fix the registry's TLS certificate (untrusted, expired or issued for another name) or trust its CA.",
