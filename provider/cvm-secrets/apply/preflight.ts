@@ -98,7 +98,7 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
       ctx.warn(`${w.cvm}: ${describeTheirs(owner)}; it is overwritten with this resource's env`);
     }
   }
-  const keyByApp = await pinKeys(client, infos, old, inputs);
+  const keyByApp = await pinKeys(client, infos, old, inputs, ids);
   await checkComposeBeforeWrite(client, writes, infos, inputs, envKeys, ctx.warn);
   // CVMs an interrupted run of this update already finished: no second restart.
   const already = alreadyRunning(writes, infos, owners, journal, { digest, envKeys });
