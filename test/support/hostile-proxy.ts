@@ -1,7 +1,8 @@
 /**
  * A hostile API for trust tests: a loopback HTTP proxy in front of the emulator that forwards
  * every request and lets a test rewrite JSON answers (e.g. report another `app_id` and a key the
- * attacker holds). Counts the writes it forwarded.
+ * attacker holds). Counts the writes it forwarded and keeps their bodies; a test may also lose
+ * a write (`onWrite`): not forward it, or forward it and lose its answer, as a reset connection does.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,23 +10,59 @@ import type { AddressInfo } from "node:net";
 /** Rewrites the parsed JSON answer of `method path`; return undefined to pass it through. */
 export type Rewrite = (method: string, path: string, body: unknown) => unknown;
 
+/**
+ * What happens to a write (a non-GET request): `forward` (the default), `drop` (never forwarded;
+ * the connection is reset), `lose-answer` (forwarded; the connection is reset instead of answering).
+ */
+export type WriteFate = "forward" | "drop" | "lose-answer";
+
+export interface HostileProxyOptions {
+  /** Decides each write's fate; may act on the upstream first (e.g. make the CVM busy). */
+  onWrite?: (method: string, path: string, body: string) => WriteFate | Promise<WriteFate>;
+}
+
+/** A write the proxy forwarded, with its body (a PATCH's `encrypted_env` is what a test checks). */
+export interface SeenWrite {
+  method: string;
+  path: string;
+  body: string;
+}
+
 export interface HostileProxy {
   /** API base of the proxy (`…/api/v1`). */
   url: string;
   /** Non-GET requests the proxy forwarded. */
   writes: string[];
+  /** The same writes with their paths (without the API base) and bodies. */
+  bodies: SeenWrite[];
   close(): Promise<void>;
 }
 
-export async function hostileProxy(upstreamApi: string, rewrite: Rewrite): Promise<HostileProxy> {
+export async function hostileProxy(
+  upstreamApi: string,
+  rewrite: Rewrite,
+  options: HostileProxyOptions = {},
+): Promise<HostileProxy> {
   const upstream = new URL(upstreamApi);
   const writes: string[] = [];
+  const bodies: SeenWrite[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const method = req.method ?? "GET";
-      if (method !== "GET") writes.push(`${method} ${req.url}`);
+      const path = new URL(req.url ?? "/", "http://proxy.invalid").pathname.replace(upstream.pathname, "");
+      const body = Buffer.concat(chunks).toString("utf8");
+      const fate =
+        method === "GET" ? "forward" : ((await options.onWrite?.(method, path, body)) ?? "forward");
+      if (fate === "drop") {
+        req.socket.destroy();
+        return;
+      }
+      if (method !== "GET") {
+        writes.push(`${method} ${req.url}`);
+        bodies.push({ method, path, body });
+      }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
         if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
@@ -35,6 +72,11 @@ export async function hostileProxy(upstreamApi: string, rewrite: Rewrite): Promi
         headers,
         ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
       });
+      if (fate === "lose-answer") {
+        await answer.arrayBuffer();
+        req.socket.destroy();
+        return;
+      }
       const type = answer.headers.get("content-type") ?? "";
       if (!type.includes("application/json")) {
         res.writeHead(answer.status, { "content-type": type });
@@ -42,10 +84,9 @@ export async function hostileProxy(upstreamApi: string, rewrite: Rewrite): Promi
         res.end();
         return;
       }
-      const body = (await answer.json()) as unknown;
-      const path = new URL(req.url ?? "/", "http://proxy.invalid").pathname.replace(upstream.pathname, "");
-      const changed = rewrite(method, path, body);
-      const text = JSON.stringify(changed === undefined ? body : changed);
+      const json = (await answer.json()) as unknown;
+      const changed = rewrite(method, path, json);
+      const text = JSON.stringify(changed === undefined ? json : changed);
       res.writeHead(answer.status, { "content-type": "application/json" });
       res.end(text);
     });
@@ -55,6 +96,7 @@ export async function hostileProxy(upstreamApi: string, rewrite: Rewrite): Promi
   return {
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     writes,
+    bodies,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
