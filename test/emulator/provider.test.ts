@@ -5,11 +5,12 @@
  * Every error message is scanned for the secret values used.
  */
 
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { type Emulator, startEmulator } from "../../emulator/index";
 import { envDigest, legacyFingerprint, nextFingerprint } from "../../provider/core/fingerprint";
 import * as impl from "../../provider/cvm-secrets/index";
-import { openJournal } from "../../provider/cvm-secrets/records/journal";
 import { ErrorCodes } from "../../provider/errors";
 import { configure } from "../../provider/runtime/settings";
 import { hostileProxy } from "../support/hostile-proxy";
@@ -365,8 +366,13 @@ describe("fingerprints", () => {
       inputs: oldInputs,
       outputs: { ...resource.outputs, ...oldInputs, applied: { [cvm as string]: envDigest(fingerprints) } },
     };
-    // …and its rollout journal, which recorded the same digest.
-    openJournal(resource.id).record(cvm as string, envDigest(fingerprints));
+    // …and its rollout journal, which recorded the same digest (0.1 wrote a flat map).
+    const journalDir = path.join(process.env.PULUMI_HOME as string, "cvm-secrets", "journal");
+    mkdirSync(journalDir, { recursive: true });
+    writeFileSync(
+      path.join(journalDir, `${resource.id}.json`),
+      JSON.stringify({ [cvm as string]: envDigest(fingerprints) }),
+    );
     const mark = await counts();
     const same = await up(old, { cvms: [cvm], env: SECRETS });
     // One update that rewrites the outputs without plaintext: no request, no restart.
