@@ -543,6 +543,45 @@ describe("on-chain KMS", () => {
   });
 });
 
+describe("a 465 is verified, not relayed", () => {
+  /** A proxy that rewrites the `details` of a 465 answered to a push. */
+  async function rewriting465(change: Record<string, string>) {
+    const proxy = await hostileProxy(emu.url, (method, path, body) => {
+      const answer = body as { details?: Array<{ field: string; value: unknown }> };
+      if (method !== "PATCH" || !path.endsWith("/envs") || !Array.isArray(answer.details)) return undefined;
+      return {
+        ...answer,
+        details: answer.details.map((d) => (d.field in change ? { ...d, value: change[d.field] } : d)),
+      };
+    });
+    process.env.PHALA_CLOUD_API_PREFIX = proxy.url;
+    return proxy;
+  }
+
+  test.each([
+    ["compose_hash", { compose_hash: "cd".repeat(32) }, `names compose hash ${"cd".repeat(32)}`],
+    ["app_id", { app_id: "ef".repeat(20) }, `names app ${"ef".repeat(20)}`],
+  ])(
+    "a 465 naming another %s is refused, naming what differed; nothing is kept as pending",
+    async (_f, change, named) => {
+      const [cvm] = await cvms(1, undefined, "ethereum");
+      const proxy = await rewriting465(change);
+      try {
+        const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS });
+        expect(err.code).toBe(ErrorCodes.ROLLOUT_FAILED);
+        expect(err.message).toContain(named);
+        expect(err.message).toContain("Do not register it");
+        expect(err.message).not.toContain("addComposeHash");
+        expect((err.properties as Record<string, unknown>).pendingComposeHashes).toBeUndefined();
+        scan(err.message);
+      } finally {
+        await proxy.close();
+        useEmulator(emu);
+      }
+    },
+  );
+});
+
 describe("a lying API cannot get the env encrypted to its key", () => {
   /** A proxy that reports another app (with a key the attacker holds) for every CVM. */
   async function liar(attacker: { app_id: string; encrypted_env_pubkey: string }, allowedEnvs?: string[]) {

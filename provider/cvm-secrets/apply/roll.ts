@@ -2,7 +2,7 @@
  * Phase 4 of an apply: the rollout (steps/rollout.ts) bound to the API. Each CVM preflight kept
  * gets its app's blob (`PATCH /cvms/{id}/envs`), with `env_keys` only when its allow-list must
  * change, and — phase 2 of the on-chain flow — the compose hash a 465 named with the
- * registration's `transactionHash`. The journal follows each push (records/journal.ts), so an
+ * registration's `transactionHash` (a 465 is verified first: steps/registration-check.ts). The journal follows each push (records/journal.ts), so an
  * interrupted run is known to the next one. A push whose answer was lost while the CVM was busy
  * counts as sent only once the CVM's newest revision carries it (steps/evidence.ts); until then it
  * is neither journalled nor recorded. Never throws for a CVM: the result says what happened.
@@ -15,6 +15,7 @@ import { maxUnavailable, readyTimeoutMs } from "../state";
 import type { AppBlobs } from "../steps/encrypt";
 import { confirmPush } from "../steps/evidence";
 import { describeRolloutEvent } from "../steps/progress";
+import { verifyRegistration } from "../steps/registration-check";
 import { type RolloutResult, rollOut } from "../steps/rollout";
 import type { ApplyContext } from "./context";
 import type { Planned } from "./plan";
@@ -57,15 +58,20 @@ export async function roll(
       const { write, info } = rolling.get(t.cvm)!;
       const clearing = write.action === "clear-env";
       const blob = (clearing ? blobs.cleared : blobs.env).get(info.appId)!;
+      const sentKeys = clearing ? undefined : envKeysToSend(info, envKeys, write.sendEnvKeys || ctx.creating);
       const answer = await client.patchEnvs(t.cvm, {
         encryptedEnv: blob,
-        envKeys: clearing ? undefined : envKeysToSend(info, envKeys, write.sendEnvKeys || ctx.creating),
+        envKeys: sentKeys,
         // Phase 2 of the on-chain flow (`PATCH /cvms/{id}/envs`): the hash named by the 465.
         ...(inputs.transactionHash && pending[info.appId]
           ? { composeHash: pending[info.appId], transactionHash: inputs.transactionHash }
           : {}),
       });
-      if (answer.kind === "registration-required") return answer;
+      if (answer.kind === "registration-required") {
+        // The hash and app the 465 names are computed and compared, never relayed unverified.
+        await verifyRegistration(client, t.cvm, info, sentKeys, answer);
+        return answer;
+      }
       if (answer.unconfirmed) unconfirmed.set(t.cvm, blob);
       else markSent(t.cvm, blob, clearing);
       return undefined;
