@@ -6,13 +6,12 @@
 import { type Emulator, startEmulator } from "../../emulator/index";
 import { ErrorCodes } from "../../provider/errors";
 import { resetSettings } from "../../provider/runtime/settings";
+import { ID_FORMS, type IdForm, typedForm, writtenByTypedForm } from "../support/api-faults";
 import { hostileProxy } from "../support/hostile-proxy";
-import { failedUp, type Resource, up, useEmulator } from "../support/provider-harness";
+import { failedUp, up, useEmulator } from "../support/provider-harness";
 
 const V1 = { API_KEY: "sk_pins_first_7171" };
 const V2 = { API_KEY: "sk_pins_rotated_8282" };
-/** The per-CVM records of state (migrate.ts PER_CVM_KEYS). */
-const PER_CVM = ["applied", "pushed", "appIds", "composeHashes"] as const;
 
 let emu: Emulator;
 beforeEach(async () => {
@@ -23,16 +22,9 @@ afterEach(async () => {
   await emu.close();
 });
 
-type Form = "name" | "vm_uuid" | "app" | "cvm";
-
-async function cvmNamedBy(form: Form): Promise<{ id: string; typed: string }> {
-  const created = (await emu.admin.createCvm({ name: `pins-${form.replace("_", "-")}` })) as Record<
-    string,
-    string
-  > & { id: string; app_id: string };
-  const app = created.app_id.startsWith("app_") ? created.app_id : `app_${created.app_id}`;
-  const typed = { name: created.name!, vm_uuid: created.vm_uuid!, app, cvm: created.id }[form];
-  return { id: created.id, typed };
+async function cvmNamedBy(form: IdForm): Promise<{ id: string; typed: string }> {
+  const created = await emu.admin.createCvm({ name: `pins-${form.replace("_", "-")}` });
+  return { id: created.id, typed: typedForm(created, form) };
 }
 
 /** A proxy that reports the attacker's app and key for every CVM. */
@@ -52,21 +44,7 @@ async function liar() {
   return proxy;
 }
 
-/** The resource as a version before ids were resolved wrote it: records keyed by the typed form. */
-function writtenByTypedForm(resource: Resource, id: string, typed: string): Resource {
-  const rekey = (props: Record<string, unknown>): Record<string, unknown> => {
-    const copy: Record<string, unknown> = { ...props };
-    delete copy.cvmIds;
-    for (const key of PER_CVM) {
-      const record = copy[key] as Record<string, string> | undefined;
-      if (record?.[id] !== undefined) copy[key] = { [typed]: record[id] };
-    }
-    return copy;
-  };
-  return { id: resource.id, inputs: rekey(resource.inputs), outputs: rekey(resource.outputs) };
-}
-
-describe.each<Form>(["name", "vm_uuid", "app", "cvm"])("cvms names the CVM by its %s", (form) => {
+describe.each<IdForm>([...ID_FORMS])("cvms names the CVM by its %s", (form) => {
   for (const earlier of [false, true]) {
     test(`another app and key reported for it: refused before any write${earlier ? " (state written by typed form)" : ""}`, async () => {
       const { id, typed } = await cvmNamedBy(form);
