@@ -22,7 +22,7 @@ import {
   writtenByTypedForm,
 } from "../support/api-faults";
 import { type HostileProxy, hostileProxy } from "../support/hostile-proxy";
-import { failedUp, up, useEmulator } from "../support/provider-harness";
+import { up, useEmulator } from "../support/provider-harness";
 
 const SEED = 20_2001;
 const RUNS = 200;

@@ -83,27 +83,19 @@ export type PushFault =
   | "answer-lost"
   /** The CVM is made busy for another reason (a restart) and the push is dropped before the API. */
   | "busy-and-dropped"
-  /** The API answers 503 without applying it. */
-  | "refused-503"
   /** Applied, but the CVM's next boot fails (the wait for it fails). */
   | "boot-error";
 
-export const PUSH_FAULTS: readonly PushFault[] = [
-  "none",
-  "answer-lost",
-  "busy-and-dropped",
-  "refused-503",
-  "boot-error",
-];
+export const PUSH_FAULTS: readonly PushFault[] = ["none", "answer-lost", "busy-and-dropped", "boot-error"];
 
 /** One scenario of invariant 3 (evidence): the fault each replica's push meets, in order. */
 export interface EvidenceScenario {
   faults: PushFault[];
-  /** The CVM's restart takes this long (ms): short restarts end before a lost answer is probed. */
-  restartMs: number;
+  /** Replicas restarted at once (`rollout.maxUnavailable`). */
+  maxUnavailable: number;
 }
 
 export const evidenceScenarios: fc.Arbitrary<EvidenceScenario> = fc.record({
   faults: fc.array(fc.constantFrom(...PUSH_FAULTS), { minLength: 1, maxLength: 3 }),
-  restartMs: fc.constantFrom(5, 60),
+  maxUnavailable: fc.constantFrom(1, 3),
 });
