@@ -21,7 +21,7 @@ import {
   typedForm,
   writtenByTypedForm,
 } from "../support/api-faults";
-import { type HostileProxy, hostileProxy } from "../support/hostile-proxy";
+import { type CvmLie, type HostileProxy, hostileProxy, lyingAboutCvms } from "../support/hostile-proxy";
 import { up, useEmulator } from "../support/provider-harness";
 
 const SEED = 20_2001;
@@ -30,19 +30,14 @@ const RUNS = 200;
 let emu: Emulator;
 let proxy: HostileProxy;
 /** What the proxy reports for every CVM during the current run's second `up`. */
-let lie: { app?: string; key: string } | undefined;
+let lie: CvmLie | undefined;
 
 beforeAll(async () => {
   emu = await startEmulator({ restartMs: 5 });
-  proxy = await hostileProxy(emu.url, (method, path, body) => {
-    if (!lie || method !== "GET" || !/^\/cvms\/[^/]+$/.test(path)) return undefined;
-    const cvm = body as { app_id: string; kms_info: Record<string, unknown> };
-    return {
-      ...cvm,
-      app_id: lie.app ?? cvm.app_id,
-      kms_info: { ...cvm.kms_info, encrypted_env_pubkey: lie.key },
-    };
-  });
+  proxy = await hostileProxy(
+    emu.url,
+    lyingAboutCvms(() => lie),
+  );
 });
 afterAll(async () => {
   await proxy.close();

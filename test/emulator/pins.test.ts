@@ -7,7 +7,7 @@ import { type Emulator, startEmulator } from "../../emulator/index";
 import { ErrorCodes } from "../../provider/errors";
 import { resetSettings } from "../../provider/runtime/settings";
 import { ID_FORMS, type IdForm, typedForm, writtenByTypedForm } from "../support/api-faults";
-import { hostileProxy } from "../support/hostile-proxy";
+import { hostileProxy, lyingAboutCvms } from "../support/hostile-proxy";
 import { failedUp, up, useEmulator } from "../support/provider-harness";
 
 const V1 = { API_KEY: "sk_pins_first_7171" };
@@ -30,15 +30,10 @@ async function cvmNamedBy(form: IdForm): Promise<{ id: string; typed: string }> 
 /** A proxy that reports the attacker's app and key for every CVM. */
 async function liar() {
   const attacker = await emu.admin.createApp();
-  const proxy = await hostileProxy(emu.url, (method, path, body) => {
-    if (method !== "GET" || !/^\/cvms\/[^/]+$/.test(path)) return undefined;
-    const cvm = body as { kms_info: Record<string, unknown> };
-    return {
-      ...cvm,
-      app_id: attacker.app_id,
-      kms_info: { ...cvm.kms_info, encrypted_env_pubkey: attacker.encrypted_env_pubkey },
-    };
-  });
+  const proxy = await hostileProxy(
+    emu.url,
+    lyingAboutCvms(() => ({ app: attacker.app_id, key: attacker.encrypted_env_pubkey })),
+  );
   process.env.PHALA_CLOUD_API_PREFIX = proxy.url;
   resetSettings();
   return proxy;

@@ -16,6 +16,29 @@ export type Rewrite = (method: string, path: string, body: unknown) => unknown;
  */
 export type WriteFate = "forward" | "drop" | "lose-answer";
 
+/** What a lying API reports for every CVM: another app (when set) and a key the attacker holds. */
+export interface CvmLie {
+  app?: string;
+  key: string;
+}
+
+/**
+ * A rewrite that reports `lie()` in every `GET /cvms/{id}` answer (`app_id`, and the key in
+ * `kms_info.encrypted_env_pubkey`); answers pass unchanged while `lie()` is undefined.
+ */
+export function lyingAboutCvms(lie: () => CvmLie | undefined): Rewrite {
+  return (method, path, body) => {
+    const told = lie();
+    if (!told || method !== "GET" || !/^\/cvms\/[^/]+$/.test(path)) return undefined;
+    const cvm = body as { app_id: string; kms_info: Record<string, unknown> };
+    return {
+      ...cvm,
+      app_id: told.app ?? cvm.app_id,
+      kms_info: { ...cvm.kms_info, encrypted_env_pubkey: told.key },
+    };
+  };
+}
+
 export interface HostileProxyOptions {
   /** Decides each write's fate; may act on the upstream first (e.g. make the CVM busy). */
   onWrite?: (method: string, path: string, body: string) => WriteFate | Promise<WriteFate>;

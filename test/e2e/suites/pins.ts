@@ -21,7 +21,7 @@ import {
   QUIET,
   type TypeScriptFlavour,
 } from "../../support/e2e";
-import { type HostileProxy, hostileProxy } from "../../support/hostile-proxy";
+import { type HostileProxy, hostileProxy, lyingAboutCvms } from "../../support/hostile-proxy";
 
 const V1 = "sk_pins_e2e_first_4141";
 const V2 = "sk_pins_e2e_rotated_5252";
@@ -80,15 +80,10 @@ export function pinsSuite(flavour: TypeScriptFlavour): void {
     expect(pinned).toMatch(/^[0-9a-f]{40}$/);
     const attacker = await s.emu.admin.createApp();
     await through(
-      await hostileProxy(s.emu.url, (method, p, body) => {
-        if (method !== "GET" || !/^\/cvms\/[^/]+$/.test(p)) return undefined;
-        const cvm = body as { kms_info: Record<string, unknown> };
-        return {
-          ...cvm,
-          app_id: attacker.app_id,
-          kms_info: { ...cvm.kms_info, encrypted_env_pubkey: attacker.encrypted_env_pubkey },
-        };
-      }),
+      await hostileProxy(
+        s.emu.url,
+        lyingAboutCvms(() => ({ app: attacker.app_id, key: attacker.encrypted_env_pubkey })),
+      ),
     );
     await s.cli(["config", "set", "--secret", "value", V2]);
     const up = await s.cli(["up", "--yes", ...QUIET], { allowFail: true });
