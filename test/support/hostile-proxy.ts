@@ -72,7 +72,12 @@ export async function hostileProxy(
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
+    req.on("end", () => {
+      // An upstream that goes away mid-answer (the emulator closed under an open state stream)
+      // resets this connection instead of rejecting unhandled.
+      forward().catch(() => req.socket.destroy());
+    });
+    const forward = async (): Promise<void> => {
       const method = req.method ?? "GET";
       const path = new URL(req.url ?? "/", "http://proxy.invalid").pathname.replace(upstream.pathname, "");
       const body = Buffer.concat(chunks).toString("utf8");
@@ -112,7 +117,7 @@ export async function hostileProxy(
       const text = JSON.stringify(changed === undefined ? json : changed);
       res.writeHead(answer.status, { "content-type": "application/json" });
       res.end(text);
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
