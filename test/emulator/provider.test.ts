@@ -5,11 +5,12 @@
  * Every error message is scanned for the secret values used.
  */
 
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { type Emulator, startEmulator } from "../../emulator/index";
 import { envDigest, legacyFingerprint, nextFingerprint } from "../../provider/core/fingerprint";
 import * as impl from "../../provider/cvm-secrets/index";
-import { openJournal } from "../../provider/cvm-secrets/records/journal";
 import { ErrorCodes } from "../../provider/errors";
 import { configure } from "../../provider/runtime/settings";
 import { hostileProxy } from "../support/hostile-proxy";
@@ -365,8 +366,13 @@ describe("fingerprints", () => {
       inputs: oldInputs,
       outputs: { ...resource.outputs, ...oldInputs, applied: { [cvm as string]: envDigest(fingerprints) } },
     };
-    // …and its rollout journal, which recorded the same digest.
-    openJournal(resource.id).record(cvm as string, envDigest(fingerprints));
+    // …and its rollout journal, which recorded the same digest (0.1 wrote a flat map).
+    const journalDir = path.join(process.env.PULUMI_HOME as string, "cvm-secrets", "journal");
+    mkdirSync(journalDir, { recursive: true });
+    writeFileSync(
+      path.join(journalDir, `${resource.id}.json`),
+      JSON.stringify({ [cvm as string]: envDigest(fingerprints) }),
+    );
     const mark = await counts();
     const same = await up(old, { cvms: [cvm], env: SECRETS });
     // One update that rewrites the outputs without plaintext: no request, no restart.
@@ -535,6 +541,45 @@ describe("on-chain KMS", () => {
     });
     expect((await emu.admin.guest(cvm as string)).env).toEqual({ ...SECRETS, API_KEY: ROTATED });
   });
+});
+
+describe("a 465 is verified, not relayed", () => {
+  /** A proxy that rewrites the `details` of a 465 answered to a push. */
+  async function rewriting465(change: Record<string, string>) {
+    const proxy = await hostileProxy(emu.url, (method, path, body) => {
+      const answer = body as { details?: Array<{ field: string; value: unknown }> };
+      if (method !== "PATCH" || !path.endsWith("/envs") || !Array.isArray(answer.details)) return undefined;
+      return {
+        ...answer,
+        details: answer.details.map((d) => (d.field in change ? { ...d, value: change[d.field] } : d)),
+      };
+    });
+    process.env.PHALA_CLOUD_API_PREFIX = proxy.url;
+    return proxy;
+  }
+
+  test.each([
+    ["compose_hash", { compose_hash: "cd".repeat(32) }, `names compose hash ${"cd".repeat(32)}`],
+    ["app_id", { app_id: "ef".repeat(20) }, `names app ${"ef".repeat(20)}`],
+  ])(
+    "a 465 naming another %s is refused, naming what differed; nothing is kept as pending",
+    async (_f, change, named) => {
+      const [cvm] = await cvms(1, undefined, "ethereum");
+      const proxy = await rewriting465(change);
+      try {
+        const err = await failedUp(undefined, { cvms: [cvm], env: SECRETS });
+        expect(err.code).toBe(ErrorCodes.ROLLOUT_FAILED);
+        expect(err.message).toContain(named);
+        expect(err.message).toContain("Do not register it");
+        expect(err.message).not.toContain("addComposeHash");
+        expect((err.properties as Record<string, unknown>).pendingComposeHashes).toBeUndefined();
+        scan(err.message);
+      } finally {
+        await proxy.close();
+        useEmulator(emu);
+      }
+    },
+  );
 });
 
 describe("a lying API cannot get the env encrypted to its key", () => {

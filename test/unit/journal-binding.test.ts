@@ -1,4 +1,4 @@
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openJournal, PUSHING, REISSUED } from "../../provider/cvm-secrets/records/journal";
@@ -24,10 +24,28 @@ describe("journal entries bound to their plaintext", () => {
     expect(openJournal("res").digestOf("cvm_a")).toBe("d1");
   });
 
-  test("an entry without a binding (a journal from before bindings) is taken at its digest", () => {
+  test("an unbound entry of a journal that keeps bindings is never trusted as bound", () => {
     openJournal("res").record("cvm_a", "d1");
-    expect(openJournal("res", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe("d1");
+    expect(openJournal("res", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe(REISSUED);
+    // Readers without a wanted env (refresh) still see the digest.
+    expect(openJournal("res").digestOf("cvm_a")).toBe("d1");
   });
+
+  test.each([
+    ["a flat map", { cvm_a: "d1" }],
+    ["{env, pushed}", { env: { cvm_a: "d1" }, pushed: { cvm_a: "sha" } }],
+  ])(
+    "an entry of a journal from before bindings (%s: value-bound digests) is taken at its digest",
+    (_label, journal) => {
+      const dir = path.join(process.env.PULUMI_HOME as string, "cvm-secrets", "journal");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, "res.json"), JSON.stringify(journal));
+      expect(openJournal("res", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe("d1");
+      // Rewritten by this version (another CVM recorded), the old entry keeps its standing.
+      openJournal("res", { digest: "d2", env: { A: "y" } }).record("cvm_b", "d2");
+      expect(openJournal("res", { digest: "d1", env: { A: "x" } }).digestOf("cvm_a")).toBe("d1");
+    },
+  );
 
   test("the binding key stays in the journal folder, readable by the owner only; the journal holds no value", () => {
     openJournal("res", { digest: "d1", env: { A: "journal-binding-canary" } }).record("cvm_a", "d1");
@@ -56,5 +74,35 @@ describe("journal entries bound to their plaintext", () => {
     expect(openJournal("res").pushedOf("cvm_a")).toBe("sha2");
     // The same tokens for another value: still not the wanted env.
     expect(openJournal("res", { digest: "d2", env: { A: "reverted" } }).digestOf("cvm_a")).toBe(REISSUED);
+  });
+
+  describe.each([
+    ["empty", ""],
+    ["truncated", "ab".repeat(20)],
+    ["not hex", "z".repeat(64)],
+  ])("a key file that is %s", (_label, content) => {
+    /** A journal folder whose key file holds `content`, in a PULUMI_HOME no process has read yet. */
+    const invalidKeyFile = (): string => {
+      const dir = path.join(process.env.PULUMI_HOME as string, "cvm-secrets", "journal");
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(path.join(dir, "mac-key"), content, { mode: 0o644 });
+      return dir;
+    };
+
+    test("is replaced with a valid key, mode 0600, no temporary file left", () => {
+      const dir = invalidKeyFile();
+      openJournal("res", { digest: "d1", env: { A: "x" } }).record("cvm_a", "d1");
+      const key = path.join(dir, "mac-key");
+      expect(readFileSync(key, "utf8")).toMatch(/^[0-9a-f]{64}$/);
+      expect(statSync(key).mode & 0o777).toBe(0o600);
+      expect(readdirSync(dir).sort()).toEqual(["mac-key", "res.json"]);
+    });
+
+    test("entries still bind to their plaintext: another value under the same digest reads as reissued", () => {
+      invalidKeyFile();
+      openJournal("res", { digest: "d1", env: { A: "value-B" } }).record("cvm_a", "d1", "sha");
+      expect(openJournal("res", { digest: "d1", env: { A: "value-B" } }).digestOf("cvm_a")).toBe("d1");
+      expect(openJournal("res", { digest: "d1", env: { A: "value-C" } }).digestOf("cvm_a")).toBe(REISSUED);
+    });
   });
 });

@@ -44,7 +44,17 @@ export interface PushLookups {
  * push is sent again with the registration's `transactionHash` (phase 2).
  */
 export type PatchEnvsAnswer =
-  | { kind: "accepted"; allowedEnvsChanged?: boolean; correlationId?: string }
+  | {
+      kind: "accepted";
+      allowedEnvsChanged?: boolean;
+      correlationId?: string;
+      /**
+       * The answer was lost and the CVM was busy: it may be running this push, or be busy for
+       * another reason and have refused it. The caller records the push only on evidence (the
+       * newest app revision carries it, cvm-secrets/steps/evidence.ts).
+       */
+      unconfirmed?: true;
+    }
   | RegistrationRequired;
 
 /** `PATCH /cvms/{id}/envs`: the env push (202), with its lost-answer probe; a 465 is a value. */
@@ -74,14 +84,16 @@ export async function patchEnvs(
       ok: [200, 202],
       subject: `CVM ${cvm}`,
       // The push is accepted only on an idle CVM (busy → 409), so a CVM that is busy right
-      // after a lost answer is running this push: do not send it again (a second restart).
-      // One that is idle again may have finished it already: its newest app revision then
+      // after a lost answer may be running this push: do not send it again (a second restart),
+      // but it may as well be busy for another reason and have refused it, so the answer is
+      // `unconfirmed` until the newest revision shows it. One that is idle again may have finished it already: its newest app revision then
       // carries exactly this ciphertext (`AppRevisionDetailResponse.encrypted_env`; a
       // ciphertext has a fresh ephemeral key, so nobody else's push can equal it).
       applied: async (): Promise<PatchEnvsAnswer | undefined> => {
         const info = await lookups.getCvm(cvm).catch(() => undefined);
         if (!info) return undefined;
-        if (info.inProgress) return { kind: "accepted", correlationId: info.correlationId };
+        if (info.inProgress)
+          return { kind: "accepted", correlationId: info.correlationId, unconfirmed: true };
         if (!info.appId || !info.vmUuid) return undefined;
         const newest = await lookups.latestRevision(info.appId, info.vmUuid).catch(() => undefined);
         return newest?.encryptedEnv !== undefined && newest.encryptedEnv === bareHex(body.encryptedEnv)

@@ -73,7 +73,7 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
   );
   const infos = new Map(kept.map((c) => [c.write.cvm, c.info]));
   // The pins first (reads only): an API that moved a CVM to another app says so, by name.
-  const keyByApp = await pinKeys(client, infos, old, inputs);
+  const keyByApp = await pinKeys(client, infos, old, inputs, ids);
   if (refused.length > 0) {
     throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `${refused.join("\n")}\n(nothing was changed)`, {
       resource: ctx.name,

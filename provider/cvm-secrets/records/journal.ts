@@ -15,13 +15,14 @@
  * tokens: a run the engine never recorded and the next, different value get the same tokens. So
  * each entry is also bound to the plaintext it recorded, by an HMAC-SHA256 under a random key
  * that never leaves this folder (`mac-key`, mode 0600). An entry whose digest equals the env
- * wanted now but whose binding does not reads as {@link REISSUED}: that CVM runs another value.
+ * wanted now but whose binding does not (or that has none) reads as {@link REISSUED}: that CVM may
+ * run another value. A key file that holds no valid key is replaced.
  * The folder holds CVM ids, digests and those bindings (no value, no fingerprint); like Pulumi's
  * own credentials file beside it, only the operator's account may read it. In
  * `$PULUMI_HOME/cvm-secrets/journal/` (default `~/.pulumi`), files mode 0600.
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 
@@ -68,6 +69,12 @@ export interface WantedEnv {
   env: Readonly<Record<string, string>>;
 }
 
+/**
+ * The binding of an entry of a journal written before bindings were kept, when fingerprints were
+ * value-bound HMACs (so the digest itself is bound to the plaintext).
+ */
+const VALUE_BOUND_DIGEST = "value-bound-digest";
+
 /** Binding keys read or created by this process, per journal folder. */
 const bindingKeys = new Map<string, Buffer>();
 
@@ -84,28 +91,44 @@ function bindingKey(): Buffer | undefined {
   return key;
 }
 
+/**
+ * Reads the key file, creating it when there is none and replacing it when it holds no valid
+ * key (empty, truncated, edited): an invalid file must not silently stop every entry from being
+ * bound. A replacement is written beside it (mode 0600) and renamed over it, so a reader never
+ * sees a half-written key; the key used is the one read back after that, whichever process's
+ * file won a race. Undefined when the folder cannot be used.
+ */
 function readOrCreateKey(dir: string): Buffer | undefined {
   const file = path.join(dir, "mac-key");
-  try {
-    const hex = readFileSync(file, "utf8").trim();
-    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
-  } catch {
-    // none yet
-  }
+  const first = readKey(file);
+  if (first instanceof Buffer || first === "unreadable") return first instanceof Buffer ? first : undefined;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const key = randomBytes(32);
-    writeFileSync(file, key.toString("hex"), { mode: 0o600, flag: "wx" });
-    return key;
+    const key = randomBytes(32).toString("hex");
+    if (first === "missing") {
+      writeFileSync(file, key, { mode: 0o600, flag: "wx" });
+    } else {
+      const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+      writeFileSync(temp, key, { mode: 0o600, flag: "wx" });
+      renameSync(temp, file);
+    }
   } catch {
     // Another process created it first, or the folder is not writable: read what is there.
-    try {
-      const hex = readFileSync(file, "utf8").trim();
-      return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, "hex") : undefined;
-    } catch {
-      return undefined;
-    }
   }
+  const written = readKey(file);
+  return written instanceof Buffer ? written : undefined;
+}
+
+/** The key in `file`, or why there is none. */
+function readKey(file: string): Buffer | "missing" | "invalid" | "unreadable" {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT" ? "missing" : "unreadable";
+  }
+  const hex = text.trim();
+  return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, "hex") : "invalid";
 }
 
 /** The binding of a plaintext env: HMAC-SHA256 under the local key over its sorted entries. */
@@ -151,7 +174,12 @@ export function openJournal(resourceId: string, wanted?: WantedEnv): Journal {
     const current = parsed && typeof parsed === "object" && typeof parsed.env === "object";
     entries = strings(current ? parsed.env : parsed);
     pushed = current ? strings(parsed.pushed) : {};
-    bound = current ? strings(parsed.bound) : {};
+    // A journal from before bindings (no `bound`) was written while fingerprints were value-bound
+    // HMACs: its digests bind their plaintext themselves.
+    bound =
+      current && parsed.bound !== undefined
+        ? strings(parsed.bound)
+        : Object.fromEntries(Object.keys(entries).map((cvm) => [cvm, VALUE_BOUND_DIGEST]));
     const flying = current ? strings(parsed.inflight) : {};
     inflight = Object.fromEntries(
       Object.entries(flying).flatMap(([cvm, v]) => {
@@ -177,9 +205,11 @@ export function openJournal(resourceId: string, wanted?: WantedEnv): Journal {
   const seen = (cvm: string): string | undefined => {
     const digest = entries[cvm];
     if (digest === undefined || wanted === undefined || digest !== wanted.digest) return digest;
-    // No binding: written before bindings were kept, when fingerprints were value-bound HMACs.
-    if (bound[cvm] === undefined) return digest;
-    return bound[cvm] === binding ? digest : REISSUED;
+    if (bound[cvm] === VALUE_BOUND_DIGEST) return digest;
+    // Only an entry bound to the wanted plaintext is that env. One with no binding (written
+    // while the key was unusable) or read without a usable key now cannot show which value it
+    // recorded: never trusted as bound (one more restart at worst).
+    return binding !== undefined && bound[cvm] === binding ? digest : REISSUED;
   };
   return {
     digestOf: seen,

@@ -7,6 +7,8 @@ import { createHash } from "node:crypto";
 import type { CvmInfo, KmsListing, PhalaClient } from "../../api/phala";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { lazy } from "../../runtime/lazy";
+import { resolvedId } from "../forms";
+import { byResolvedId } from "../migrate";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
 
 /**
@@ -14,17 +16,26 @@ import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
  * id (state records it, and each CVM's app id: apply/settle.ts). Throws before any write on an untrusted or changed key,
  * and on a CVM the API now places in another app than the one pinned for it (an API that lies
  * about `app_id` would otherwise get the env encrypted to a key of its choosing).
+ *
+ * Every pin is keyed and checked by resolved `cvm_…` id, whatever form `cvms` names the CVM in
+ * (name, VM UUID, `app_<hex>`, `cvm_…`): `infos` is keyed by resolved id, `ids` maps each typed
+ * form to it, and the app pins of a state written before ids were resolved (keyed by the typed
+ * form) are re-keyed the same way (migrate.ts `byResolvedId`).
  */
 export async function pinKeys(
   client: PhalaClient,
   infos: ReadonlyMap<string, CvmInfo>,
   old: CvmSecretsOutputs,
   inputs: CvmSecretsInputs,
+  ids: Readonly<Record<string, string>> | undefined = inputs.cvmIds,
 ): Promise<Map<string, string>> {
   const keyByApp = new Map<string, string>();
+  const map = { ...old.cvmIds, ...ids };
+  const targets = new Set(inputs.cvms.map((form) => resolvedId(form, map)));
+  const pinnedApps = byResolvedId(old.appIds, map);
   for (const [cvm, info] of infos) {
     // A CVM leaving `cvms` only gets an empty env: it may be cleared whatever the API says.
-    const pinnedApp = inputs.cvms.includes(cvm) ? old.appIds?.[cvm] : undefined;
+    const pinnedApp = targets.has(cvm) ? pinnedApps[cvm] : undefined;
     if (pinnedApp && pinnedApp !== info.appId) throw appChangedError(cvm, pinnedApp, info.appId);
   }
   for (const info of infos.values()) {
