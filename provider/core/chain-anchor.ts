@@ -1,8 +1,9 @@
 /**
  * The on-chain KMS anchor, decided (pure): which RPC and which contract to trust for a CVM's
  * chain ({@link chainAnchorTarget}), and, from what the chain answered, the signer to check the
- * app's key against or the check that failed ({@link chainAnchorVerdict}). The checks and their
- * order are trust-anchors.md §C.2: the node's chain id is the CVM's; the KMS contract the API
+ * app's key against or the check that failed ({@link chainAnchorVerdict}). The checks, in order
+ * (as Phala's trust-center reads `DstackKms`, `packages/verifier/src/utils/dstackContract.ts`,
+ * plus the contract and registration checks): the node's chain id is the CVM's; the KMS contract the API
  * reports is the trusted one; `kmsInfo().k256Pubkey` is a compressed secp256k1 key;
  * `registeredApps(app_id)` is true. The API's `rpc_endpoint` is never an input: a lying API
  * would pick a lying node. A failure names the check and the two values' fingerprints.

@@ -1,6 +1,6 @@
 /**
- * What a `DstackKms` contract says about an app, read through a chain node (trust-anchors.md
- * §B.1, §C.2): the node's chain id (`eth_chainId`), the finalized block (`eth_getBlockByNumber`
+ * What a `DstackKms` contract says about an app, read through a chain node (the contract:
+ * Dstack-TEE/dstack `kms/auth-eth/contracts/DstackKms.sol`): the node's chain id (`eth_chainId`), the finalized block (`eth_getBlockByNumber`
  * with tag `finalized`), then `kmsInfo()` and `registeredApps(app_id)` by `eth_call` at that
  * block's number, so both reads see one state. A node that does not know the tag `finalized`
  * (pre-merge software) is an error: this module never falls back to `latest`. (A development

@@ -4,9 +4,11 @@
  * request aborted past a ceiling), in attempts (connection errors, timeouts and 5xx only, with
  * the Phala client's capped backoff). An RPC URL may carry an API key in its path or query, so
  * it is never printed: messages name its origin only ({@link rpcOrigin}). Answers are checked
- * (JSON-RPC 2.0 §5: `jsonrpc`, the request's `id`, exactly one of `result` and `error`).
+ * (the JSON-RPC 2.0 specification, "Response object": `jsonrpc`, the request's `id`, exactly
+ * one of `result` and `error`).
  */
 import { request } from "undici";
+import { parseRpcUrl } from "../../core/rpc-url";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { backoffDelay, type RetryPolicy } from "../phala/retry";
 import { clip, sleep } from "../phala/transport";
@@ -41,25 +43,6 @@ export const DEFAULT_RPC_BOUNDS = {
   maxBytes: 1024 * 1024,
   attempts: 3,
 } as const;
-
-/**
- * The origin (scheme, host, port) of an RPC URL: what may appear in a message. Anything that is
- * not an http(s) URL gives `(invalid RPC URL)`, so the text itself is never echoed.
- */
-export function rpcOrigin(url: string): string {
-  const parsed = parseRpcUrl(url);
-  return parsed ? parsed.origin : "(invalid RPC URL)";
-}
-
-/** The URL when it is an absolute http(s) URL, else undefined. */
-export function parseRpcUrl(url: string): URL | undefined {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A client for the node at `options.url` (throws `CVMS_CONFIGURATION` for a URL that is not http(s)). */
 export function jsonRpc(options: RpcOptions): JsonRpc {
