@@ -8,6 +8,7 @@ import type { CvmInfo, KmsListing, PhalaClient } from "../../api/phala";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { lazy } from "../../runtime/lazy";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
+import { chainSigner } from "./chain-anchor";
 
 /**
  * Verifies (on-chain KMS) and pins the key of every app among `infos`. Returns the key per app
@@ -68,7 +69,8 @@ export async function trustedKey(client: PhalaClient, info: CvmInfo, options: Tr
     return reported;
   }
   const kms = await locateKms(client, info);
-  const signer = trustedSigner ?? (await documentedSigner(client, info, kms));
+  const signer =
+    trustedSigner ?? (await chainSigner(info, options)) ?? (await documentedSigner(client, info, kms));
   const signed = await client.getKmsPubkey(kms.ref, info.appId);
   const verdict = lazy.kms().verifyKeySignature({
     appId: info.appId,
