@@ -124,7 +124,9 @@ export function chainAnchorVerdict(
       "contract",
       fingerprint(trusted),
       fingerprint(reported),
-      `${app}: the API reports ${reported === undefined ? "no valid KMS contract" : "another KMS contract"} than the trusted one for chain ${target.chainId}`,
+      reported === undefined
+        ? `${app}: the API reports no valid KMS contract for the CVM, so it cannot be matched with the trusted one for chain ${target.chainId}`
+        : `${app}: the API reports another KMS contract than the trusted one for chain ${target.chainId}`,
     );
   }
   const key = answer.k256Pubkey;

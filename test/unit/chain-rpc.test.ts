@@ -161,6 +161,14 @@ describe("hostile nodes", () => {
     expect(text).toContain(`RPC ${stub!.url}`);
   });
 
+  test("an app id that is no address is refused before it is asked", async () => {
+    const url = await node(honest);
+    const { code, message } = await failure(readKmsContract(jsonRpc({ url }), CONTRACT, "ab".repeat(19)));
+    expect(code).toBe("CVMS_CHAIN_ERROR");
+    expect(message).toMatch(/the app id is not a 20-byte address; nothing was asked/);
+    expect(stub!.requests).toEqual([]);
+  });
+
   test("an oversized answer is refused, declared or streamed without end", async () => {
     const url = await node((r) =>
       r.method === "eth_chainId"

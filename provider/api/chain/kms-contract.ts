@@ -51,19 +51,29 @@ export async function readKmsContract(
   contract: string,
   appId: string,
 ): Promise<KmsContractReading> {
+  const registeredData = registeredAppsCall(rpc, appId);
   const chainId = quantity(await rpc.call("eth_chainId", []), "eth_chainId", rpc);
   const block = await finalizedBlock(rpc);
   const at = `0x${block.number.toString(16)}`;
   const info = await ethCall(rpc, contract, encodeKmsInfoCall(), at, "kmsInfo()", decodeKmsInfo);
-  const registered = await ethCall(
-    rpc,
-    contract,
-    encodeRegisteredAppsCall(appId),
-    at,
-    "registeredApps(address)",
-    decodeBool,
-  );
+  const registered = await ethCall(rpc, contract, registeredData, at, "registeredApps(address)", decodeBool);
   return { chainId, block, kmsInfo: info, registered };
+}
+
+/** The call data of `registeredApps(appId)`; an app id that is no address is an error, not a call. */
+function registeredAppsCall(rpc: JsonRpc, appId: string): string {
+  try {
+    return encodeRegisteredAppsCall(appId);
+  } catch (error) {
+    if (error instanceof AbiError) {
+      throw chainError(
+        rpc,
+        "eth_call registeredApps(address)",
+        "the app id is not a 20-byte address; nothing was asked",
+      );
+    }
+    throw error;
+  }
 }
 
 async function finalizedBlock(rpc: JsonRpc): Promise<BlockRef> {
