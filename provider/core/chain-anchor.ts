@@ -45,9 +45,23 @@ export interface AnchorSettings {
   contract?: string;
 }
 
+/**
+ * Where a trusted value came from: the resource's own setting (`kms.rpcUrl`/`kms.contract`, or
+ * a command's flag), the stack's map (or `CVM_SECRETS_RPC_URL_<chainId>`), or the built-in table
+ * of Phala's contracts.
+ */
+export type AnchorSource = "resource" | "stack" | "default";
+
 /** Where the chain anchor reads, or why it does not apply. */
 export type AnchorTarget =
-  | { kind: "chain"; chainId: number; rpcUrl: string; contract: string }
+  | {
+      kind: "chain";
+      chainId: number;
+      rpcUrl: string;
+      contract: string;
+      rpcFrom: Exclude<AnchorSource, "default">;
+      contractFrom: AnchorSource;
+    }
   | { kind: "none"; reason: "not-on-chain" | "no-rpc" }
   | { kind: "refuse"; check: "chain-unknown" | "no-trusted-contract"; message: string };
 
@@ -71,6 +85,12 @@ export function chainAnchorTarget(facts: CvmKmsFacts, settings: AnchorSettings):
   const chain = String(facts.chainId);
   const rpcUrl = settings.rpcUrl ?? settings.rpcUrls[chain];
   if (rpcUrl === undefined) return { kind: "none", reason: "no-rpc" };
+  const contractFrom: AnchorSource =
+    settings.contract !== undefined
+      ? "resource"
+      : settings.kmsContracts[chain] !== undefined
+        ? "stack"
+        : "default";
   const contract = settings.contract ?? settings.kmsContracts[chain] ?? DEFAULT_KMS_CONTRACTS[chain];
   if (contract === undefined) {
     return {
@@ -79,7 +99,8 @@ export function chainAnchorTarget(facts: CvmKmsFacts, settings: AnchorSettings):
       message: `app ${facts.appId}: no KMS contract is trusted for chain ${chain}; set kms.contract or cvm-secrets:kmsContracts`,
     };
   }
-  return { kind: "chain", chainId: facts.chainId, rpcUrl, contract };
+  const rpcFrom = settings.rpcUrl !== undefined ? "resource" : "stack";
+  return { kind: "chain", chainId: facts.chainId, rpcUrl, contract, rpcFrom, contractFrom };
 }
 
 /** What the chain answered (api/chain/kms-contract.ts). */

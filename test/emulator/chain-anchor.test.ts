@@ -8,14 +8,14 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { x25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { type Emulator, startEmulator } from "../../emulator";
+import type { Emulator } from "../../emulator";
 import { setKmsInfo, setRegistered } from "../../emulator/kms-contract";
-import { signKey } from "../../provider/core/kms-signature";
 import { ErrorCodes } from "../../provider/errors";
 import { configure } from "../../provider/runtime/settings";
-import { startChain, type TestChain } from "../support/chain";
+import type { TestChain } from "../support/chain";
+import { useChainEmulator } from "../support/chain-emulator";
+import { forger } from "../support/forger";
 import { hostileProxy, type Rewrite } from "../support/hostile-proxy";
 import { failedUp, providerLines, up, useEmulator } from "../support/provider-harness";
 
@@ -31,24 +31,9 @@ let emu: Emulator;
 /** The address of the emulator's base KMS contract on the chain. */
 let contract: string;
 
-beforeAll(async () => {
-  chain = await startChain(8453);
-});
-afterAll(async () => {
-  await chain?.close();
-});
-beforeEach(async () => {
-  emu = await startEmulator({ restartMs: 60, chainRpcUrl: chain.url });
-  useEmulator(emu);
-  const kms = (await fetch(`${emu.url}/kms`, { headers: { "x-api-key": emu.apiKey } }).then((r) =>
-    r.json(),
-  )) as {
-    items: Array<{ chain_id: number | null; kms_contract_address: string | null }>;
-  };
-  contract = kms.items.find((k) => k.chain_id === 8453)!.kms_contract_address!;
-});
-afterEach(async () => {
-  await emu.close();
+useChainEmulator(60, (setup) => {
+  ({ chain, emu, contract } = setup);
+  useEmulator(setup.emu);
 });
 
 /** Stack config: the chain's RPC for 8453 and the emulator's contract as the trusted one. */
@@ -67,32 +52,6 @@ async function baseCvm(): Promise<{ id: string; app: string }> {
     docker_compose_file: COMPOSE,
   });
   return { id: cvm.id, app: cvm.app_id };
-}
-
-/** An API that hands out the attacker's key, signed by the attacker's signer, and documents that signer. */
-function forger(): Rewrite {
-  const signerSecret = secp256k1.utils.randomSecretKey();
-  const signer = Buffer.from(secp256k1.getPublicKey(signerSecret, true)).toString("hex");
-  const key = x25519.getPublicKey(x25519.utils.randomSecretKey());
-  return (method, path, body) => {
-    const pubkey = /^\/kms\/[^/]+\/pubkey\/([0-9a-fx]+)$/i.exec(path);
-    if (method === "GET" && pubkey) {
-      const app = Uint8Array.from(Buffer.from(pubkey[1]!.replace(/^0x/, ""), "hex"));
-      return {
-        ...(body as object),
-        public_key: Buffer.from(key).toString("hex"),
-        signature: signKey(signerSecret, app, key),
-      };
-    }
-    if (method === "GET" && /^\/kms\/[^/]+\/info$/.test(path)) {
-      const info = body as { rpc: { bootstrap_info: Record<string, unknown> } };
-      return {
-        ...info,
-        rpc: { ...info.rpc, bootstrap_info: { ...info.rpc.bootstrap_info, k256_pubkey: signer } },
-      };
-    }
-    return undefined;
-  };
 }
 
 /** Rewrites the CVM record's `kms_info`. */

@@ -88,7 +88,7 @@ describe("cvm-secrets encrypt", () => {
     const t = io();
     expect(await main(["encrypt", `--secret=${SECRET}`], t)).toBe(2);
     expect(t.err).toContain(
-      "unknown option --secret; expected one of --public-key/-k, --cvm, --trusted-signer, --env-file, -e/--env",
+      "unknown option --secret; expected one of --public-key/-k, --cvm, --rpc-url, --kms-contract, --trusted-signer, --env-file, -e/--env",
     );
     const missing = io();
     expect(await main(["encrypt", "--public-key"], missing)).toBe(2);

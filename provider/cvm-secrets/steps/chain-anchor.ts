@@ -7,7 +7,9 @@
  * Without an RPC URL for its chain, the caller keeps the API's signer, and this step warns once
  * per process and app that the signer came from the API.
  */
+import type { KmsContractReading } from "../../api/chain";
 import type { CvmInfo } from "../../api/phala";
+import type { AnchorTarget, ChainAnchorVerdict, CvmKmsFacts } from "../../core/chain-anchor";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { chainSettings } from "../../runtime/chain-settings";
 import { providerLog } from "../../runtime/engine-log";
@@ -20,6 +22,58 @@ export interface ChainAnchorOptions {
 
 const warned = new Set<string>();
 
+/** The API's facts about a CVM's KMS, as core/chain-anchor.ts takes them. */
+export function kmsFacts(info: CvmInfo): CvmKmsFacts {
+  return {
+    appId: info.appId,
+    onChain: info.kms.onChain,
+    chainId: info.kms.chainId,
+    contract: info.kms.contractAddress,
+  };
+}
+
+/**
+ * Where the anchor reads for this CVM (core/chain-anchor.ts `chainAnchorTarget` over the stack's
+ * settings and the resource's `kms.rpcUrl`/`kms.contract`). Throws `CVMS_CONFIGURATION` on
+ * malformed settings.
+ */
+export function anchorTarget(info: CvmInfo, options: ChainAnchorOptions): AnchorTarget {
+  return lazy.chainAnchor().chainAnchorTarget(kmsFacts(info), {
+    ...chainSettings(),
+    rpcUrl: options.kms?.rpcUrl,
+    contract: options.kms?.contract,
+  });
+}
+
+/** What the chain answered for the app, and the verdict on it. */
+export interface AnchorReading {
+  reading: KmsContractReading;
+  verdict: ChainAnchorVerdict;
+}
+
+/**
+ * Reads the trusted contract for the app at the finalized block and decides on the answer.
+ * Throws `CVMS_CHAIN_ERROR` when the chain cannot be read.
+ */
+export async function readAnchor(
+  info: CvmInfo,
+  target: Extract<AnchorTarget, { kind: "chain" }>,
+): Promise<AnchorReading> {
+  const chain = lazy.chain();
+  const reading = await chain.readKmsContract(
+    chain.jsonRpc({ url: target.rpcUrl }),
+    target.contract,
+    info.appId,
+  );
+  const verdict = lazy.chainAnchor().chainAnchorVerdict(kmsFacts(info), target, {
+    chainId: reading.chainId,
+    k256Pubkey: reading.kmsInfo.k256Pubkey,
+    registered: reading.registered,
+    block: reading.block,
+  });
+  return { reading, verdict };
+}
+
 /**
  * The app's KMS signer (compressed hex) read from the chain, or undefined when the anchor does
  * not apply (not an on-chain app, or no RPC URL for its chain). Throws `CVMS_UNTRUSTED_KEY` on a
@@ -27,18 +81,7 @@ const warned = new Set<string>();
  * malformed settings — each before anything is sent.
  */
 export async function chainSigner(info: CvmInfo, options: ChainAnchorOptions): Promise<string | undefined> {
-  const anchor = lazy.chainAnchor();
-  const facts = {
-    appId: info.appId,
-    onChain: info.kms.onChain,
-    chainId: info.kms.chainId,
-    contract: info.kms.contractAddress,
-  };
-  const target = anchor.chainAnchorTarget(facts, {
-    ...chainSettings(),
-    rpcUrl: options.kms?.rpcUrl,
-    contract: options.kms?.contract,
-  });
+  const target = anchorTarget(info, options);
   if (target.kind === "none") {
     if (target.reason === "no-rpc" && !warned.has(info.appId)) {
       warned.add(info.appId);
@@ -55,18 +98,7 @@ export async function chainSigner(info: CvmInfo, options: ChainAnchorOptions): P
       check: target.check,
     });
   }
-  const chain = lazy.chain();
-  const reading = await chain.readKmsContract(
-    chain.jsonRpc({ url: target.rpcUrl }),
-    target.contract,
-    info.appId,
-  );
-  const verdict = anchor.chainAnchorVerdict(facts, target, {
-    chainId: reading.chainId,
-    k256Pubkey: reading.kmsInfo.k256Pubkey,
-    registered: reading.registered,
-    block: reading.block,
-  });
+  const { verdict } = await readAnchor(info, target);
   if (!verdict.ok) {
     throw new CvmSecretsError(ErrorCodes.UNTRUSTED_KEY, `${verdict.message}; nothing was sent`, {
       appId: info.appId,
