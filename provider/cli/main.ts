@@ -257,8 +257,9 @@ async function trust(argv: readonly string[], io: Io): Promise<number> {
   const cvms = flags.filter(([k]) => k === "cvm");
   if (cvms.length !== 1)
     throw new UsageError(cvms.length === 0 ? "--cvm ID is required" : "--cvm given twice");
+  const trust = trustFlags(flags);
   const client = apiClient(io.env, "trust");
-  const report = await checkTrust(client, await client.getCvm(cvms[0]![1]), trustFlags(flags));
+  const report = await checkTrust(client, await client.getCvm(cvms[0]![1]), trust);
   io.stdout(flags.some(([k]) => k === "json") ? renderTrustJson(report) : renderTrustText(report));
   return trustPassed(report) ? 0 : 1;
 }

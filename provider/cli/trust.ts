@@ -156,6 +156,9 @@ function chainChecks(
 /** The quote-binding line: read from `kmsInfo()` when the chain was read. */
 function quoteCheck(anchor: AnchorReading | undefined): [TrustCheckName, TrustCheck["status"], string] {
   if (!anchor) return ["quote-binding", "not-checked", "the KMS contract was not read"];
+  if (!anchor.verdict.ok && anchor.verdict.check === "chain-id") {
+    return ["quote-binding", "not-checked", "the RPC serves another chain: its kmsInfo() is not the KMS's"];
+  }
   const { quote, caPubkey, k256Pubkey } = anchor.reading.kmsInfo;
   const binding = kmsQuoteBinding(quote, caPubkey, k256Pubkey);
   switch (binding.kind) {
