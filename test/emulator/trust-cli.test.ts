@@ -138,24 +138,47 @@ test("the KMS quote: bound to kmsInfo()'s keys is ok; bound to another CA key FA
   expect(res.out).toMatch(/^FAILED: 1 of 6 checks that ran failed$/m);
 });
 
-test("a forged key and signer through the API: key-signature FAILED, exit 1; encrypt --rpc-url prints nothing", async () => {
+test("a forged key and signer through the API: key-signature FAILED, the chain lines ok, exit 1", async () => {
   const cvm = await baseCvm();
   const proxy = await hostileProxy(emu.url, forger());
   try {
-    const args = ["--cvm", cvm.id, "--rpc-url", chain.url, "--kms-contract", contract];
-    const res = await cli(["trust", ...args], proxy.url);
+    const res = await cli(
+      ["trust", "--cvm", cvm.id, "--rpc-url", chain.url, "--kms-contract", contract],
+      proxy.url,
+    );
     expect(res.code).toBe(1);
     expect(res.out).toMatch(/^ok {11}registered {5}/m);
     expect(res.out).toMatch(
       /^FAILED {7}key-signature {2}app \S+: the env-encryption key is not signed by the trusted signer/m,
     );
-    const enc = await cli(["encrypt", ...args, "-e", `A=${SECRET}`], proxy.url);
+    expect(proxy.writes).toEqual([]);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test("encrypt --cvm --rpc-url with a forging API: refused, no ciphertext printed (accepted without the chain)", async () => {
+  const cvm = await baseCvm();
+  const proxy = await hostileProxy(emu.url, forger());
+  try {
+    const anchored = [
+      "--cvm",
+      cvm.id,
+      "--rpc-url",
+      chain.url,
+      "--kms-contract",
+      contract,
+      "-e",
+      `A=${SECRET}`,
+    ];
+    const enc = await cli(["encrypt", ...anchored], proxy.url);
     expect(enc.code).toBe(1);
     expect(enc.out).toBe("");
     expect(enc.err).toContain("the env-encryption key is not signed by the KMS signer");
     // Without the chain, encrypt takes the API's signer: the forged key is accepted.
     const unanchored = await cli(["encrypt", "--cvm", cvm.id, "-e", `A=${SECRET}`], proxy.url);
     expect(unanchored.code).toBe(0);
+    expect(unanchored.out).toMatch(/^[0-9a-f]+\n$/);
     expect(proxy.writes).toEqual([]);
   } finally {
     await proxy.close();
