@@ -117,7 +117,9 @@ export async function checkTrust(
         `the app's key (fingerprint ${fingerprint(key)}) is signed by the ${SIGNER_NAME[signer.source]}`,
       );
     } catch (err) {
-      add("key-signature", "failed", err instanceof Error ? err.message : String(err));
+      // trustedKey calls any signer it is given "trusted": say which one this was.
+      const message = err instanceof Error ? err.message : String(err);
+      add("key-signature", "failed", `against the ${SIGNER_NAME[signer.source]}: ${message}`);
     }
   }
   add(...quoteCheck(anchor));

@@ -149,7 +149,7 @@ test("a forged key and signer through the API: key-signature FAILED, the chain l
     expect(res.code).toBe(1);
     expect(res.out).toMatch(/^ok {11}registered {5}/m);
     expect(res.out).toMatch(
-      /^FAILED {7}key-signature {2}app \S+: the env-encryption key is not signed by the trusted signer/m,
+      /^FAILED {7}key-signature {2}against the chain's KMS signer: app \S+: the env-encryption key is not signed/m,
     );
     expect(proxy.writes).toEqual([]);
   } finally {

@@ -137,6 +137,7 @@ describe("cvm-secrets trust and the trust flags", () => {
   test("trust needs exactly one --cvm and the API key; --json takes no value; encrypt's trust flags need --cvm", async () => {
     const expectations: Array<[string[], number, string]> = [
       [["trust"], 2, "--cvm ID is required"],
+      [["trust", "--cvm", "a", "extra"], 2, "unexpected argument 3 (not shown: it may hold a value)"],
       [["trust", "--cvm", "a", "--cvm", "b"], 2, "--cvm given twice"],
       [["trust", "--cvm", "a", "--json=yes"], 2, "--json takes no value"],
       [["trust", "--cvm", "a"], 1, "trust needs PHALA_CLOUD_API_KEY"],
