@@ -4,6 +4,7 @@
  * the Cancun opcodes) and deployed from the first unlocked account. `close` stops the node.
  */
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { deployKmsContract, type KmsInfoInput, setKmsInfo, setRegistered } from "../../emulator/kms-contract";
@@ -78,4 +79,46 @@ export async function deployMockKms(
   await setKmsInfo(chain.rpc, contract, info);
   for (const app of apps) await setRegistered(chain.rpc, contract, app, true);
   return contract;
+}
+
+/**
+ * An RPC URL with a credential in its path, as hosted nodes hand out (`…/<token>`), answered by
+ * `chain`: a loopback forwarder that posts every request body to the node's root (ganache
+ * answers on `/` only). `close` stops the forwarder, not the chain.
+ */
+export async function rpcWithPathToken(
+  chain: TestChain,
+  token: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      if (req.url !== `/${token}`) {
+        res.writeHead(404).end();
+        return;
+      }
+      try {
+        const answer = await fetch(chain.url, {
+          method: req.method,
+          headers: { "content-type": "application/json" },
+          body: Buffer.concat(chunks),
+        });
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      } catch {
+        res.writeHead(502).end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/${token}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
