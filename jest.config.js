@@ -12,6 +12,7 @@ module.exports = {
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...common, displayName: "emulator", testMatch: ["<rootDir>/test/emulator/**/*.test.ts"] },
     { ...common, displayName: "registry", testMatch: ["<rootDir>/test/registry/**/*.test.ts"] },
+    { ...common, displayName: "chain", testMatch: ["<rootDir>/test/chain/**/*.test.ts"] },
     { ...common, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"] },
   ],
 };

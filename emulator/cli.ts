@@ -3,7 +3,7 @@
  *
  *   cvm-secrets-emulator [--port N] [--host H] [--api-key K] [--restart-ms N]
  *                        [--state-file PATH] [--seed-cvm NAME]... [--seed-replicas N]
- *                        [--seed-compose FILE]
+ *                        [--seed-compose FILE] [--chain-rpc URL]
  *
  * The API key comes from `--api-key`, else `CVM_SECRETS_EMULATOR_API_KEY`, else is random.
  * Binds loopback unless `--host` is given explicitly.
@@ -32,6 +32,8 @@ export interface CliArgs {
   seedReplicas: number;
   /** docker-compose YAML file for seeded CVMs (default {@link SEED_DOCKER_COMPOSE}). */
   seedCompose?: string;
+  /** JSON-RPC URL of a development chain for the on-chain KMS contracts. */
+  chainRpc?: string;
   help: boolean;
 }
 
@@ -47,6 +49,8 @@ const USAGE = `Usage: cvm-secrets-emulator [options]
   --seed-replicas N   seed N replicas of one app per --seed-cvm: NAME-1 ... NAME-N (default 1)
   --seed-compose FILE docker-compose of seeded CVMs (default: the README quickstart's service,
                       reading DATABASE_URL and STRIPE_KEY)
+  --chain-rpc URL     deploy the on-chain KMS contract (the emulator's signer) on the development
+                      chain at URL (ganache, anvil, hardhat) and register each on-chain app there
   -h, --help          show this help
 `;
 
@@ -97,6 +101,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         break;
       case "--seed-compose":
         args.seedCompose = value();
+        break;
+      case "--chain-rpc":
+        args.chainRpc = value();
         break;
       case "-h":
       case "--help":
@@ -208,6 +215,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     ...(args.apiKey !== undefined ? { apiKey: args.apiKey } : {}),
     ...(args.restartMs !== undefined ? { restartMs: args.restartMs } : {}),
     ...(args.stateFile !== undefined ? { stateFile: args.stateFile } : {}),
+    ...(args.chainRpc !== undefined ? { chainRpcUrl: args.chainRpc } : {}),
     log: (line) => out(`${new Date().toISOString()} ${line}\n`),
   });
   out(`Phala Cloud emulator listening on ${emu.url}\n`);

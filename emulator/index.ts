@@ -7,6 +7,7 @@
 import "../provider/node-version";
 import type { AddressInfo } from "node:net";
 import { EmulatorAdmin } from "./admin";
+import { EmulatorChain } from "./chain";
 import { FaultPlan } from "./faults";
 import { newApiKey } from "./ids";
 import { API_PREFIX, createEmulatorServer } from "./server";
@@ -39,6 +40,12 @@ export interface EmulatorOptions {
   stateFile?: string;
   /** Receives one line per request (method, route, status, duration) and lifecycle events. */
   log?: (line: string) => void;
+  /**
+   * JSON-RPC URL of a development chain (ganache, anvil, hardhat: it must offer an unlocked
+   * account). Each on-chain KMS on that chain's id gets a KMS contract there with the
+   * emulator's signer, reported as its contract address; its apps are registered on it.
+   */
+  chainRpcUrl?: string;
 }
 
 /** A running emulator. */
@@ -58,13 +65,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const log = options.log ?? (() => {});
   const apiKey = options.apiKey ?? newApiKey();
   const faults = new FaultPlan();
+  let chain: EmulatorChain | undefined;
   const state = new EmulatorState({
     restartMs: options.restartMs ?? 1500,
     stateFile: options.stateFile,
     log,
     faults,
+    onApp: (app) => chain?.register(app),
   });
-  const server = createEmulatorServer({ apiKey, state, faults, log });
+  if (options.chainRpcUrl) chain = await EmulatorChain.start(options.chainRpcUrl, state, log);
+  const server = createEmulatorServer({
+    apiKey,
+    state,
+    faults,
+    log,
+    beforeRequest: () => chain?.idle() ?? Promise.resolve(),
+  });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -30,6 +30,8 @@ export interface ServerContext {
   state: EmulatorState;
   faults: FaultPlan;
   log: (line: string) => void;
+  /** Awaited before each request (the emulator's chain: pending app registrations, chain.ts). */
+  beforeRequest?: () => Promise<void>;
 }
 
 class BodyTooLarge extends Error {}
@@ -139,6 +141,7 @@ export function createEmulatorServer(ctx: ServerContext): Server {
     requestId: string,
     seen: { key: string },
   ): Promise<string> {
+    await ctx.beforeRequest?.().catch((error: unknown) => ctx.log(`chain: ${(error as Error).message}`));
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     const path = url.pathname.replace(/\/+$/, "") || "/";

@@ -213,6 +213,8 @@ export interface StateOptions {
   stateFile?: string | undefined;
   log: (line: string) => void;
   faults: FaultPlan;
+  /** Called with each app created (the emulator's chain registers on-chain apps: chain.ts). */
+  onApp?: (app: AppRecord) => void;
 }
 
 /** A change listener: called with the CVM after each status change (`deleted` when removed). */
@@ -294,6 +296,7 @@ export class EmulatorState {
     };
     this.apps.set(id, app);
     this.save();
+    this.options.onApp?.(app);
     return app;
   }
 

@@ -26,6 +26,11 @@ export const ErrorCodes = {
   CONFIGURATION: "CVMS_CONFIGURATION",
   /** The API reports another app for a CVM than the one pinned in state: nothing is sent. */
   APP_CHANGED: "CVMS_APP_CHANGED",
+  /**
+   * A JSON-RPC call to a chain (the on-chain KMS anchor) failed, timed out, was too large, or
+   * answered something malformed: the signer could not be read, so nothing is sent.
+   */
+  CHAIN_ERROR: "CVMS_CHAIN_ERROR",
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

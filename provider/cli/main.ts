@@ -8,27 +8,36 @@
  *       Encrypts an env for a CVM, like `phala envs encrypt`: prints lowercase hex only.
  *       --cvm reads the key from the API (PHALA_CLOUD_API_KEY, PHALA_CLOUD_API_PREFIX) under the
  *       provider's trust rules: for on-chain KMS the KMS-signed key, verified against
- *       --trusted-signer (else the signer the API reports for the KMS).
+ *       --trusted-signer, else the chain's signer with --rpc-url (cli/trust-flags.ts), else the
+ *       signer the API reports for the KMS.
+ *   cvm-secrets trust --cvm ID [--rpc-url URL] [--kms-contract ADDR] [--trusted-signer HEX] [--json]
+ *       The chain of trust of one CVM's key, each check ok / FAILED / not checked (cli/trust.ts);
+ *       exits 1 when a check that ran failed.
  *   cvm-secrets --help | --version | <command> --help
  *
  * Nothing a user passes as an argument is ever echoed back: a stray argument may be a value.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { phalaClient } from "../api/phala";
+import { type PhalaClient, phalaClient } from "../api/phala";
 import { parseAssignment, parseEnvFile } from "../core/env-file";
 import { KEY_PATTERN, validateEnv } from "../core/env-rules";
 import { encryptEnv } from "../core/envelope";
 import { type PreviewDocument, renderPrSummary } from "../core/pr-summary";
 import { previewProblem } from "../core/preview-check";
+import { renderTrustJson, renderTrustText, trustPassed } from "../core/trust-report";
 import { trustedKey } from "../cvm-secrets/steps/trust";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { DEFAULT_API_URL } from "../runtime/settings";
+import { describeArg, parseFlags, UsageError } from "./args";
+import { checkTrust, type TrustFlags } from "./trust";
+import { TRUST_FLAG_SPECS, trustFlags } from "./trust-flags";
 
 const USAGE = `usage: cvm-secrets <command> [options]
 
 commands:
   pr-summary   Markdown summary of \`pulumi preview --json\` for a pull-request comment
   encrypt      encrypt an env for a CVM (prints the hex for PATCH /cvms/{id}/envs)
+  trust        check and print the chain of trust of a CVM's env-encryption key
 
 options:
   -h, --help     show this help (\`cvm-secrets <command> --help\` for a command's options)
@@ -45,7 +54,7 @@ a preview document.
 options:
   --title TEXT   heading of the summary (default "pulumi preview")
   -h, --help     show this help`,
-  encrypt: `usage: cvm-secrets encrypt (--public-key HEX | --cvm ID [--trusted-signer HEX]) [--env-file FILE]... [-e KEY=VALUE | -e FILE]...
+  encrypt: `usage: cvm-secrets encrypt (--public-key HEX | --cvm ID [--rpc-url URL] [--kms-contract ADDR] [--trusted-signer HEX]) [--env-file FILE]... [-e KEY=VALUE | -e FILE]...
 
 Encrypts an env to a CVM's app key and prints lowercase hex (like \`phala envs encrypt\`).
 Values are best read from a file or standard input, not the command line (which other local
@@ -56,8 +65,12 @@ options:
   --cvm ID              fetch the key from the API instead (PHALA_CLOUD_API_KEY, optionally
                         PHALA_CLOUD_API_PREFIX), under the provider's trust rules: for
                         on-chain KMS the KMS-signed key
+  --rpc-url URL         with --cvm: a JSON-RPC node of the CVM's chain (on-chain KMS): the
+                        signer is read from the KMS contract, as \`pulumi up\` does with
+                        cvm-secrets:rpcUrls; default CVM_SECRETS_RPC_URL_<chainId>
+  --kms-contract ADDR   with --rpc-url: the KMS contract to trust (default: Phala's for the chain)
   --trusted-signer HEX  with --cvm: the KMS signer's public key the signature must recover to
-                        (else the signer the API reports for the KMS, which proves less)
+                        (else the chain's, else the signer the API reports, which proves less)
   --env-file FILE       KEY=VALUE lines (# comments, quotes, export prefix); - is standard
                         input; repeatable, later keys win
   -e, --env KEY=VALUE   one variable, or the path of an env file; repeatable
@@ -66,6 +79,24 @@ options:
 Key names follow the CVM's rules: ^[A-Za-z_][A-Za-z0-9_]*$, at most 255 bytes, values at most
 128 KiB, at most 1024 entries; DSTACK_APP_ID, DSTACK_GATEWAY_DOMAIN and DSTACK_APP_DOMAIN are
 reserved.`,
+  trust: `usage: cvm-secrets trust --cvm ID [--rpc-url URL] [--kms-contract ADDR] [--trusted-signer HEX] [--json]
+
+Checks and prints the chain of trust of a CVM's env-encryption key, as \`pulumi up\` decides
+it: the resolved CVM and app, the KMS, the chain and contract the signer is read from, the
+signer and where it came from, then one line per check — ok, FAILED, or not checked and why:
+chain-id, contract, kms-signer, registered (on-chain KMS, with an RPC URL), key-signature, and
+quote-binding (kmsInfo().quote's report_data names the KMS keys; the quote is not
+DCAP-verified). Exits 0 when every check that ran passed, 1 when one failed. An RPC URL is
+printed by its origin only.
+
+options:
+  --cvm ID              the CVM (id or name); the API is PHALA_CLOUD_API_KEY, optionally
+                        PHALA_CLOUD_API_PREFIX
+  --rpc-url URL         a JSON-RPC node of the CVM's chain (default CVM_SECRETS_RPC_URL_<chainId>)
+  --kms-contract ADDR   the KMS contract to trust (default: Phala's documented one for the chain)
+  --trusted-signer HEX  the KMS signer's public key the key's signature must recover to
+  --json                print the report as JSON
+  -h, --help            show this help`,
 };
 
 export interface Io {
@@ -86,9 +117,6 @@ const defaultIo: Io = {
 function version(): string {
   return (require("pulumi-cvm-secrets/package.json") as { version: string }).version;
 }
-
-/** A usage error: printed with the command's usage, exit 2. */
-class UsageError extends Error {}
 
 /** Runs the command; returns the exit code. Errors are printed without values. */
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
@@ -113,6 +141,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     }
     try {
       if (command === "pr-summary") return prSummary(rest, io);
+      if (command === "trust") return await trust(rest, io);
       return await encrypt(rest, io);
     } catch (err) {
       if (err instanceof UsageError) {
@@ -125,49 +154,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     io.stderr(`cvm-secrets: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-}
-
-/**
- * Names an argument without showing it: a flag by its name (never an `=value` part), anything
- * else by position only, since a stray argument may be a secret (a forgotten `-e`).
- */
-function describeArg(arg: string, position?: number): string {
-  const flag = /^(--?[A-Za-z][\w-]*)(=|$)/.exec(arg);
-  if (flag) return flag[1]!;
-  return position === undefined ? "(not shown)" : `argument ${position} (not shown: it may hold a value)`;
-}
-
-interface FlagSpec {
-  names: readonly string[];
-  /** What the value should be, for "needs a value" errors. */
-  value: string;
-}
-
-/** Splits argv into flag values (in order) and positionals; unknown flags are usage errors. */
-function parseFlags(
-  argv: readonly string[],
-  specs: Record<string, FlagSpec>,
-): { flags: Array<[string, string]>; positionals: Array<[number, string]> } {
-  const flags: Array<[string, string]> = [];
-  const positionals: Array<[number, string]> = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "-" || !arg.startsWith("-")) {
-      positionals.push([i + 1, arg]);
-      continue;
-    }
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    const key = Object.keys(specs).find((k) => specs[k]!.names.includes(name));
-    if (key === undefined) {
-      const known = Object.values(specs).map((s) => s.names.join("/"));
-      throw new UsageError(`unknown option ${describeArg(arg)}; expected one of ${known.join(", ")}`);
-    }
-    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === "") throw new UsageError(`${name} needs ${specs[key]!.value}`);
-    flags.push([key, value]);
-  }
-  return { flags, positionals };
 }
 
 function prSummary(argv: readonly string[], io: Io): number {
@@ -189,7 +175,7 @@ async function encrypt(argv: readonly string[], io: Io): Promise<number> {
   const { flags, positionals } = parseFlags(argv, {
     publicKey: { names: ["--public-key", "-k"], value: "the app's public key (64 hex digits)" },
     cvm: { names: ["--cvm"], value: "a CVM id or name" },
-    trustedSigner: { names: ["--trusted-signer"], value: "the KMS signer's public key (hex)" },
+    ...TRUST_FLAG_SPECS,
     envFile: { names: ["--env-file"], value: "a file path, or - for standard input" },
     env: { names: ["-e", "--env"], value: "KEY=VALUE or an env file path" },
   });
@@ -246,25 +232,46 @@ async function encrypt(argv: readonly string[], io: Io): Promise<number> {
       `the env cannot be encrypted for a CVM:\n${failures.map((f) => `  ${f.property}: ${f.reason}`).join("\n")}`,
     );
   }
-  const trustedSigner = flags.find(([k]) => k === "trustedSigner")?.[1];
-  const key = publicKey ?? (await keyOfCvm(cvm!, io.env, trustedSigner));
+  const trust = trustFlags(flags);
+  if (publicKey !== undefined && Object.keys(trust).length > 0) {
+    throw new UsageError("--rpc-url, --kms-contract and --trusted-signer go with --cvm");
+  }
+  const key = publicKey ?? (await keyOfCvm(cvm!, io.env, trust));
   io.stdout(`${encryptEnv(env, key)}\n`);
   return 0;
 }
 
 /** The CVM's key under the provider's trust rules (cvm-secrets/steps/trust.ts): signed for on-chain KMS. */
-async function keyOfCvm(
-  cvm: string,
-  env: NodeJS.ProcessEnv,
-  trustedSigner: string | undefined,
-): Promise<string> {
+async function keyOfCvm(cvm: string, env: NodeJS.ProcessEnv, trust: TrustFlags): Promise<string> {
+  const client = apiClient(env, "--cvm");
+  return trustedKey(client, await client.getCvm(cvm), { kms: trust });
+}
+
+async function trust(argv: readonly string[], io: Io): Promise<number> {
+  const { flags, positionals } = parseFlags(argv, {
+    cvm: { names: ["--cvm"], value: "a CVM id or name" },
+    json: { names: ["--json"], value: "no value", boolean: true },
+    ...TRUST_FLAG_SPECS,
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected ${describeArg("", positionals[0]![0])}`);
+  const cvms = flags.filter(([k]) => k === "cvm");
+  if (cvms.length !== 1)
+    throw new UsageError(cvms.length === 0 ? "--cvm ID is required" : "--cvm given twice");
+  const trust = trustFlags(flags);
+  const client = apiClient(io.env, "trust");
+  const report = await checkTrust(client, await client.getCvm(cvms[0]![1]), trust);
+  io.stdout(flags.some(([k]) => k === "json") ? renderTrustJson(report) : renderTrustText(report));
+  return trustPassed(report) ? 0 : 1;
+}
+
+/** The API client of `--cvm`: PHALA_CLOUD_API_KEY, optionally PHALA_CLOUD_API_PREFIX. */
+function apiClient(env: NodeJS.ProcessEnv, what: string): PhalaClient {
   const apiKey = env.PHALA_CLOUD_API_KEY;
   if (!apiKey) {
     throw new CvmSecretsError(
       ErrorCodes.CONFIGURATION,
-      "--cvm needs PHALA_CLOUD_API_KEY (and optionally PHALA_CLOUD_API_PREFIX)",
+      `${what} needs PHALA_CLOUD_API_KEY (and optionally PHALA_CLOUD_API_PREFIX)`,
     );
   }
-  const client = phalaClient({ baseUrl: env.PHALA_CLOUD_API_PREFIX || DEFAULT_API_URL, apiKey });
-  return trustedKey(client, await client.getCvm(cvm), { kms: { trustedSigner } });
+  return phalaClient({ baseUrl: env.PHALA_CLOUD_API_PREFIX || DEFAULT_API_URL, apiKey });
 }

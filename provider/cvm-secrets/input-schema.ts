@@ -4,7 +4,9 @@
  * of one CVM, the env's key and value rules next to a registry credential, the stack-wide default
  * credential — `check` decides after this schema passed.
  */
+
 import type { Fields } from "../core/input-shape";
+import { parseRpcUrl } from "../core/rpc-url";
 import { lazy } from "../runtime/lazy";
 
 /** Each program input of CvmSecrets that has a shape to check (properties.ts lists them all). */
@@ -57,6 +59,22 @@ export const INPUT_SCHEMA: Fields = {
             // The check loads the key module only for a signer given (runtime/lazy.ts).
             test: (signer) => lazy.kms().normalizeSigner(signer) !== undefined,
             reason: "must be a secp256k1 public key in hex (33-byte compressed or 65-byte uncompressed)",
+          },
+        },
+        rpcUrl: {
+          optional: true,
+          shape: {
+            kind: "string",
+            test: (url) => parseRpcUrl(url) !== undefined,
+            reason: "must be an http(s) URL of a JSON-RPC node of the apps' chain",
+          },
+        },
+        contract: {
+          optional: true,
+          shape: {
+            kind: "string",
+            test: (address) => /^0x[0-9a-fA-F]{40}$/.test(address),
+            reason: "must be a KMS contract address written 0x + 40 hex digits",
           },
         },
       },

@@ -34,7 +34,7 @@ export interface CvmSecretsInputs {
   registryHost?: string;
   registryEnv?: Record<string, string>;
   rollout?: { maxUnavailable?: number; readyTimeoutSeconds?: number };
-  kms?: { trustedSigner?: string; allowKeyChange?: boolean };
+  kms?: { trustedSigner?: string; allowKeyChange?: boolean; rpcUrl?: string; contract?: string };
   composeCheck?: ComposeCheckMode;
   adopt?: boolean;
   retainOnRemove?: boolean;

@@ -34,6 +34,20 @@ export interface KmsArgs {
    * API that swaps the key could otherwise obtain a ciphertext it can read.
    */
   allowKeyChange?: pulumi.Input<boolean>;
+  /**
+   * For on-chain KMS apps: the JSON-RPC URL of the chain of this resource's apps, over
+   * `cvm-secrets:rpcUrls`. With an RPC URL for its chain, an app's KMS signer is read from the
+   * KMS contract on chain (`kmsInfo()` at the finalized block), never from the API, and the app
+   * must be registered there. Messages print its origin only; if it holds an API key, pass it
+   * as a secret (e.g. `config.requireSecret`), or prefer the stack-wide secret config.
+   */
+  rpcUrl?: pulumi.Input<string>;
+  /**
+   * For on-chain KMS apps: the KMS contract address to trust (0x + 40 hex digits), over
+   * `cvm-secrets:kmsContracts` and Phala's documented contracts. A CVM whose KMS contract, as
+   * the API reports it, differs is refused before anything is sent.
+   */
+  contract?: pulumi.Input<string>;
 }
 
 /** The parts of a registry credential a CVM needs (a `RegistryCredential` provides them). */

@@ -5,6 +5,7 @@
  * config keys, an explicit `Provider` from its arguments. Pure but for `configure`.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { parseChainMap } from "../runtime/chain-settings";
 import { withPathInReason } from "../runtime/failures";
 import { configure as configureSettings } from "../runtime/settings";
 import { UNKNOWN } from "../runtime/wire";
@@ -18,8 +19,11 @@ export const CONFIG_KEYS = [
   "defaultRegistry",
   "defaultRegistryUsername",
   "defaultRegistryPassword",
+  "rpcUrls",
+  "kmsContracts",
 ] as const;
-export const SECRET_CONFIG_KEYS = ["apiKey", "defaultRegistryPassword"] as const;
+/** `rpcUrls` is secret: an RPC URL may hold an API key in its path or query. */
+export const SECRET_CONFIG_KEYS = ["apiKey", "defaultRegistryPassword", "rpcUrls"] as const;
 
 export interface ConfigFailure {
   property: string;
@@ -44,6 +48,12 @@ export function checkConfig(news: Props): { inputs: Props; failures: ConfigFailu
     if (v !== undefined && v !== UNKNOWN && typeof v !== "string") {
       failures.push({ property: key, reason: "must be a string" });
     }
+  }
+  for (const key of ["rpcUrls", "kmsContracts"] as const) {
+    const v = plain[key];
+    if (typeof v !== "string") continue;
+    const parsed = parseChainMap(v, key);
+    if (!parsed.ok) failures.push({ property: key, reason: parsed.reason });
   }
   const registry = ["defaultRegistry", "defaultRegistryUsername", "defaultRegistryPassword"];
   const set = registry.filter((k) => plain[k] !== undefined && plain[k] !== "");

@@ -4,6 +4,8 @@
  * client, zod, yaml and the curve libraries up front costs it ≈ 0.2 s.
  */
 export const lazy = {
+  chain: () => require("../api/chain/index") as typeof import("../api/chain/index"),
+  chainAnchor: () => require("../core/chain-anchor") as typeof import("../core/chain-anchor"),
   client: () => require("../api/phala/index") as typeof import("../api/phala/index"),
   compose: () => require("../core/compose-check") as typeof import("../core/compose-check"),
   envelope: () => require("../core/envelope") as typeof import("../core/envelope"),

@@ -15,6 +15,13 @@ export interface ProviderSettings {
   apiUrl: string;
   /** Stack-wide default registry credential (`cvm-secrets:defaultRegistry*`), if configured. */
   defaultRegistry?: { registry: string; username: string; password: string };
+  /**
+   * `cvm-secrets:rpcUrls` as configured: JSON, chain id → JSON-RPC URL (read and checked by
+   * runtime/chain-settings.ts, which adds the `CVM_SECRETS_RPC_URL_<chainId>` fallback).
+   */
+  rpcUrls?: string;
+  /** `cvm-secrets:kmsContracts` as configured: JSON, chain id → KMS contract address. */
+  kmsContracts?: string;
 }
 
 let configured: Partial<ProviderSettings> = {};
@@ -32,6 +39,8 @@ export function configure(req: pulumi.dynamic.ConfigureRequest): void {
     apiKey: get("apiKey"),
     apiUrl: get("apiUrl"),
     defaultRegistry: registry && username && password ? { registry, username, password } : undefined,
+    rpcUrls: get("rpcUrls"),
+    kmsContracts: get("kmsContracts"),
   };
 }
 
@@ -41,6 +50,8 @@ export function settings(): ProviderSettings {
     apiKey: configured.apiKey ?? nonEmpty(process.env.PHALA_CLOUD_API_KEY),
     apiUrl: configured.apiUrl ?? nonEmpty(process.env.PHALA_CLOUD_API_PREFIX) ?? DEFAULT_API_URL,
     defaultRegistry: configured.defaultRegistry,
+    rpcUrls: configured.rpcUrls,
+    kmsContracts: configured.kmsContracts,
   };
 }
 

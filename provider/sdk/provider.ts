@@ -27,6 +27,18 @@ export interface ProviderArgs {
   defaultRegistryUsername?: pulumi.Input<string>;
   /** Password or token of the default registry credential. Secret. */
   defaultRegistryPassword?: pulumi.Input<string>;
+  /**
+   * JSON-RPC URLs by chain id, as JSON (`{"8453":"https://…"}`): for an on-chain KMS app on a
+   * chain named here, the KMS signer is read from the KMS contract on that chain, not taken
+   * from the API. Defaults to the `CVM_SECRETS_RPC_URL_<chainId>` environment variables. An
+   * RPC URL may hold an API key: Secret.
+   */
+  rpcUrls?: pulumi.Input<string>;
+  /**
+   * KMS contract addresses to trust by chain id, as JSON (`{"8453":"0x…"}`). Defaults to
+   * Phala's documented contracts on Ethereum (1) and Base (8453).
+   */
+  kmsContracts?: pulumi.Input<string>;
 }
 
 /** The type token of the provider's package. */
@@ -46,6 +58,8 @@ export class Provider extends pulumi.ProviderResource {
         defaultRegistry: args.defaultRegistry,
         defaultRegistryUsername: args.defaultRegistryUsername,
         defaultRegistryPassword: secret(args.defaultRegistryPassword),
+        rpcUrls: secret(args.rpcUrls),
+        kmsContracts: args.kmsContracts,
       },
       opts,
     );

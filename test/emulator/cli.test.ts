@@ -37,6 +37,8 @@ describe("parseArgs", () => {
         "3",
         "--seed-compose",
         "/tmp/compose.yaml",
+        "--chain-rpc",
+        "http://127.0.0.1:8545",
       ],
       { CVM_SECRETS_EMULATOR_API_KEY: "phak_env" },
     );
@@ -49,6 +51,7 @@ describe("parseArgs", () => {
       seedCvms: ["app-one", "app-two"],
       seedReplicas: 3,
       seedCompose: "/tmp/compose.yaml",
+      chainRpc: "http://127.0.0.1:8545",
       help: false,
     });
   });

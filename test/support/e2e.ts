@@ -5,7 +5,7 @@
  */
 import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Emulator, startEmulator } from "../../emulator/index";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator/index";
 import { encryptEnv } from "../../provider/core/envelope";
 import {
   type PulumiResult,
@@ -76,16 +76,22 @@ export function forFlavour(source: string, flavour: Flavour): string {
 /**
  * Starts an emulator and a workspace for the example `example` in the flavour's language
  * (`examples/<example>`, or `examples/yaml/<example>` for `yaml`), or for a program made of the
- * given files, with stack `stack` selected, pointed at the emulator by stack config.
+ * given files, with stack `stack` selected, pointed at the emulator by stack config. `emulator`
+ * passes further options to the emulator (e.g. `chainRpcUrl`).
  */
 export async function e2eStack(
   example: string | Record<string, string>,
   stack = "dev",
   restartMs = 150,
   flavour: Flavour = "dynamic",
+  emulator: Pick<EmulatorOptions, "chainRpcUrl"> = {},
 ): Promise<E2eStack> {
   const transcript: string[] = [];
-  const emu = await startEmulator({ restartMs, log: (line) => transcript.push(`[emulator] ${line}`) });
+  const emu = await startEmulator({
+    ...emulator,
+    restartMs,
+    log: (line) => transcript.push(`[emulator] ${line}`),
+  });
   const program = scratchProgram(typeof example === "string" ? {} : example);
   if (typeof example === "string") {
     cpSync(path.join(REPO_ROOT, "examples", exampleDir(example, flavour)), program.dir, { recursive: true });

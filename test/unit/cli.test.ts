@@ -88,7 +88,7 @@ describe("cvm-secrets encrypt", () => {
     const t = io();
     expect(await main(["encrypt", `--secret=${SECRET}`], t)).toBe(2);
     expect(t.err).toContain(
-      "unknown option --secret; expected one of --public-key/-k, --cvm, --trusted-signer, --env-file, -e/--env",
+      "unknown option --secret; expected one of --public-key/-k, --cvm, --rpc-url, --kms-contract, --trusted-signer, --env-file, -e/--env",
     );
     const missing = io();
     expect(await main(["encrypt", "--public-key"], missing)).toBe(2);
@@ -106,6 +106,52 @@ describe("cvm-secrets encrypt", () => {
     expect(await main(["encrypt", "-k", publicKey, "-e", `DSTACK_APP_ID=${SECRET}`], reserved)).toBe(1);
     expect(reserved.err).toContain("env.DSTACK_APP_ID: is set by the pre-launch script at boot");
     expect(`${bad.out}${bad.err}${reserved.out}${reserved.err}`).not.toContain(SECRET);
+  });
+});
+
+describe("cvm-secrets trust and the trust flags", () => {
+  test("malformed trust flags are usage errors naming the flag, never the value; no API is called", async () => {
+    const cases: Array<[string[], string]> = [
+      [["--rpc-url", `ftp://u:${SECRET}@node`], "--rpc-url must be an http(s) URL (the value is not shown)"],
+      [
+        ["--kms-contract", `0x${SECRET}`],
+        "--kms-contract must be a 20-byte address (0x + 40 hex digits) (the value is not shown)",
+      ],
+      [["--trusted-signer", SECRET], "--trusted-signer must be a secp256k1 public key in hex"],
+      [["--rpc-url", "http://a", "--rpc-url", "http://b"], "--rpc-url given twice"],
+    ];
+    for (const [flags, message] of cases) {
+      for (const command of [
+        ["trust", "--cvm", "cvm_x"],
+        ["encrypt", "--cvm", "cvm_x", "-e", "A=1"],
+      ]) {
+        const t = io();
+        expect(await main([...command, ...flags], t)).toBe(2);
+        expect(t.err).toContain(message);
+        expect(t.err).not.toContain(SECRET);
+        expect(t.out).toBe("");
+      }
+    }
+  });
+
+  test("trust needs exactly one --cvm and the API key; --json takes no value; encrypt's trust flags need --cvm", async () => {
+    const expectations: Array<[string[], number, string]> = [
+      [["trust"], 2, "--cvm ID is required"],
+      [["trust", "--cvm", "a", "extra"], 2, "unexpected argument 3 (not shown: it may hold a value)"],
+      [["trust", "--cvm", "a", "--cvm", "b"], 2, "--cvm given twice"],
+      [["trust", "--cvm", "a", "--json=yes"], 2, "--json takes no value"],
+      [["trust", "--cvm", "a"], 1, "trust needs PHALA_CLOUD_API_KEY"],
+      [
+        ["encrypt", "--public-key", publicKey, "--rpc-url", "http://node", "-e", "A=1"],
+        2,
+        "--rpc-url, --kms-contract and --trusted-signer go with --cvm",
+      ],
+    ];
+    for (const [argv, code, message] of expectations) {
+      const t = io();
+      expect(await main(argv, t)).toBe(code);
+      expect(t.err).toContain(message);
+    }
   });
 });
 

@@ -21,7 +21,11 @@ describe("CvmSecrets input schema", () => {
         rollout: { maxUnavailable: 2, readyTimeoutSeconds: 600 },
         composeCheck: "warn",
         // secp256k1's generator point, compressed: a valid public key.
-        kms: { trustedSigner: "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798" },
+        kms: {
+          trustedSigner: "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798",
+          rpcUrl: "https://base.example/v2/key",
+          contract: "0x2f83172A49584C017F2B256F0FB2Dca14126Ba9C",
+        },
         transactionHash: `0x${"ab".repeat(32)}`,
       }),
     ).toEqual([]);
@@ -92,6 +96,14 @@ describe("CvmSecrets input schema", () => {
       ],
     ],
     [
+      "kms.rpcUrl not an http(s) URL, kms.contract not an address",
+      { ...valid, kms: { rpcUrl: "wss://base.example/s3cr3t", contract: "0x2f83" } },
+      [
+        { property: "kms.rpcUrl", reason: "must be an http(s) URL of a JSON-RPC node of the apps' chain" },
+        { property: "kms.contract", reason: "must be a KMS contract address written 0x + 40 hex digits" },
+      ],
+    ],
+    [
       "transactionHash too short",
       { ...valid, transactionHash: "0xabc" },
       [
@@ -142,6 +154,7 @@ describe("CvmSecrets input schema", () => {
         fc.jsonValue(),
         fc.record({ maxUnavailable: fc.jsonValue(), readyTimeoutSeconds: fc.jsonValue() }),
         fc.record({ trustedSigner: fc.jsonValue() }),
+        fc.record({ rpcUrl: fc.oneof(fc.webUrl(), fc.jsonValue()), contract: fc.jsonValue() }),
         fc.array(fc.oneof(fc.string(), fc.constant(UNKNOWN), fc.integer())),
       ),
     );

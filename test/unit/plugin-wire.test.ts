@@ -345,6 +345,8 @@ describe("schema", () => {
       "defaultRegistry",
       "defaultRegistryUsername",
       "defaultRegistryPassword",
+      "rpcUrls",
+      "kmsContracts",
     ]);
     expect(file.provider.inputProperties).toEqual(file.config.variables);
     const secrets: string[] = [];
@@ -362,6 +364,7 @@ describe("schema", () => {
       [
         "config.apiKey",
         "config.defaultRegistryPassword",
+        "config.rpcUrls",
         "cvm-secrets:index:CvmSecrets in.env",
         "cvm-secrets:index:RegistryCredential in.password",
         "cvm-secrets:index:RegistryCredential in.token",

@@ -10,6 +10,7 @@ import { lazy } from "../../runtime/lazy";
 import { resolvedId } from "../forms";
 import { byResolvedId } from "../migrate";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
+import { chainSigner } from "./chain-anchor";
 
 /**
  * Verifies (on-chain KMS) and pins the key of every app among `infos`. Returns the key per app
@@ -79,7 +80,8 @@ export async function trustedKey(client: PhalaClient, info: CvmInfo, options: Tr
     return reported;
   }
   const kms = await locateKms(client, info);
-  const signer = trustedSigner ?? (await documentedSigner(client, info, kms));
+  const signer =
+    trustedSigner ?? (await chainSigner(info, options)) ?? (await documentedSigner(client, info, kms));
   const signed = await client.getKmsPubkey(kms.ref, info.appId);
   const verdict = lazy.kms().verifyKeySignature({
     appId: info.appId,
