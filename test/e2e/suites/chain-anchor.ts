@@ -100,7 +100,7 @@ export function chainAnchorSuite(flavour: TypeScriptFlavour): void {
     chain = await startChain(8453);
     rpc = await rpcWithPathToken(chain, RPC_TOKEN);
     s = await e2eStack("onchain", "dev", 150, flavour, { chainRpcUrl: chain.url });
-    proxy = await hostileProxy(s.emu.url, (method, path, body) => lie?.(method, path, body));
+    proxy = await hostileProxy(s.emu.url, (method, path, body, query) => lie?.(method, path, body, query));
     await s.cli(["config", "set", "cvm-secrets:apiUrl", proxy.url]);
     const created = await s.emu.admin.createCvm({
       name: "anchor-a",
