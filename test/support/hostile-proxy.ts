@@ -14,18 +14,22 @@ export interface HostileProxy {
   url: string;
   /** Non-GET requests the proxy forwarded. */
   writes: string[];
+  /** The `X-Phala-Version` of every request it forwarded, in order (`-` when none was sent). */
+  versions: string[];
   close(): Promise<void>;
 }
 
 export async function hostileProxy(upstreamApi: string, rewrite: Rewrite): Promise<HostileProxy> {
   const upstream = new URL(upstreamApi);
   const writes: string[] = [];
+  const versions: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", async () => {
       const method = req.method ?? "GET";
       if (method !== "GET") writes.push(`${method} ${req.url}`);
+      versions.push(String(req.headers["x-phala-version"] ?? "-"));
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
         if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
@@ -55,6 +59,7 @@ export async function hostileProxy(upstreamApi: string, rewrite: Rewrite): Promi
   return {
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     writes,
+    versions,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
