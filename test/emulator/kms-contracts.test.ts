@@ -4,10 +4,10 @@
  * 2026-05-22; and the provider, which pins 2026-05-22 on every call, keeps working — and refuses
  * before any write when a server answers its pinned `GET /kms` in the 2026-06-23 shape anyway.
  */
-import { type Emulator, startEmulator } from "../../emulator";
+import type { Emulator } from "../../emulator";
 import { ErrorCodes } from "../../provider/errors";
 import { hostileProxy } from "../support/hostile-proxy";
-import { failedUp, useEmulator } from "../support/provider-harness";
+import { failedUp, useFreshEmulator } from "../support/provider-harness";
 import type { HttpResult } from "./helpers";
 
 jest.setTimeout(60_000);
@@ -17,13 +17,8 @@ const COMPOSE =
 const SECRETS = { API_KEY: "sk_live_kms_contracts_1" };
 
 let emu: Emulator;
-
-beforeEach(async () => {
-  emu = await startEmulator({ restartMs: 40 });
-  useEmulator(emu);
-});
-afterEach(async () => {
-  await emu.close();
+useFreshEmulator(40, (started) => {
+  emu = started;
 });
 
 /** A GET with or without `X-Phala-Version`. */
