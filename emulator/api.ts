@@ -11,10 +11,13 @@ import { isValidCvmName, normalizeAppId, normalizeUuid, randomHex } from "./ids"
 import {
   type ApiVersion,
   appForVersion,
+  contractCentricKms,
   currentUser,
   cvmForVersion,
   cvmState,
   cvmStatus,
+  kmsContractId,
+  kmsContractInfo,
   kmsInfo,
   kmsInspect,
   NODE,
@@ -163,14 +166,29 @@ function envKeysCheck(envKeys: string[] | undefined, allowed: readonly string[])
 
 // ---- handlers --------------------------------------------------------------------------------
 
-function kmsList(_req: ApiRequest, state: EmulatorState): Reply {
+function kmsList(req: ApiRequest, state: EmulatorState): Reply {
   // Strict: {items, total, page, page_size, pages} only (the official SDK's zod schemas).
+  if (contractCentricKms(req.version)) {
+    // 2026-06-23: KMS contracts; `is_onchain` filters (the SDK's ListKmsContractsRequest).
+    const onchain = req.query.get("is_onchain");
+    const items = state.kms
+      .filter((k) => onchain === null || (k.chainId !== null) === (onchain === "true"))
+      .map(kmsContractInfo);
+    return ok({ items, total: items.length, page: 1, page_size: items.length, pages: 1 });
+  }
   const items = state.kms.map(kmsInfo);
   return ok({ items, total: items.length, page: 1, page_size: items.length, pages: 1 });
 }
 
 function kmsGet(req: ApiRequest, state: EmulatorState): Reply {
-  const kms = state.findKms(req.params["kms_id"] ?? "");
+  const ref = req.params["kms_id"] ?? "";
+  if (contractCentricKms(req.version)) {
+    // 2026-06-23: `/kms/{slug}`, the contract slug (the type) or its `kc_` id.
+    const kms = state.kms.find((k) => k.type === ref.toLowerCase() || kmsContractId(k) === ref);
+    if (!kms) throw detail(404, "KMS contract not found");
+    return ok(kmsContractInfo(kms));
+  }
+  const kms = state.findKms(ref);
   if (!kms) throw detail(404, "KMS not found");
   return ok(kmsInfo(kms));
 }

@@ -16,10 +16,18 @@ import type {
   RevisionRecord,
 } from "./state";
 
-/** API versions (`X-Phala-Version`). */
-export type ApiVersion = "2025-10-28" | "2026-01-21" | "2026-05-22";
+/**
+ * API versions (`X-Phala-Version`). `2026-06-23` (the official SDK's unreleased default) changes
+ * only the KMS routes `GET /kms` and `GET /kms/{slug}` to the contract-centric model
+ * ({@link kmsContractInfo}); every other route answers as in `2026-05-22`.
+ */
+export type ApiVersion = "2025-10-28" | "2026-01-21" | "2026-05-22" | "2026-06-23";
 /** Versions the emulator answers to. */
-export const API_VERSIONS: readonly ApiVersion[] = ["2025-10-28", "2026-01-21", "2026-05-22"];
+export const API_VERSIONS: readonly ApiVersion[] = ["2025-10-28", "2026-01-21", "2026-05-22", "2026-06-23"];
+/** Whether the version serves the contract-centric KMS routes (from `2026-06-23`). */
+export function contractCentricKms(version: ApiVersion): boolean {
+  return version === "2026-06-23";
+}
 /** Used when no `X-Phala-Version` is sent. */
 export const DEFAULT_VERSION: ApiVersion = "2026-05-22";
 
@@ -45,6 +53,33 @@ export function kmsInfo(kms: KmsRecord): Record<string, unknown> {
     chain_id: kms.chainId,
     kms_contract_address: kms.contractAddress,
     gateway_app_id: null,
+  };
+}
+
+/** The contract-centric id of a KMS (`kc_…`, "a kc_ hashed id also resolves"). */
+export function kmsContractId(kms: KmsRecord): string {
+  return `kc_${kms.id.replace(/^kms_/, "")}`;
+}
+
+const KMS_LABELS: Record<KmsRecord["type"], string> = { phala: "Phala", ethereum: "Ethereum", base: "Base" };
+
+/**
+ * KmsContractInfo (`2026-06-23`, `GET /kms` items and `GET /kms/{slug}`): exactly
+ * `id, slug, label, contract_address, chain_id, k256_pubkey, ca_pubkey, node_count`; the slug is
+ * the KMS type (`base`, as the SDK's test mock), `contract_address` is `"phala"` with `chain_id`
+ * 0 for the off-chain KMS. Source: the official SDK's `types/kms_contract.ts` (the OpenAPI
+ * document has no 2026-06-23 shapes). The emulator runs one node per contract.
+ */
+export function kmsContractInfo(kms: KmsRecord): Record<string, unknown> {
+  return {
+    id: kmsContractId(kms),
+    slug: kms.type,
+    label: KMS_LABELS[kms.type],
+    contract_address: kms.contractAddress ?? "phala",
+    chain_id: kms.chainId ?? 0,
+    k256_pubkey: kms.k256Pubkey,
+    ca_pubkey: kms.caPubkey,
+    node_count: 1,
   };
 }
 

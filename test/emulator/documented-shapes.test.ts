@@ -5,7 +5,7 @@
  * documented. The emulator can never be more generous than the API. A route added to the
  * emulator without a case here fails the coverage test at the end.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { API_ROUTES } from "../../emulator/api";
 import { API_VERSIONS, type ApiVersion } from "../../emulator/shapes";
 import { appSchemas } from "../../provider/api/phala/apps";
@@ -18,6 +18,32 @@ import { kmsSchemas } from "../../provider/api/phala/kms";
 import { type SchemaMode, sharedSchemas } from "../../provider/api/phala/schemas";
 import { encryptEnv } from "../../provider/core/envelope";
 import { type Http, settled, withEmulator } from "./helpers";
+
+/**
+ * KmsContractInfo and its list, `X-Phala-Version: 2026-06-23` (the official SDK's
+ * `types/kms_contract.ts` and `actions/kms/list_kms_contracts.ts`), with no other key.
+ */
+const KmsContractInfo = z
+  .object({
+    id: z.string(),
+    slug: z.string().nullable(),
+    label: z.string().nullable(),
+    contract_address: z.string(),
+    chain_id: z.number(),
+    k256_pubkey: z.string().nullable(),
+    ca_pubkey: z.string().nullable(),
+    node_count: z.number(),
+  })
+  .strict();
+const KmsContractList = z
+  .object({
+    items: z.array(KmsContractInfo),
+    total: z.number(),
+    page: z.number(),
+    page_size: z.number(),
+    pages: z.number(),
+  })
+  .strict();
 
 /** Every area's schemas in one mode. */
 function documented(mode: SchemaMode) {
@@ -114,11 +140,25 @@ async function readsAt(http: Http, f: Fixture, version: ApiVersion): Promise<voi
   const legacy = version === "2025-10-28";
   const get = (path: string) => http.get(path, h);
 
-  const kmsList = await get("/kms");
-  check("GET /kms", version, kmsList, 200, exact.KmsListResponse);
+  if (version === "2026-06-23") {
+    // The contract-centric KMS routes: the SDK's shapes (the OpenAPI document has none).
+    const contracts = await get("/kms");
+    check("GET /kms", version, contracts, 200, KmsContractList);
+    for (const kms of contracts.body.items as Array<{ id: string; slug: string }>) {
+      check("GET /kms/{kms_id}", version, await get(`/kms/${kms.id}`), 200, KmsContractInfo);
+      check("GET /kms/{kms_id}", version, await get(`/kms/${kms.slug}`), 200, KmsContractInfo);
+    }
+  }
+  // `/kms/{kms_id}/info` takes the KMSInfo ids of GET /kms before 2026-06-23.
+  const kmsList = await http.get("/kms", {
+    "X-Phala-Version": version === "2026-06-23" ? "2026-05-22" : version,
+  });
+  if (version !== "2026-06-23") check("GET /kms", version, kmsList, 200, exact.KmsListResponse);
   for (const kms of kmsList.body.items as Array<{ id: string; slug: string }>) {
-    check("GET /kms/{kms_id}", version, await get(`/kms/${kms.id}`), 200, exact.KmsInfo);
-    check("GET /kms/{kms_id}", version, await get(`/kms/${kms.slug}`), 200, exact.KmsInfo);
+    if (version !== "2026-06-23") {
+      check("GET /kms/{kms_id}", version, await get(`/kms/${kms.id}`), 200, exact.KmsInfo);
+      check("GET /kms/{kms_id}", version, await get(`/kms/${kms.slug}`), 200, exact.KmsInfo);
+    }
     check("GET /kms/{kms_id}/info", version, await get(`/kms/${kms.id}/info`), 200, exact.KmsInspectResponse);
   }
   for (const ref of ["base", "kms-base-prod2"]) {

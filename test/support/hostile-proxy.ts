@@ -69,6 +69,8 @@ export interface HostileProxy {
   writes: string[];
   /** The same writes with their paths (without the API base) and bodies. */
   bodies: SeenWrite[];
+  /** The `X-Phala-Version` of every request it forwarded, in order (`-` when none was sent). */
+  versions: string[];
   close(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ export async function hostileProxy(
   const target = options.forward ?? ((_: string, url: string) => url);
   const writes: string[] = [];
   const bodies: SeenWrite[] = [];
+  const versions: string[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -111,6 +114,7 @@ export async function hostileProxy(
         writes.push(`${method} ${req.url}`);
         bodies.push({ method, path, body });
       }
+      versions.push(String(req.headers["x-phala-version"] ?? "-"));
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) {
         if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
@@ -146,6 +150,7 @@ export async function hostileProxy(
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     writes,
     bodies,
+    versions,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

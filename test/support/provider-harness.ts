@@ -6,7 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Emulator } from "../../emulator/index";
+import { type Emulator, startEmulator } from "../../emulator/index";
 import * as impl from "../../provider/cvm-secrets/index";
 import { resetSettings } from "../../provider/runtime/settings";
 
@@ -43,6 +43,22 @@ export function useEmulator(emulator: Emulator): void {
   process.env.PULUMI_HOME ??= mkdtempSync(path.join(tmpdir(), "cvms-home-"));
   process.env.PHALA_CLOUD_API_KEY = emulator.apiKey;
   process.env.PHALA_CLOUD_API_PREFIX = emulator.url;
+}
+
+/**
+ * Registers jest hooks: a fresh emulator (restarts of `restartMs`) before each test, the provider
+ * pointed at it ({@link useEmulator}) and `started` called with it; closed after the test.
+ */
+export function useFreshEmulator(restartMs: number, started: (emulator: Emulator) => void): void {
+  let emulator: Emulator | undefined;
+  beforeEach(async () => {
+    emulator = await startEmulator({ restartMs });
+    useEmulator(emulator);
+    started(emulator);
+  });
+  afterEach(async () => {
+    await emulator?.close();
+  });
 }
 
 /** check + create, or check + diff + update. Returns the new resource and whether it changed. */
