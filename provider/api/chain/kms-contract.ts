@@ -1,7 +1,7 @@
 /**
  * What a `DstackKms` contract says about an app, read through a chain node (the contract:
- * Dstack-TEE/dstack `kms/auth-eth/contracts/DstackKms.sol`): the node's chain id (`eth_chainId`), the finalized block (`eth_getBlockByNumber`
- * with tag `finalized`), then `kmsInfo()` and `registeredApps(app_id)` by `eth_call` at that
+ * Dstack-TEE/dstack `kms/auth-eth/contracts/DstackKms.sol`): the node's chain id (`eth_chainId`),
+ * the finalized block (`eth_getBlockByNumber` with tag `finalized`), then `kmsInfo()` and `registeredApps(app_id)` by `eth_call` at that
  * block's number, so both reads see one state. A node that does not know the tag `finalized`
  * (pre-merge software) is an error: this module never falls back to `latest`. (A development
  * chain such as ganache 7.9.2 answers `finalized` with its newest block, which is what its

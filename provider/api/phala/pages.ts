@@ -1,11 +1,12 @@
 /**
  * Reading a paged listing of the API (`GET /kms`, `GET /apps/{app_id}/revisions`: `page`
  * 1-based, `page_size` at most 100 resp. 1000, openapi) within a page bound. The listing ends
- * on evidence only: the page the server reports as the last (`total_pages`), or an empty page. A
- * short page is not taken as the end while `total_pages` says more follow (a server may serve
- * fewer items than asked without saying so). A page that repeats the previous one, or reaching `maxPages` (the
- * transport's `PhalaBounds.maxPages`, default 100) without such an end, is "cannot tell": a
- * {@link PhalaApiError} the caller treats as an unreadable listing, never as a complete one.
+ * on evidence only: the page the server reports as the last (`total_pages`), or an empty page.
+ * A short page is not taken as the end while `total_pages` says more follow (a server may serve
+ * fewer items than asked without saying so). A page that repeats the previous one, or reaching
+ * `maxPages` (the transport's `PhalaBounds.maxPages`, default 100) without such an end, is
+ * "cannot tell": a {@link PhalaApiError} the caller treats as an unreadable listing, never as a
+ * complete one.
  */
 import { PhalaApiError } from "./transport";
 

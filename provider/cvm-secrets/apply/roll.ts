@@ -2,10 +2,10 @@
  * Phase 4 of an apply: the rollout (steps/rollout.ts) bound to the API. Each CVM preflight kept
  * gets its app's blob (`PATCH /cvms/{id}/envs`), with `env_keys` only when its allow-list must
  * change, and — phase 2 of the on-chain flow — the compose hash a 465 named with the
- * registration's `transactionHash` (a 465 is verified first: steps/registration-check.ts). The journal follows each push (records/journal.ts), so an
- * interrupted run is known to the next one. A push whose answer was lost while the CVM was busy
- * counts as sent only once the CVM's newest revision carries it (steps/evidence.ts); until then it
- * is neither journalled nor recorded. Never throws for a CVM: the result says what happened.
+ * registration's `transactionHash` (a 465 is verified first: steps/registration-check.ts). The
+ * journal follows each push (records/journal.ts), so an interrupted run is known to the next one.
+ * A push whose answer was lost while the CVM was busy counts as sent only once the CVM's newest
+ * revision carries it (steps/evidence.ts); until then it is neither journalled nor recorded. Never throws for a CVM: the result says what happened.
  */
 import type { CvmInfo } from "../../api/phala";
 import { sameSet } from "../../core/env-rules";
