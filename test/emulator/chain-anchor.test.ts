@@ -67,32 +67,33 @@ function kmsInfoLie(change: Record<string, unknown>): Rewrite {
   };
 }
 
-/** `up` through a hostile proxy; returns the error and the writes the proxy forwarded. */
-async function throughProxy(rewrite: Rewrite, args: Record<string, unknown>) {
+/** Runs `body` with the provider pointed at a hostile proxy in front of the emulator. */
+async function viaProxy<T>(rewrite: Rewrite, body: (writes: string[]) => Promise<T>): Promise<T> {
   const proxy = await hostileProxy(emu.url, rewrite);
   process.env.PHALA_CLOUD_API_PREFIX = proxy.url;
   try {
-    const error = await failedUp(undefined, args);
-    for (const value of Object.values(SECRETS)) expect(error.message).not.toContain(value);
-    return { error, writes: proxy.writes };
+    return await body(proxy.writes);
   } finally {
     await proxy.close();
     process.env.PHALA_CLOUD_API_PREFIX = emu.url;
   }
 }
 
+/** `up` through a hostile proxy; returns the error and the writes the proxy forwarded. */
+async function throughProxy(rewrite: Rewrite, args: Record<string, unknown>) {
+  return viaProxy(rewrite, async (writes) => {
+    const error = await failedUp(undefined, args);
+    for (const value of Object.values(SECRETS)) expect(error.message).not.toContain(value);
+    return { error, writes };
+  });
+}
+
 test("an honest API: the signer is read from the chain, and the env gets through both 465 phases", async () => {
   anchored();
   const cvm = await baseCvm();
-  const first = await failedUp(undefined, { cvms: [cvm.id], env: SECRETS });
-  // The key verified against the chain's signer; what stops it is the on-chain compose hash.
-  expect(first.code).toBe(ErrorCodes.HASH_REGISTRATION_REQUIRED);
-  const partial = {
-    id: first.id as string,
-    inputs: {},
-    outputs: first.properties as Record<string, unknown>,
-  };
-  await up(partial, { cvms: [cvm.id], env: SECRETS, transactionHash: TX });
+  // The key verified against the chain's signer; what stops it first is the on-chain compose
+  // hash (anchoredResource goes through both 465 phases).
+  await anchoredResource(cvm);
   expect((await emu.admin.guest(cvm.id)).env).toEqual(SECRETS);
 });
 
@@ -247,9 +248,7 @@ describe("keyAnchors and the chain pin", () => {
     const secret = secp256k1.utils.randomSecretKey();
     const rotated = Buffer.from(secp256k1.getPublicKey(secret, true)).toString("hex");
     await setKmsInfo(chain.rpc, contract, { k256Pubkey: rotated });
-    const proxy = await hostileProxy(emu.url, forger(secret, { keepKey: true }));
-    process.env.PHALA_CLOUD_API_PREFIX = proxy.url;
-    try {
+    await viaProxy(forger(secret, { keepKey: true }), async (writes) => {
       const error = await failedUp(resource, { cvms: [cvm.id], env: CHANGED });
       expect(error.code).toBe(ErrorCodes.KEY_CHANGED);
       expect(error.message).toContain(
@@ -258,7 +257,7 @@ describe("keyAnchors and the chain pin", () => {
       expect(error.message).toContain(`at block ${pinned.block}`);
       expect(error.message).toContain(`now signer ${signerFingerprint(rotated)}`);
       expect(error.message).toContain("allowKeyChange");
-      expect(proxy.writes).toEqual([]);
+      expect(writes).toEqual([]);
       const { resource: after } = await up(resource, {
         cvms: [cvm.id],
         env: CHANGED,
@@ -269,11 +268,8 @@ describe("keyAnchors and the chain pin", () => {
       ]!;
       expect(anchor.signer).toBe(signerFingerprint(rotated));
       expect(anchor.block).toBeGreaterThan(pinned.block);
-      expect(proxy.writes).toEqual([expect.stringMatching(/^PATCH \/api\/v1\/cvms\/.+\/envs$/)]);
-    } finally {
-      await proxy.close();
-      process.env.PHALA_CLOUD_API_PREFIX = emu.url;
-    }
+      expect(writes).toEqual([expect.stringMatching(/^PATCH \/api\/v1\/cvms\/.+\/envs$/)]);
+    });
   });
 
   test("rpcUrls removed after a chain anchor: the fall-back to the API's signer is refused, nothing sent", async () => {
