@@ -53,6 +53,7 @@ const TYPES: Record<string, string> = {
   EcrArgs: "Ecr",
   RegistryVerifyArgs: "RegistryVerify",
   LastRollout: "LastRollout",
+  KeyAnchorOutput: "KeyAnchor",
   AkashCredentialsOutput: "AkashCredentials",
 };
 

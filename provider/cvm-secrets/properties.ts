@@ -70,6 +70,7 @@ export const PROPERTIES = {
   envKeys: { from: "apply", declared: true },
   appIds: { from: "apply", perCvm: true, idBearing: true, learned: true, declared: true },
   encryptionPublicKeys: { from: "apply", idBearing: true, learned: true, declared: true },
+  keyAnchors: { from: "apply", idBearing: true, learned: true, declared: true },
   composeHashes: { from: "apply", perCvm: true, idBearing: true, learned: true, declared: true },
   lastRollout: { from: "apply", idBearing: true, learned: true, declared: true },
   fingerprints: { from: "check", perKeyDiff: true, declared: true },

@@ -12,6 +12,7 @@
  * with), app ids, pinned keys, compose hashes, the last rollout. `diff`, `delete` and `read`
  * work from those alone; only `check` and `create`/`update` see the plaintext (the inputs).
  */
+import type { KeyAnchor } from "../core/key-anchor";
 import type { PlanState } from "../core/plan";
 import { containsUnknown, withoutUndefined } from "../runtime/wire";
 import { labelForms } from "./forms";
@@ -75,6 +76,12 @@ export interface CvmSecretsOutputs extends CvmSecretsInputs {
   pushed?: Record<string, string>;
   appIds: Record<string, string>;
   encryptionPublicKeys: Record<string, string>;
+  /**
+   * Per app: what its key was checked against (core/key-anchor.ts): the anchor (`trustedSigner`,
+   * `chain`, `api`, `unsigned`), chain id, contract, block, signer fingerprint and quote binding.
+   * A `chain` anchor pins chain, contract and signer. Absent in states of earlier versions.
+   */
+  keyAnchors?: Record<string, KeyAnchor>;
   /** Keys seen on the server by the last refresh that differ from the pinned ones. */
   observedEncryptionPublicKeys?: Record<string, string>;
   composeHashes: Record<string, string>;

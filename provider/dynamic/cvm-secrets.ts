@@ -113,6 +113,26 @@ export interface LastRollout {
   reason: string;
 }
 
+/** What one app's env-encryption key was checked against (state's `keyAnchors`; core/key-anchor.ts). */
+export interface KeyAnchorOutput {
+  /**
+   * `trustedSigner` (signed by `kms.trustedSigner`), `chain` (signed by the KMS contract's
+   * signer read from the chain), `api` (signed by the signer the Phala Cloud API reports, which
+   * also serves the key), `unsigned` (no signature checked: a Phala KMS key as the API reports it).
+   */
+  anchor: "trustedSigner" | "chain" | "api" | "unsigned";
+  /** The chain id the signer was read from (`chain` only); an integer. */
+  chainId?: number;
+  /** The KMS contract (lowercase hex without 0x; `chain` only). */
+  contract?: string;
+  /** The block number the signer was read at (`chain` only); an integer. */
+  block?: number;
+  /** First 16 hex digits of sha-256 of the signer's compressed hex; absent for `unsigned`. */
+  signer?: string;
+  /** Whether the KMS contract's quote binds its keys: `bound`, `not-bound` or `none` (off chain). */
+  quote: "bound" | "not-bound" | "none";
+}
+
 /** The outputs of a `CvmSecrets` (the dynamic class and the class bound to the plugin). */
 export interface CvmSecretsProperties {
   /** The CVMs this resource manages. */
@@ -123,6 +143,12 @@ export interface CvmSecretsProperties {
   readonly appIds: pulumi.Output<Record<string, string>>;
   /** The pinned env-encryption public key of each app (hex). */
   readonly encryptionPublicKeys: pulumi.Output<Record<string, string>>;
+  /**
+   * Per app: what its key was checked against — `anchor` (`trustedSigner`, `chain`, `api`,
+   * `unsigned`), `chainId`, `contract`, `block`, `signer` (fingerprint), `quote`
+   * (`bound`/`not-bound`/`none`). A `chain` anchor pins the signer for later runs.
+   */
+  readonly keyAnchors: pulumi.Output<Record<string, KeyAnchorOutput> | undefined>;
   /** The compose hash of each CVM after the last push. */
   readonly composeHashes: pulumi.Output<Record<string, string>>;
   /** What the last rollout restarted and why. */

@@ -9,7 +9,9 @@ export const lazy = {
   client: () => require("../api/phala/index") as typeof import("../api/phala/index"),
   compose: () => require("../core/compose-check") as typeof import("../core/compose-check"),
   envelope: () => require("../core/envelope") as typeof import("../core/envelope"),
+  keyAnchor: () => require("../core/key-anchor") as typeof import("../core/key-anchor"),
   kms: () => require("../core/kms-signature") as typeof import("../core/kms-signature"),
+  kmsQuote: () => require("../core/kms-quote") as typeof import("../core/kms-quote"),
   registry: () => require("../core/registry/index") as typeof import("../core/registry/index"),
   yaml: () => require("yaml") as typeof import("yaml"),
 };

@@ -398,6 +398,8 @@ describe("schema", () => {
     >)
       for (const [k, p] of Object.entries(r.properties)) if (p.type === "integer") integers.push(`${t}.${k}`);
     expect(integers.sort()).toEqual([
+      "cvm-secrets:index:KeyAnchor.block",
+      "cvm-secrets:index:KeyAnchor.chainId",
       "cvm-secrets:index:RegistryVerify.timeoutSeconds",
       "cvm-secrets:index:Rollout.maxUnavailable",
       "cvm-secrets:index:Rollout.readyTimeoutSeconds",

@@ -46,6 +46,7 @@ describe("CvmSecrets' property table", () => {
         "applied",
         "pushed",
         "encryptionPublicKeys",
+        "keyAnchors",
         "observedEncryptionPublicKeys",
         "composeHashes",
         "pendingComposeHashes",
@@ -59,6 +60,7 @@ describe("CvmSecrets' property table", () => {
     expect(C.LEARNED).toEqual([
       "appIds",
       "encryptionPublicKeys",
+      "keyAnchors",
       "composeHashes",
       "lastRollout",
       "applied",
@@ -68,6 +70,7 @@ describe("CvmSecrets' property table", () => {
       "envKeys",
       "appIds",
       "encryptionPublicKeys",
+      "keyAnchors",
       "composeHashes",
       "lastRollout",
       "fingerprints",

@@ -1,5 +1,6 @@
 // settle, the pure last phase of an apply: the state it leaves, case by case.
 import type { CvmInfo } from "../../provider/api/phala";
+import type { KeyAnchor } from "../../provider/core/key-anchor";
 import type { Plan, PlanWrite } from "../../provider/core/plan";
 import type { Checked, CheckedCvm, Decision } from "../../provider/cvm-secrets/apply/preflight";
 import type { Rolled } from "../../provider/cvm-secrets/apply/roll";
@@ -85,7 +86,8 @@ function checked(
       decision: decisions[w.cvm] ?? "push",
     }),
   );
-  return { cvms, keyByApp: new Map([[APP, KEY]]), ranAlready };
+  const anchorByApp = new Map<string, KeyAnchor>([[APP, { anchor: "unsigned", quote: "none" }]]);
+  return { cvms, keyByApp: new Map([[APP, KEY]]), anchorByApp, ranAlready };
 }
 
 function rolled(rollout: Partial<RolloutResult>, sent: Record<string, string> = {}, hashes = {}): Rolled {
@@ -168,7 +170,11 @@ const cases: Array<{
   },
   {
     name: "nothing to do: the old records, the new inputs, settings the program dropped gone",
-    args: [planned(["cvm_a", "cvm_b"], []), { cvms: [], keyByApp: new Map(), ranAlready: [] }, rolled({})],
+    args: [
+      planned(["cvm_a", "cvm_b"], []),
+      { cvms: [], keyByApp: new Map(), anchorByApp: new Map(), ranAlready: [] },
+      rolled({}),
+    ],
     expected: {
       applied: { cvm_a: OLD, cvm_b: OLD },
       pushed: { cvm_a: "sha-a0", cvm_b: "sha-b0" },

@@ -7,6 +7,7 @@
  * checked against each compose (steps/compose-gate.ts).
  */
 import type { CvmInfo } from "../../api/phala";
+import type { KeyAnchor } from "../../core/key-anchor";
 import { IMPORTED, type PlanWrite } from "../../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { secretPositions } from "../../runtime/secret-ids";
@@ -47,6 +48,8 @@ export interface Checked {
   cvms: CheckedCvm[];
   /** App id → its verified, pinned env-encryption key (every app of a CVM not left alone or gone). */
   keyByApp: Map<string, string>;
+  /** App id → what its key was checked against (state's `keyAnchors`). */
+  anchorByApp: Map<string, KeyAnchor>;
   /** The `already-running` CVMs, with the ciphertext digest their run pushed (for state). */
   ranAlready: RanAlready[];
 }
@@ -73,7 +76,7 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
   );
   const infos = new Map(kept.map((c) => [c.write.cvm, c.info]));
   // The pins first (reads only): an API that moved a CVM to another app says so, by name.
-  const keyByApp = await pinKeys(client, infos, old, inputs, ids);
+  const { keyByApp, anchorByApp } = await pinKeys(client, infos, old, inputs, ids);
   if (refused.length > 0) {
     throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, `${refused.join("\n")}\n(nothing was changed)`, {
       resource: ctx.name,
@@ -93,7 +96,7 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
     planned.journal,
     ctx.say,
   );
-  return { cvms, keyByApp, ranAlready };
+  return { cvms, keyByApp, anchorByApp, ranAlready };
 }
 
 /** The resolved facts about one CVM of the plan's writes (apply/decide.ts). */

@@ -39,6 +39,7 @@ export function settle(
       Object.entries(byResolvedId(old.appIds, ids)).filter(([cvm]) => targets.has(cvm) || removed.has(cvm)),
     ),
     encryptionPublicKeys: { ...old.encryptionPublicKeys },
+    keyAnchors: { ...old.keyAnchors },
     composeHashes: byResolvedId(old.composeHashes, ids),
   };
   const pushed = outs.pushed!;
@@ -54,6 +55,7 @@ export function settle(
   const read = readCvms(checked);
   for (const { write, info } of read) outs.appIds[write.cvm] = info.appId;
   for (const [app, key] of checked.keyByApp) outs.encryptionPublicKeys[app] = key;
+  for (const [app, anchor] of checked.anchorByApp) outs.keyAnchors![app] = anchor;
   ranAlready(checked.ranAlready);
   for (const [cvm, hash] of rolled.composeHashes) outs.composeHashes[cvm] = hash;
 

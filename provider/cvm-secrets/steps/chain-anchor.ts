@@ -10,6 +10,7 @@
 import type { KmsContractReading } from "../../api/chain";
 import type { CvmInfo } from "../../api/phala";
 import type { AnchorTarget, ChainAnchorVerdict, CvmKmsFacts } from "../../core/chain-anchor";
+import type { KeyAnchor } from "../../core/key-anchor";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { chainSettings } from "../../runtime/chain-settings";
 import { providerLog } from "../../runtime/engine-log";
@@ -74,13 +75,24 @@ export async function readAnchor(
   return { reading, verdict };
 }
 
+/** A signer read from the chain, and the anchor record of a key checked against it. */
+export interface ChainSigned {
+  /** Compressed hex. */
+  signer: string;
+  anchor: KeyAnchor;
+}
+
 /**
- * The app's KMS signer (compressed hex) read from the chain, or undefined when the anchor does
- * not apply (not an on-chain app, or no RPC URL for its chain). Throws `CVMS_UNTRUSTED_KEY` on a
- * failed check, `CVMS_CHAIN_ERROR` when the chain cannot be read, `CVMS_CONFIGURATION` on
- * malformed settings — each before anything is sent.
+ * The app's KMS signer (compressed hex) read from the chain, with its anchor (chain, contract,
+ * block, signer fingerprint, and whether `kmsInfo().quote` binds the keys), or undefined when the
+ * anchor does not apply (not an on-chain app, or no RPC URL for its chain). Throws
+ * `CVMS_UNTRUSTED_KEY` on a failed check, `CVMS_CHAIN_ERROR` when the chain cannot be read,
+ * `CVMS_CONFIGURATION` on malformed settings — each before anything is sent.
  */
-export async function chainSigner(info: CvmInfo, options: ChainAnchorOptions): Promise<string | undefined> {
+export async function chainSigner(
+  info: CvmInfo,
+  options: ChainAnchorOptions,
+): Promise<ChainSigned | undefined> {
   const target = anchorTarget(info, options);
   if (target.kind === "none") {
     if (target.reason === "no-rpc" && !warned.has(info.appId)) {
@@ -98,7 +110,7 @@ export async function chainSigner(info: CvmInfo, options: ChainAnchorOptions): P
       check: target.check,
     });
   }
-  const { verdict } = await readAnchor(info, target);
+  const { reading, verdict } = await readAnchor(info, target);
   if (!verdict.ok) {
     throw new CvmSecretsError(ErrorCodes.UNTRUSTED_KEY, `${verdict.message}; nothing was sent`, {
       appId: info.appId,
@@ -107,5 +119,17 @@ export async function chainSigner(info: CvmInfo, options: ChainAnchorOptions): P
       actual: verdict.actual,
     });
   }
-  return verdict.signer;
+  const { quote, caPubkey, k256Pubkey } = reading.kmsInfo;
+  const { quoteOf, signerFingerprint } = lazy.keyAnchor();
+  return {
+    signer: verdict.signer,
+    anchor: {
+      anchor: "chain",
+      chainId: verdict.chainId,
+      contract: verdict.contract,
+      block: verdict.block.number,
+      signer: signerFingerprint(verdict.signer),
+      quote: quoteOf(lazy.kmsQuote().kmsQuoteBinding(quote, caPubkey, k256Pubkey)),
+    },
+  };
 }

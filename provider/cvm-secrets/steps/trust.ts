@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { CvmInfo, KmsListing, PhalaClient } from "../../api/phala";
+import type { KeyAnchor } from "../../core/key-anchor";
 import { CvmSecretsError, ErrorCodes } from "../../errors";
 import { lazy } from "../../runtime/lazy";
 import { resolvedId } from "../forms";
@@ -12,9 +13,16 @@ import { byResolvedId } from "../migrate";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
 import { chainSigner } from "./chain-anchor";
 
+/** The keys {@link pinKeys} settled on, and what each was checked against, per app id. */
+export interface PinnedKeys {
+  keyByApp: Map<string, string>;
+  anchorByApp: Map<string, KeyAnchor>;
+}
+
 /**
  * Verifies (on-chain KMS) and pins the key of every app among `infos`. Returns the key per app
- * id (state records it, and each CVM's app id: apply/settle.ts). Throws before any write on an untrusted or changed key,
+ * id and its anchor (state records both, and each CVM's app id: apply/settle.ts). A key anchored
+ * on chain in state pins the chain, contract and signer too (core/key-anchor.ts `anchorPin`). Throws before any write on an untrusted or changed key,
  * and on a CVM the API now places in another app than the one pinned for it (an API that lies
  * about `app_id` would otherwise get the env encrypted to a key of its choosing).
  *
@@ -29,8 +37,10 @@ export async function pinKeys(
   old: CvmSecretsOutputs,
   inputs: CvmSecretsInputs,
   ids: Readonly<Record<string, string>> | undefined = inputs.cvmIds,
-): Promise<Map<string, string>> {
+): Promise<PinnedKeys> {
   const keyByApp = new Map<string, string>();
+  const anchorByApp = new Map<string, KeyAnchor>();
+  const allowKeyChange = inputs.kms?.allowKeyChange === true;
   const map = { ...old.cvmIds, ...ids };
   const targets = new Set(inputs.cvms.map((form) => resolvedId(form, map)));
   const pinnedApps = byResolvedId(old.appIds, map);
@@ -41,14 +51,17 @@ export async function pinKeys(
   }
   for (const info of infos.values()) {
     if (keyByApp.has(info.appId)) continue;
-    const live = await trustedKey(client, info, inputs);
+    const { key: live, anchor } = await anchoredKey(client, info, inputs);
+    const pin = lazy.keyAnchor().anchorPin(info.appId, old.keyAnchors?.[info.appId], anchor, allowKeyChange);
+    if (!pin.ok) throw new CvmSecretsError(ErrorCodes.KEY_CHANGED, pin.message, pin.details);
     const pinned = old.encryptionPublicKeys?.[info.appId];
-    if (pinned && pinned !== live && !inputs.kms?.allowKeyChange) {
+    if (pinned && pinned !== live && !allowKeyChange) {
       throw keyChangedError(info.appId, pinned, live);
     }
     keyByApp.set(info.appId, live);
+    anchorByApp.set(info.appId, anchor);
   }
-  return keyByApp;
+  return { keyByApp, anchorByApp };
 }
 
 /** What {@link trustedKey} needs of the inputs. */
@@ -68,6 +81,19 @@ export interface TrustOptions {
  *   equal the signed one; when it reports none (usual for on-chain KMS), the signed key is used.
  */
 export async function trustedKey(client: PhalaClient, info: CvmInfo, options: TrustOptions): Promise<string> {
+  return (await anchoredKey(client, info, options)).key;
+}
+
+/**
+ * {@link trustedKey}, with what the key was checked against: `unsigned` (the Phala KMS key
+ * as the API reports it), `trustedSigner`, `chain` (with chain, contract, block and quote
+ * binding) or `api` (the API's documented signer).
+ */
+export async function anchoredKey(
+  client: PhalaClient,
+  info: CvmInfo,
+  options: TrustOptions,
+): Promise<{ key: string; anchor: KeyAnchor }> {
   const reported = info.encryptionPublicKey;
   const trustedSigner = options.kms?.trustedSigner;
   if (!info.kms.onChain && !trustedSigner) {
@@ -77,11 +103,10 @@ export async function trustedKey(client: PhalaClient, info: CvmInfo, options: Tr
         `the API reports no env-encryption key for the app of ${info.name}: is KMS enabled for it?`,
       );
     }
-    return reported;
+    return { key: reported, anchor: { anchor: "unsigned", quote: "none" } };
   }
   const kms = await locateKms(client, info);
-  const signer =
-    trustedSigner ?? (await chainSigner(info, options)) ?? (await documentedSigner(client, info, kms));
+  const { signer, anchor } = await signerOf(client, info, options, kms);
   const signed = await client.getKmsPubkey(kms.ref, info.appId);
   const verdict = lazy.kms().verifyKeySignature({
     appId: info.appId,
@@ -104,7 +129,28 @@ export async function trustedKey(client: PhalaClient, info: CvmInfo, options: Tr
       { appId: info.appId },
     );
   }
-  return key;
+  return { key, anchor };
+}
+
+/** The signer to check the key against, in order: `kms.trustedSigner`, the chain, the API. */
+async function signerOf(
+  client: PhalaClient,
+  info: CvmInfo,
+  options: TrustOptions,
+  kms: { ref: string; id?: string },
+): Promise<{ signer: string; anchor: KeyAnchor }> {
+  const { signerFingerprint } = lazy.keyAnchor();
+  const signerAnchor = (anchor: "trustedSigner" | "api", signer: string): KeyAnchor => ({
+    anchor,
+    signer: signerFingerprint(lazy.kms().normalizeSigner(signer) ?? signer),
+    quote: "none",
+  });
+  const trustedSigner = options.kms?.trustedSigner;
+  if (trustedSigner) return { signer: trustedSigner, anchor: signerAnchor("trustedSigner", trustedSigner) };
+  const onChain = await chainSigner(info, options);
+  if (onChain) return onChain;
+  const documented = await documentedSigner(client, info, kms);
+  return { signer: documented, anchor: signerAnchor("api", documented) };
 }
 
 /**
