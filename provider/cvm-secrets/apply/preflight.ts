@@ -58,15 +58,21 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
   const { client, inputs, old } = ctx;
   const { plan, ids, envKeys } = planned;
   const read = await resolveTargets(client, plan.writes);
-  const pushedBefore = byResolvedId(old.pushed, ids);
+  // What state recorded of each CVM, keyed by resolved id once (states of earlier versions keyed
+  // them by the typed form: migrate.ts).
+  const before: Recorded = {
+    pushed: byResolvedId(old.pushed, ids),
+    appIds: byResolvedId(old.appIds, ids),
+    applied: byResolvedId(old.applied, ids),
+  };
   const cvms: CheckedCvm[] = [];
   const refused: string[] = [];
   for (const write of plan.writes) {
     const info = read.get(write.cvm);
     const newest = info
-      ? classifyNewest(pushedBefore[write.cvm], await latestRevision(client, info), inputs.ownerUrn)
+      ? classifyNewest(before.pushed[write.cvm], await latestRevision(client, info), inputs.ownerUrn)
       : undefined;
-    const facts = factsOf(ctx, planned, write, info, newest);
+    const facts = factsOf(ctx, planned, before, write, info, newest);
     const decision = decide(facts);
     if (decision === "refuse") refused.push(refusal(facts, labelOf(ctx, planned, write.cvm), readOf(newest)));
     cvms.push({ write, info, newest, facts, decision });
@@ -99,24 +105,31 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
   return { cvms, keyByApp, anchorByApp, ranAlready };
 }
 
+/** State's per-CVM records preflight reads, keyed by resolved id. */
+interface Recorded {
+  pushed: Readonly<Record<string, string>>;
+  appIds: Readonly<Record<string, string>>;
+  applied: Readonly<Record<string, string>>;
+}
+
 /** The resolved facts about one CVM of the plan's writes (apply/decide.ts). */
 function factsOf(
   ctx: ApplyContext,
   planned: Planned,
+  before: Recorded,
   write: PlanWrite,
   info: CvmInfo | undefined,
   newest: Newest | undefined,
 ): CvmFacts {
-  const { old, inputs, creating } = ctx;
-  const { ids, journal, digest, envKeys } = planned;
+  const { inputs, creating } = ctx;
+  const { journal, digest, envKeys } = planned;
   const cvm = write.cvm;
-  const known =
-    byResolvedId(old.pushed, ids)[cvm] !== undefined || byResolvedId(old.appIds, ids)[cvm] !== undefined;
+  const known = before.pushed[cvm] !== undefined || before.appIds[cvm] !== undefined;
   return {
     write: write.action === "clear-env" ? "clear" : "push",
     found: info !== undefined,
     isNew: creating || !known,
-    imported: byResolvedId(old.applied, ids)[cvm] === IMPORTED,
+    imported: before.applied[cvm] === IMPORTED,
     adopt: inputs.adopt === true,
     newest: newest?.kind ?? "unknown",
     allowList: allowListOf(info),
