@@ -25,7 +25,7 @@ import {
   packPackage,
   repoVersion,
 } from "../support/package";
-import { type PulumiWorkspace, pulumiWorkspace, REPO_ROOT } from "../support/pulumi";
+import { type PulumiWorkspace, pulumiWorkspace, REPO_ROOT, TYPECHECKED } from "../support/pulumi";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -92,7 +92,7 @@ describe.each([
       },
       { "@pulumi/pulumi": sdkVersion },
     );
-    pulumi = pulumiWorkspace(project.dir);
+    pulumi = pulumiWorkspace(project.dir, TYPECHECKED);
   }, 300_000);
 
   afterAll(() => {

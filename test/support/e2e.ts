@@ -14,6 +14,7 @@ import {
   pulumiWorkspace,
   REPO_ROOT,
   scratchProgram,
+  TYPECHECKED,
 } from "./pulumi";
 
 export const QUIET = ["--non-interactive", "--color", "never"];
@@ -77,18 +78,20 @@ export function forFlavour(source: string, flavour: Flavour): string {
  * Starts an emulator and a workspace for the example `example` in the flavour's language
  * (`examples/<example>`, or `examples/yaml/<example>` for `yaml`), or for a program made of the
  * given files, with stack `stack` selected, pointed at the emulator by stack config. `emulator`
- * passes further options to the emulator (e.g. `chainRpcUrl`).
+ * passes further options to the emulator (e.g. `chainRpcUrl`); `typecheck` has ts-node type-check
+ * the program first, as a user's `pulumi up` does (pulumi.ts, TYPECHECKED).
  */
 export async function e2eStack(
   example: string | Record<string, string>,
   stack = "dev",
   restartMs = 150,
   flavour: Flavour = "dynamic",
-  emulator: Pick<EmulatorOptions, "chainRpcUrl"> = {},
+  emulator: Pick<EmulatorOptions, "chainRpcUrl"> & { typecheck?: boolean } = {},
 ): Promise<E2eStack> {
+  const { typecheck, ...emulatorOptions } = emulator;
   const transcript: string[] = [];
   const emu = await startEmulator({
-    ...emulator,
+    ...emulatorOptions,
     restartMs,
     log: (line) => transcript.push(`[emulator] ${line}`),
   });
@@ -102,7 +105,7 @@ export async function e2eStack(
   const index = path.join(program.dir, "index.ts");
   // A Pulumi YAML program has no index.ts: its resources are the plugin's by their type tokens.
   if (existsSync(index)) writeFileSync(index, forFlavour(readFileSync(index, "utf8"), flavour));
-  const pulumi = pulumiWorkspace(program.dir, flavourEnv(flavour));
+  const pulumi = pulumiWorkspace(program.dir, { ...flavourEnv(flavour), ...(typecheck && TYPECHECKED) });
   const cli: E2eStack["cli"] = async (args, options = {}) => {
     const result = await pulumi.run(args, { env: options.env, timeoutMs: 240_000 });
     // Outputs only: the command line of `config set --secret` holds the value by design.

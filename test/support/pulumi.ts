@@ -48,6 +48,9 @@ export function pulumiPath(): string {
   return `${TOOLCHAIN_BIN}${path.delimiter}${NODE_BIN}${path.delimiter}${process.env.PATH ?? ""}`;
 }
 
+/** Extra env for a workspace whose program ts-node type-checks, as in a user's `pulumi up`. */
+export const TYPECHECKED: NodeJS.ProcessEnv = { PULUMI_NODEJS_TRANSPILE_ONLY: "false" };
+
 /**
  * A private Pulumi home + file:// backend for a program directory. When `programDir` is
  * outside the repository, `node_modules` is linked into it so the SDK and this package resolve.
@@ -68,6 +71,11 @@ export function pulumiWorkspace(programDir: string, extraEnv: NodeJS.ProcessEnv 
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    // A TypeScript program runs through ts-node, which type-checks it first unless told not to:
+    // about 3 s of CPU on every `preview`/`up`/`refresh` (measured: 5.4 s user against 2.4 s).
+    // `tsc -p tsconfig.json` type-checks examples/ already; the runs a user's first hour depends
+    // on (the quickstart, README's blocks) opt back in with TYPECHECKED.
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
     // jest sets NODE_ENV=test and may leave NODE_OPTIONS; neither belongs in a user's run.
     NODE_ENV: undefined,
     NODE_OPTIONS: undefined,

@@ -41,7 +41,8 @@ export function quickstartSuite(flavour: Flavour): void {
   const prSummaries: string[] = [];
 
   beforeAll(async () => {
-    s = await e2eStack("quickstart", "dev", 150, flavour);
+    // Type-checked as `pulumi up` does for a user (the other e2e programs skip it).
+    s = await e2eStack("quickstart", "dev", 150, flavour, { typecheck: true });
     cvm = (await s.emu.admin.createCvm({ name: "quickstart-api", docker_compose_file: COMPOSE })).id;
     typed = flavour === "yaml" ? "quickstart-api" : cvm;
     await s.cli(["config", "set", "cvmId", typed]);
