@@ -238,7 +238,8 @@ describe("invariant 4: every read is bounded in bytes, pages and time", () => {
           }
         });
         expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX);
-        expect(requestsMade()).toBe(1);
+        // At most one: on a loaded machine the 100 ms deadline can pass before the request arrives.
+        expect(requestsMade()).toBeLessThanOrEqual(1);
         expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
         expect(server.bytesWritten() - before).toBeLessThan(MAX + SOCKET_SLACK);
       }),
