@@ -241,7 +241,7 @@ const LANGUAGE = {
   // pyproject.toml instead of setup.py.
   python: { packageName: "pulumi_cvm_secrets", pyproject: { enabled: true } },
   // Namespaces Pulumi.CvmSecrets(.Inputs/.Outputs), assembly Pulumi.CvmSecrets; pinned so the names
-  // the README gives do not move with a generator's default.
+  // the docs give do not move with a generator's default.
   csharp: { rootNamespace: "Pulumi" },
 };
 

@@ -111,7 +111,7 @@ EOF
       GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" \
         github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 >>"$work/lh.log" 2>&1 &&
       mv "$work/bin/pulumi-language-nodejs" "$out/") \
-      || say "the official pulumi-language-nodejs is not available from the Go module proxy; using scripts/langhost (see README)"
+      || say "the official pulumi-language-nodejs is not available from the Go module proxy; using scripts/langhost (see CONTRIBUTING.md)"
   fi
 }
 
@@ -166,7 +166,7 @@ ln -sfn "$YAML_HOST" "$BIN/pulumi-language-yaml"
 # it. Cached by pkg version and a digest of their sources; CVM_SECRETS_SKIP_SDKGEN=1 skips them,
 # and so does the npm package (it ships this script, not scripts/sdkgen).
 SDKGEN="$ROOT/scripts/sdkgen"
-SDKGEN_TIMEOUT=1200 # seconds a first build may take (measured: README, Toolchain)
+SDKGEN_TIMEOUT=1200 # seconds a first build may take (measured: CONTRIBUTING.md, Toolchain)
 pkg_version_of() { sed -n 's|^[[:space:]]*github.com/pulumi/pulumi/pkg/v3 \(v[^ ]*\).*|\1|p' "$1/go.mod" | head -1; }
 sources_digest() { (cd "$1" && cat go.mod go.sum ./*.go) | sha256sum | cut -c1-12; }
 

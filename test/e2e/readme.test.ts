@@ -39,11 +39,14 @@ function freePort(): Promise<number> {
 }
 
 const README = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-const blocks = codeBlocks(README);
-const quickstart = blocks.filter((b) => b.section === "Quickstart");
+// The quickstart's blocks, each found by what it does: the program, its config, the emulator's
+// "try it offline" commands, then preview and up (the order this test runs them in).
+const quickstart = codeBlocks(README).filter((b) => b.section === "Quickstart");
 const program = quickstart.find((b) => b.lang === "ts")!;
-const [configBlock, runBlock] = quickstart.filter((b) => b.lang === "sh");
-const emulatorBlock = blocks.find((b) => b.section.startsWith("The emulator") && b.lang === "sh")!;
+const shell = quickstart.filter((b) => b.lang === "sh");
+const emulatorBlock = shell.find((b) => b.text.includes("npx cvm-secrets-emulator"))!;
+const configBlock = shell.find((b) => b !== emulatorBlock && b.text.includes("pulumi config set"));
+const runBlock = shell.find((b) => b.text.includes("pulumi up"));
 /** The placeholder values the quickstart's config commands set, verbatim. */
 const PLACEHOLDERS = ["postgres://…", "sk_live_…", "ghp_…"];
 
@@ -67,10 +70,11 @@ afterAll(() => {
 });
 
 test("the README has the blocks this test runs", () => {
+  expect(shell).toHaveLength(3);
   expect(program.text).toContain('from "pulumi-cvm-secrets"');
   expect(configBlock?.text).toContain("pulumi config set");
   expect(runBlock?.text).toContain("pulumi up");
-  expect(emulatorBlock.text).toContain("npx cvm-secrets-emulator");
+  expect(emulatorBlock?.text).toContain("npx cvm-secrets-emulator");
   expect(emulatorBlock.text).toContain("8787");
 });
 

@@ -5,10 +5,10 @@
  * has none of those languages' hosts, which would run the same generators) — and checked as far
  * as can be without those languages' Pulumi SDKs and hosts:
  *
- * - Go: the SDK and README's Go quickstart compile against the Pulumi Go SDK (`go build`, `go vet`).
- * - Python: every file compiles, relative imports resolve, and README's Python quickstart uses only
+ * - Go: the SDK and docs/_index.md's Go quickstart compile against the Pulumi Go SDK (`go build`, `go vet`).
+ * - Python: every file compiles, relative imports resolve, and docs/_index.md's Python quickstart uses only
  *   what the SDK defines (test/support/python-sdk.py, on the syntax trees).
- * - .NET: the SDK is generated; README's C# quickstart names only its classes and properties.
+ * - .NET: the SDK is generated; docs/_index.md's C# quickstart names only its classes and properties.
  *
  * In each: every resource and the provider exist, every secret input of the schema is wrapped as
  * a secret and every secret output is an additional secret output, and the version is the package's.
@@ -40,12 +40,12 @@ const GO_MODULE = "github.com/pulumi-cvm-secrets/pulumi-cvm-secrets/sdk/go";
 const GO_FLAGS = ["-buildvcs=false", "-trimpath", "-tags", "osusergo,grpcnotrace"];
 const GO_ENV = { ...process.env, CGO_ENABLED: "0" };
 
-const README = codeBlocks(readFileSync(path.join(REPO_ROOT, "README.md"), "utf8")).filter(
-  (b) => b.section === "Pulumi YAML and other languages",
+const QUICKSTARTS = codeBlocks(readFileSync(path.join(REPO_ROOT, "docs/_index.md"), "utf8")).filter(
+  (b) => b.section === "Quickstart",
 );
-const readmeBlock = (lang: string): string => {
-  const block = README.find((b) => b.lang === lang);
-  if (!block) throw new Error(`README.md, Pulumi YAML and other languages: no ${lang} block`);
+const quickstartBlock = (lang: string): string => {
+  const block = QUICKSTARTS.find((b) => b.lang === lang);
+  if (!block) throw new Error(`docs/_index.md, Quickstart: no ${lang} block`);
   return block.text;
 };
 
@@ -216,10 +216,10 @@ describe("Go", () => {
     }
   });
 
-  test("the SDK and README's Go quickstart compile against the Pulumi Go SDK (go build, go vet)", async () => {
+  test("the SDK and docs' Go quickstart compile against the Pulumi Go SDK (go build, go vet)", async () => {
     const program = path.join(work, "go-program");
     mkdirSync(program);
-    writeFileSync(path.join(program, "main.go"), readmeBlock("go"));
+    writeFileSync(path.join(program, "main.go"), quickstartBlock("go"));
     writeFileSync(
       path.join(program, "go.mod"),
       [
@@ -255,7 +255,7 @@ describe("Python", () => {
   };
 
   beforeAll(async () => {
-    writeFileSync(path.join(work, "quickstart.py"), readmeBlock("python"));
+    writeFileSync(path.join(work, "quickstart.py"), quickstartBlock("python"));
     const checker = path.join(REPO_ROOT, "test", "support", "python-sdk.py");
     const { stdout } = await run("python3", [checker, "python", "pulumi_cvm_secrets", "quickstart.py"], {
       cwd: work,
@@ -263,7 +263,7 @@ describe("Python", () => {
     report = JSON.parse(stdout);
   });
 
-  test("every file compiles and every relative import resolves; README's quickstart uses only what it defines", () => {
+  test("every file compiles and every relative import resolves; the docs' quickstart uses only what it defines", () => {
     expect(report.errors).toEqual([]);
     expect(report.programErrors).toEqual([]);
   });
@@ -346,8 +346,8 @@ describe(".NET", () => {
     }
   });
 
-  test("README's C# quickstart names only classes and properties the SDK has", () => {
-    const program = readmeBlock("csharp");
+  test("the docs' C# quickstart names only classes and properties the SDK has", () => {
+    const program = quickstartBlock("csharp");
     const sdk = classes();
     const pulumiAndDotnet = new Set(["Config", "InputMap", "Dictionary"]);
     const made = [...program.matchAll(/new (\w+)/g)].map((m) => m[1]!).filter((c) => !pulumiAndDotnet.has(c));

@@ -6,8 +6,8 @@
  * with a new value through an API that tells the truth, swaps the CVM's app and key, or swaps
  * only the key — after the app's real key was rotated or not, with or without
  * `kms.allowKeyChange`. Asserted on every PATCH the proxy saw: whether the attacker's key can
- * decrypt it, which only `allowKeyChange` (the user's consent to re-pin the app's key, README
- * security model) may allow for the CVM's own pinned app; and on what the guest runs.
+ * decrypt it, which only `allowKeyChange` (the user's consent to re-pin the app's key,
+ * docs/security.md) may allow for the CVM's own pinned app; and on what the guest runs.
  */
 import fc from "fast-check";
 import { type Emulator, startEmulator } from "../../emulator/index";

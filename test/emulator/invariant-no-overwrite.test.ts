@@ -136,7 +136,7 @@ async function run(s: Scenario): Promise<void> {
   const b = s.behaviour;
   const anotherPartys = s.history === "foreign-untagged" || s.history === "foreign-tagged";
   // Import is the user's consent to replace what the CVM carries, when its allow-list is known
-  // (README: Importing).
+  // (docs/plugin-and-import.md: Import).
   const consent = s.adopt || (s.membership === "imported" && b.allowList === "as-is");
   const ownership = {
     unreadable: b.revisionsFail || b.hideTarget || (b.tied && s.history !== "fresh"),

@@ -1,4 +1,4 @@
-/** Fenced code blocks of a Markdown text (README.md), for tests that run what the README says. */
+/** Fenced code blocks of a Markdown text (README.md, docs/), for tests that run what the docs say. */
 
 export interface CodeBlock {
   /** The `## ` heading the block is under. */

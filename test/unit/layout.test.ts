@@ -1,5 +1,5 @@
 /**
- * The tree as the README's Layout draws it, and the package's export map: exactly the public
+ * The tree as CONTRIBUTING.md's Layout draws it, and the package's export map: exactly the public
  * surface plus the three module paths that users' state stores (the dynamic-provider stubs
  * `require()` them by name, so they must resolve forever, whatever the files behind them are
  * called).
@@ -52,9 +52,10 @@ test("each stored path names the module its stub requires, and that source exist
   }
 });
 
-test("the README's Layout names every folder under provider/, and only folders that exist", () => {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Layout"));
+test("CONTRIBUTING.md's Layout names every folder under provider/, and only folders that exist", () => {
+  const contributing = readFileSync(path.join(ROOT, "CONTRIBUTING.md"), "utf8");
+  expect(contributing).toContain("\n## Layout\n");
+  const section = contributing.slice(contributing.indexOf("\n## Layout\n"));
   const block = section.slice(section.indexOf("```") + 3, section.indexOf("```", section.indexOf("```") + 3));
   const lines = block.split("\n");
   // Folders are named `name/` at the start of a line, indented two spaces per level under provider/.

@@ -1,7 +1,8 @@
 /**
  * What `npm pack` ships: the LICENSE package.json names, a changelog, where the project lives,
- * every repository file the README points to, and docs that cite only what ships (no design
- * notes or research files the package does not contain).
+ * the docs README.md links to (relative links must work on the registry's page too), every
+ * repository file README.md and docs/ point to, and docs that cite only what ships (no design
+ * notes, research files or tests the package does not contain).
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -11,7 +12,11 @@ import { packedFiles } from "../support/package";
 const ROOT = path.resolve(__dirname, "../..");
 const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as Record<string, unknown>;
 const packed = packedFiles();
-const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
+/** README.md and every page of docs/: what users read, on the repository and in the package. */
+const USER_DOCS = ["README.md", ...readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)].filter((f) =>
+  f.endsWith(".md"),
+);
+const read = (file: string): string => readFileSync(path.join(ROOT, file), "utf8");
 
 /** A citation of something the package does not ship. */
 const UNSHIPPED_CITATION =
@@ -37,17 +42,48 @@ test("LICENSE is the Apache-2.0 text package.json names; CHANGELOG, repository a
   expect(pkg["homepage"]).toMatch(/^https:\/\/github\.com\/[\w-]+\/[\w-]+#readme$/);
 });
 
-test("every repository path the README names in inline code ships in the package", () => {
+test("every repository path README.md and docs/ name in inline code ships in the package", () => {
   const tracked = execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).split("\n");
   const topDirs = new Set(tracked.filter((f) => f.includes("/")).map((f) => f.split("/")[0]!));
-  const named = [...README.matchAll(/`([^`\n]+)`/g)]
-    .flatMap((m) => m[1]!.split(/\s+/))
-    .filter((token) => /^[a-z][\w.-]*\/[\w./-]*$/.test(token) && topDirs.has(token.split("/")[0]!));
+  const named = USER_DOCS.flatMap((doc) =>
+    [...read(doc).matchAll(/`([^`\n]+)`/g)]
+      .flatMap((m) => m[1]!.split(/\s+/))
+      .filter((token) => /^[a-z][\w.-]*\/[\w./-]*$/.test(token) && topDirs.has(token.split("/")[0]!))
+      .map((p) => ({ doc, p })),
+  );
   expect(named.length).toBeGreaterThan(3);
   const missing = named.filter(
-    (p) => !packed.some((f) => f === p || f.startsWith(p.endsWith("/") ? p : `${p}/`)),
+    ({ p }) => !packed.some((f) => f === p || f.startsWith(p.endsWith("/") ? p : `${p}/`)),
   );
   expect(missing).toEqual([]);
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function anchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
+}
+
+test("every relative link of README.md and docs/ names a file the package ships, and a heading there", () => {
+  const broken: string[] = [];
+  let links = 0;
+  for (const doc of USER_DOCS) {
+    for (const [, target] of read(doc).matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target!)) continue;
+      links++;
+      const [file, fragment] = target!.split("#");
+      const resolved = file ? path.posix.normalize(path.posix.join(path.posix.dirname(doc), file)) : doc;
+      if (!packed.includes(resolved)) broken.push(`${doc}: ${target} (${resolved} does not ship)`);
+      else if (fragment) {
+        const headings = [...read(resolved).matchAll(/^#+ (.+)$/gm)].map((m) => anchor(m[1]!));
+        if (!headings.includes(fragment)) broken.push(`${doc}: ${target} (no such heading)`);
+      }
+    }
+  }
+  expect(links).toBeGreaterThan(10);
+  expect(broken).toEqual([]);
 });
 
 test("nothing shipped cites DESIGN.md, research/ or their sections", () => {

@@ -38,7 +38,7 @@ const api = new CvmSecrets("api", {
 export const envKeys = api.envKeys;
 `;
 
-/** Outputs that name CVMs (README: secret CVM ids), each kept as `{"ciphertext": …}` in state. */
+/** Outputs that name CVMs (docs/security.md: a secret CVM id stays secret), each kept as `{"ciphertext": …}` in state. */
 const CVM_OUTPUTS = [
   "cvms",
   "cvmIds",

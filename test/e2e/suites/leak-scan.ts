@@ -41,7 +41,7 @@ function forms(value: string): string[] {
  * answer about each resource of the program (`RegisterResource RPC finished: resource:gen[…];
  * … resp: …`), and `gen` (the program's own resource) outputs a canary. This package leaves
  * out the answers about its own resources (provider/sdk-debug-log.ts); another resource's are
- * Pulumi's (README: Debug output). `lookup` (below) outputs a secret CVM's name the same way.
+ * Pulumi's (docs/security.md, Debug output). `lookup` (below) outputs a secret CVM's name the same way.
  */
 function notOurs(line: string): boolean {
   return /RegisterResource RPC finished: resource:(gen|lookup)\[/.test(line);
@@ -249,7 +249,7 @@ export function leakScanSuite(flavour: Flavour): void {
     expect(hits).toEqual([]);
   });
 
-  test("measured: what Pulumi itself prints at -v=9 (documented in README)", async () => {
+  test("measured: what Pulumi itself prints at -v=9 (documented in docs/security.md)", async () => {
     await s.cli(["config", "set", "bad", "none"]);
     // Once with nothing to change, once with a changed config secret (the env changes).
     for (const [label, change] of [
@@ -262,7 +262,7 @@ export function leakScanSuite(flavour: Flavour): void {
       const hits = texts.slice(start).flatMap((t) => scan(t.label, t.text, Object.values(C)));
       const which = [...new Set(hits.map((h) => h.split(" as ")[0]))];
       console.log(`[leak-scan] -v=9 (${label}): ${hits.length} hit(s)\n${which.join("\n")}`);
-      // Measured and documented, not asserted (README: -v=9 is Pulumi's gRPC-level logging; CLI
+      // Measured and documented, not asserted (docs/security.md: -v=9 is Pulumi's gRPC-level logging; CLI
       // 3.276.0 printed no canary). The run must have produced the verbose log, or nothing was
       // measured.
       const out = texts
@@ -377,7 +377,7 @@ export function leakScanSuite(flavour: Flavour): void {
         deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
       };
       const ids = state.deployment.resources.find((r) => r.type.endsWith(":CvmSecrets"));
-      // The outputs README names (state keeps a secret as `{"ciphertext": …}`).
+      // The outputs docs/security.md names (state keeps a secret as `{"ciphertext": …}`).
       for (const key of "cvms cvmIds appIds applied composeHashes encryptionPublicKeys lastRollout".split(
         " ",
       )) {

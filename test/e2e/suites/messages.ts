@@ -2,8 +2,8 @@
  * Where the CLI files a provider's messages. Its `Diagnostics:` section groups them under the
  * resource they were logged for, a heading `  <type> (<name>):` per resource. Through the
  * provider plugin a message carries the URN of the resource it is about (engine-log.ts); a
- * dynamic provider's messages carry none, so the engine files them under the stack (README, the
- * provider plugin table: "provider messages").
+ * dynamic provider's messages carry none, so the engine files them under the stack (docs/plugin-and-import.md,
+ * the flavour table: "provider messages").
  */
 import { type Flavour, typeToken, viaPlugin } from "../../support/e2e";
 

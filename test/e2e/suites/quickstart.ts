@@ -35,7 +35,7 @@ export function quickstartSuite(flavour: Flavour): void {
   let s: E2eStack;
   let cvm: string;
   // The CVM as the user types it, which is how the messages name it: its id in the TypeScript
-  // programs, its name in the YAML one (as the README's emulator walkthrough does), so both
+  // programs, its name in the YAML one (as README.md's "try it offline" does), so both
   // forms go through the plugin.
   let typed: string;
   const prSummaries: string[] = [];
