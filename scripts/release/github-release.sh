@@ -27,10 +27,11 @@ shift
 version="${tag#v}"
 for file in "$@"; do [ -f "$file" ] || die "no file $file"; done
 
-# The notes: the lines under `## [<version>]` up to the next `## ` heading (Keep a Changelog).
+# The notes: the lines under `## [<version>]` up to the next `## ` heading (Keep a Changelog),
+# from the first non-blank one.
 notes="$(awk -v v="$version" '
   /^## / { if (found) exit; if (index($0, "## [" v "]") == 1) { found = 1; next } }
-  found { print }
+  found && (started || NF) { started = 1; print }
 ' "$changelog")"
 [ -n "$(printf '%s' "$notes" | tr -d '[:space:]')" ] || die "$changelog has no section '## [$version]'"
 notes_file="$(mktemp)"
