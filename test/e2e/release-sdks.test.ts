@@ -7,10 +7,10 @@
  *   the generated SDK under sdk/go, tagged sdk/go/v<version>, the branch and work tree untouched;
  *   and Go itself resolves the module at that version from the tag.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { execOrThrow } from "../support/exec";
 import { REPO_ROOT } from "../support/pulumi";
 
 jest.setTimeout(300_000);
@@ -21,20 +21,12 @@ const VERSION = (
 const GO_MODULE = "github.com/pulumi-cvm-secrets/pulumi-cvm-secrets/sdk/go";
 const PLUGIN_JSON = { resource: true, name: "cvm-secrets", version: VERSION };
 
-function sh(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-  try {
-    return execFileSync(cmd, args, {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...options.env },
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 280_000,
-    });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; status?: number };
-    throw new Error(`${cmd} ${args.join(" ")} exited ${e.status}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
-  }
-}
+const sh = (cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  execOrThrow(cmd, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    timeoutMs: 280_000,
+  });
 
 let work: string;
 

@@ -194,15 +194,18 @@ describe("github-release.sh --dry-run", () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test("the notes are the tag's CHANGELOG section only; the assets are uploaded to that tag", () => {
-    const r = bash([
+  const release = (tag: string, asset: string) =>
+    bash([
       "scripts/release/github-release.sh",
       "--dry-run",
       "--changelog",
       changelog,
-      "v1.2.0",
-      path.join(dir, "a.tgz"),
+      tag,
+      path.join(dir, asset),
     ]);
+
+  test("the notes are the tag's CHANGELOG section only; the assets are uploaded to that tag", () => {
+    const r = release("v1.2.0", "a.tgz");
     expect(r.code).toBe(0);
     expect(r.out).toBe(
       [
@@ -217,24 +220,10 @@ describe("github-release.sh --dry-run", () => {
   });
 
   test("refuses a tag without a CHANGELOG section, and a missing asset", () => {
-    const noSection = bash([
-      "scripts/release/github-release.sh",
-      "--dry-run",
-      "--changelog",
-      changelog,
-      "v1.3.0",
-      path.join(dir, "a.tgz"),
-    ]);
+    const noSection = release("v1.3.0", "a.tgz");
     expect(noSection.code).not.toBe(0);
     expect(noSection.out).toContain("has no section '## [1.3.0]'");
-    const noFile = bash([
-      "scripts/release/github-release.sh",
-      "--dry-run",
-      "--changelog",
-      changelog,
-      "v1.2.0",
-      path.join(dir, "b.tgz"),
-    ]);
+    const noFile = release("v1.2.0", "b.tgz");
     expect(noFile.code).not.toBe(0);
     expect(noFile.out).toContain(`no file ${path.join(dir, "b.tgz")}`);
   });
