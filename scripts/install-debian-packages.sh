@@ -3,7 +3,10 @@
 #   docker-registry  (CNCF distribution, binary /usr/bin/docker-registry)
 #   apache2-utils    (htpasswd, for bcrypt entries)
 #   openssl          (only if missing: the token-auth and TLS tests make self-signed certificates)
-# Idempotent: does nothing when both binaries are present. Set CVM_SECRETS_SKIP_APT=1 to skip.
+#   python3-build, python3-wheel, python3-setuptools, python3-venv
+#                    (Debian's Python build tools: scripts/release/python-sdk.sh builds the Python
+#                    SDK's sdist and wheel with /usr/bin/python3 -m build, without pip)
+# Idempotent: does nothing when the binaries and the Python modules are present. Set CVM_SECRETS_SKIP_APT=1 to skip.
 # The packaged docker-registry service is not used (tests start their own instance on a free
 # loopback port); on hosts without systemd the package does not start it.
 set -euo pipefail
@@ -15,15 +18,18 @@ fi
 
 have() { command -v "$1" >/dev/null 2>&1 || [[ -x "/usr/bin/$1" || -x "/usr/sbin/$1" ]]; }
 
-if have docker-registry && have htpasswd && have openssl; then
+# Debian's python3 (not whichever python3 is first on PATH): the modules the packages install.
+have_python_build() { [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c 'import build, wheel, setuptools, venv' 2>/dev/null; }
+
+if have docker-registry && have htpasswd && have openssl && have_python_build; then
   exit 0
 fi
 
-PACKAGES=(docker-registry apache2-utils)
+PACKAGES=(docker-registry apache2-utils python3-build python3-wheel python3-setuptools python3-venv)
 have openssl || PACKAGES+=(openssl)
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-debian-packages: apt-get not found; install docker-registry and apache2-utils by hand" >&2
+  echo "install-debian-packages: apt-get not found; install ${PACKAGES[*]} by hand" >&2
   exit 1
 fi
 
@@ -32,7 +38,7 @@ if [[ "$(id -u)" != "0" ]]; then
   if command -v sudo >/dev/null 2>&1; then
     SUDO=(sudo -n)
   else
-    echo "install-debian-packages: not root and sudo is unavailable; install docker-registry and apache2-utils by hand" >&2
+    echo "install-debian-packages: not root and sudo is unavailable; install ${PACKAGES[*]} by hand" >&2
     exit 1
   fi
 fi
@@ -41,7 +47,7 @@ export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update
 "${SUDO[@]}" apt-get install -y --no-install-recommends "${PACKAGES[@]}"
 
-if ! have docker-registry || ! have htpasswd || ! have openssl; then
-  echo "install-debian-packages: docker-registry, htpasswd or openssl still missing after apt-get install" >&2
+if ! have docker-registry || ! have htpasswd || ! have openssl || ! have_python_build; then
+  echo "install-debian-packages: docker-registry, htpasswd, openssl or Python's build, wheel, setuptools, venv still missing after apt-get install" >&2
   exit 1
 fi
