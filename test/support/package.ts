@@ -29,7 +29,7 @@ export function repoVersion(name: string): string {
 
 /**
  * `npm pack` of the repository into `dest`; returns the tarball. It packs `dist/` as built
- * (`npm test` builds it before jest): running `prepare` here would rewrite `dist/` under tests
+ * (`npm test` builds it before jest): running `prepack` here would rewrite `dist/` under tests
  * that are reading it in parallel.
  */
 export function packPackage(dest: string): string {
