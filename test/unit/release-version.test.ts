@@ -6,16 +6,14 @@
  * classes bound to the plugin register with, and the YAML declarations'. The published manifest
  * runs nothing at install: no install script, and no `prepare`.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { packageSource, packageVersion, pluginDownloadUrl } from "../../provider/plugin/package-source";
 import { schemaJson } from "../../provider/plugin/schema";
 import { CvmSecrets, Provider, RegistryCredential } from "../../provider/sdk/index";
-import { NPM_ENV } from "../support/package";
+import { packedManifest } from "../support/package";
 
 const ROOT = path.resolve(__dirname, "../..");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
@@ -134,26 +132,10 @@ describe("the classes bound to the plugin", () => {
 });
 
 test("the packed manifest has no install script and no prepare (npm pack)", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "cvms-manifest-"));
-  try {
-    const out = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], {
-      cwd: ROOT,
-      env: NPM_ENV,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const [info] = JSON.parse(out.slice(out.indexOf("["))) as Array<{ filename: string }>;
-    const manifest = JSON.parse(
-      execFileSync("tar", ["-xOzf", path.join(dir, info!.filename), "package/package.json"], {
-        encoding: "utf8",
-      }),
-    ) as { version: string; scripts: Record<string, string> };
-    expect(manifest.version).toBe(VERSION);
-    const lifecycle = ["preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare"];
-    expect(Object.keys(manifest.scripts).filter((s) => lifecycle.includes(s))).toEqual([]);
-    // `npm pack` and `npm publish` still build dist/ first.
-    expect(manifest.scripts["prepack"]).toBe("tsc -p tsconfig.build.json");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const manifest = packedManifest() as { version: string; scripts: Record<string, string> };
+  expect(manifest.version).toBe(VERSION);
+  const lifecycle = ["preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare"];
+  expect(Object.keys(manifest.scripts).filter((s) => lifecycle.includes(s))).toEqual([]);
+  // `npm pack` and `npm publish` still build dist/ first.
+  expect(manifest.scripts["prepack"]).toBe("tsc -p tsconfig.build.json");
 });
