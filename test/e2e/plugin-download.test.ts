@@ -117,6 +117,7 @@ test("the archive: the launcher, its Node.js runtime and the package at the root
   const entry = (name: string) => lines.find((l) => l.endsWith(` ./${name}`) || l.endsWith(` ${name}`));
   expect(entry("pulumi-resource-cvm-secrets")).toMatch(/^-rwx/);
   expect(entry("node/bin/node")).toMatch(/^-rwx/);
+  expect(entry("node/LICENSE")).toBeDefined(); // Node.js's license travels with its binary
   expect(entry("node_modules/pulumi-cvm-secrets/dist/provider/plugin/main.js")).toBeDefined();
   expect(lines.filter((l) => l.startsWith("l"))).toEqual([]);
   // package.json `files` leaves dist/release out, or every archive would carry the earlier ones.
