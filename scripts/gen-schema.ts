@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { PROPERTIES as CVM_SECRETS_PROPERTIES } from "../provider/cvm-secrets/properties.ts";
+import { pluginDownloadUrl } from "../provider/plugin/package-source.ts";
 import { PROPERTIES as REGISTRY_CREDENTIAL_PROPERTIES } from "../provider/registry-credential/properties.ts";
 
 // `node scripts/gen-schema.ts` runs it as ESM (no __dirname); jest imports it as CommonJS.
@@ -204,6 +205,10 @@ export function buildSchema(): Spec {
     keywords: ["pulumi", "phala", "dstack", "tee", "secrets", "category/utility"],
     license: "Apache-2.0",
     repository: REPOSITORY,
+    // The package version (the plugin serves it too, from package.json), and where the engine
+    // downloads the plugin of that version (`pulumi plugin install`, automatic acquisition).
+    version: MANIFEST.version,
+    pluginDownloadURL: pluginDownloadUrl(MANIFEST.repository.url),
     config: { variables: config.properties },
     provider: {
       description: provider.doc,
@@ -219,13 +224,13 @@ export function buildSchema(): Spec {
   };
 }
 
+/** package.json: the version and the repository. */
+const MANIFEST = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+  version: string;
+  repository: { url: string };
+};
 /** The repository, from package.json (`git+https://host/owner/name.git` → `https://host/owner/name`). */
-const REPOSITORY = (() => {
-  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
-    repository: { url: string };
-  };
-  return pkg.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
-})();
+const REPOSITORY = MANIFEST.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
 
 /**
  * Per-language settings, only ones the generators read (Pulumi's pkg/codegen/{go,python}/importer.go,

@@ -1,6 +1,7 @@
 // Links this package into its own node_modules, so the examples and tests in this repository
 // resolve `pulumi-cvm-secrets` (and the provider stubs' run-time `require`s) exactly as a
-// user's program resolves the installed package. Runs from `npm run prepare`.
+// user's program resolves the installed package. Run by scripts/toolchain.sh (`npm run toolchain`,
+// which `npm test` runs): no install script of the published package runs it.
 
 const fs = require("node:fs");
 const path = require("node:path");

@@ -9,7 +9,7 @@
 #
 # Usage: scripts/plugin-pack.sh [--package PKG.tgz] [--out DIR]
 #   --package  an `npm pack` tarball of this package (default: `npm pack` of this checkout,
-#              which builds dist/ through the `prepare` script)
+#              which builds dist/ through the `prepack` script)
 #   --out      where the plugin tarball goes (default: the current directory)
 # Prints the tarball's path on stdout.
 set -euo pipefail

@@ -30,6 +30,10 @@ die() { printf '[toolchain] error: %s\n' "$*" >&2; exit 1; }
 NODE_MAJOR="$(node_modules/.bin/node -p 'process.versions.node.split(".")[0]')"
 [ "$NODE_MAJOR" -ge 22 ] || die "node_modules/.bin/node is Node $NODE_MAJOR; Node >= 22 is required."
 export PATH="$ROOT/node_modules/.bin:$PATH"
+# The checkout's node_modules/pulumi-cvm-secrets → .. (examples and tests resolve the package by
+# name). Not an install script: the published package has none. The npm package ships this
+# script without scripts/link-self.js.
+[ ! -f scripts/link-self.js ] || node scripts/link-self.js
 
 SDK_VERSION="$(node -p 'require("@pulumi/pulumi/package.json").version')"
 V="v$SDK_VERSION"

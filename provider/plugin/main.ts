@@ -5,7 +5,8 @@
  */
 import "../node-version";
 import { useEngine } from "../runtime/engine-log";
-import { packageVersion, schemaJson } from "./schema";
+import { packageVersion } from "./package-source";
+import { schemaJson } from "./schema";
 import { startServer } from "./server";
 
 export async function main(args: readonly string[]): Promise<void> {

@@ -5,12 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-
-/** The package root, from dist/provider/plugin (built) or provider/plugin (tests). */
-function packageRoot(): string {
-  const up = path.resolve(__dirname, "../..");
-  return path.basename(up) === "dist" ? path.dirname(up) : up;
-}
+import { packageRoot } from "./package-source";
 
 export function schemaJson(version: string): string {
   const schema = JSON.parse(readFileSync(path.join(packageRoot(), "schema.json"), "utf8")) as Record<
@@ -18,9 +13,4 @@ export function schemaJson(version: string): string {
     unknown
   >;
   return JSON.stringify({ ...schema, version });
-}
-
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string })
-    .version;
 }

@@ -11,6 +11,7 @@ import {
   registryOf,
 } from "../dynamic/cvm-secrets";
 import { registrationStackLimit } from "../dynamic/registration-stacks";
+import { withPackageSource } from "../plugin/package-source";
 
 // The outputs are the dynamic class's (declaration merging).
 export interface CvmSecrets extends CvmSecretsProperties {}
@@ -28,7 +29,7 @@ export class CvmSecrets extends pulumi.CustomResource {
     const props = { ...cvmSecretsProperties(args), ...(registry && { registry }) };
     const stacks = registrationStackLimit();
     try {
-      super("cvm-secrets:index:CvmSecrets", name, props, opts);
+      super("cvm-secrets:index:CvmSecrets", name, props, withPackageSource(opts));
     } finally {
       stacks.restore();
     }

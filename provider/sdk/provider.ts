@@ -5,6 +5,7 @@
  * `cvm-secrets:*` config (README: Configuration).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { withPackageSource } from "../plugin/package-source";
 
 /** The provider's configuration: the same settings as the `cvm-secrets:*` stack config keys. */
 export interface ProviderArgs {
@@ -61,7 +62,7 @@ export class Provider extends pulumi.ProviderResource {
         rpcUrls: secret(args.rpcUrls),
         kmsContracts: args.kmsContracts,
       },
-      opts,
+      withPackageSource(opts),
     );
   }
 }

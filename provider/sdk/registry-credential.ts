@@ -14,6 +14,7 @@ import {
   type RegistryCredentialProperties,
   registryCredentialProperties,
 } from "../dynamic/registry-credential";
+import { withPackageSource } from "../plugin/package-source";
 import { PROGRAM_RENDERS } from "../plugin/protocol";
 
 export interface RegistryCredential extends RegistryCredentialProperties {}
@@ -29,7 +30,7 @@ export class RegistryCredential extends pulumi.CustomResource {
     const props = { ...registryCredentialProperties(args), [PROGRAM_RENDERS]: true };
     const stacks = registrationStackLimit();
     try {
-      super("cvm-secrets:index:RegistryCredential", name, props, opts);
+      super("cvm-secrets:index:RegistryCredential", name, props, withPackageSource(opts));
     } finally {
       stacks.restore();
     }

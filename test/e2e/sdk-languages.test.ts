@@ -11,7 +11,8 @@
  * - .NET: the SDK is generated; docs/_index.md's C# quickstart names only its classes and properties.
  *
  * In each: every resource and the provider exist, every secret input of the schema is wrapped as
- * a secret and every secret output is an additional secret output, and the version is the package's.
+ * a secret and every secret output is an additional secret output, and the version and the plugin
+ * download URL (`server`) are the package's.
  */
 import { execFile } from "node:child_process";
 import {
@@ -36,6 +37,10 @@ const VERSION = (
   JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
 ).version;
 const GO_MODULE = "github.com/pulumi-cvm-secrets/pulumi-cvm-secrets/sdk/go";
+// Every SDK asks for the plugin at this version from this source (pulumi-plugin.json `server`).
+const DOWNLOAD_URL = (
+  JSON.parse(readFileSync(path.join(REPO_ROOT, "schema.json"), "utf8")) as { pluginDownloadURL: string }
+).pluginDownloadURL;
 // The flags the CLI is built with (scripts/toolchain.sh): the Go build cache then has the Pulumi SDK.
 const GO_FLAGS = ["-buildvcs=false", "-trimpath", "-tags", "osusergo,grpcnotrace"];
 const GO_ENV = { ...process.env, CGO_ENABLED: "0" };
@@ -200,6 +205,7 @@ describe("Go", () => {
       resource: true,
       name: "cvm-secrets",
       version: VERSION,
+      server: DOWNLOAD_URL,
     });
     expect(source("Provider")).toContain("package cvmsecrets");
   });
@@ -288,7 +294,7 @@ describe("Python", () => {
     const plugin = JSON.parse(
       readFileSync(path.join(work, "python", "pulumi_cvm_secrets", "pulumi-plugin.json"), "utf8"),
     );
-    expect(plugin).toEqual({ resource: true, name: "cvm-secrets", version: VERSION });
+    expect(plugin).toEqual({ resource: true, name: "cvm-secrets", version: VERSION, server: DOWNLOAD_URL });
   });
 });
 
@@ -323,6 +329,7 @@ describe(".NET", () => {
       resource: true,
       name: "cvm-secrets",
       version: VERSION,
+      server: DOWNLOAD_URL,
     });
   });
 

@@ -3,7 +3,7 @@
  * a Pulumi workspace pointed at both, and a transcript of everything the CLI printed so a
  * leak scan can cover every run.
  */
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator/index";
 import { encryptEnv } from "../../provider/core/envelope";
@@ -100,6 +100,13 @@ export async function e2eStack(
     cpSync(path.join(REPO_ROOT, "examples", exampleDir(example, flavour)), program.dir, { recursive: true });
     if (flavour !== "yaml") {
       cpSync(path.join(REPO_ROOT, "examples", "tsconfig.json"), path.join(program.dir, "tsconfig.json"));
+    } else {
+      // The package declaration (sdks/: the plugin's version and download URL) is what
+      // plugin-download.test.ts runs. Here the plugin is bin/'s, on PATH: asked for a version,
+      // the YAML host would cache its schema beside bin/, in the repository root, and read that
+      // stale copy in later runs (Pulumi pkg/codegen/schema/loader.go at the host's pkg version,
+      // `loadSchemaBytes`: schema-<name>.json in the plugin's parent directory).
+      rmSync(path.join(program.dir, "sdks"), { recursive: true, force: true });
     }
   }
   const index = path.join(program.dir, "index.ts");

@@ -29,13 +29,31 @@ export function repoVersion(name: string): string {
 
 /**
  * `npm pack` of the repository into `dest`; returns the tarball. It packs `dist/` as built
- * (`npm test` builds it before jest): running `prepare` here would rewrite `dist/` under tests
+ * (`npm test` builds it before jest): running `prepack` here would rewrite `dist/` under tests
  * that are reading it in parallel.
  */
 export function packPackage(dest: string): string {
   if (!existsSync(path.join(REPO_ROOT, "dist", "provider", "index.js"))) {
     throw new Error("dist/ is not built: run `npm run build` (npm test does it first)");
   }
+  return npmPack(dest);
+}
+
+/** The package.json `npm pack` puts in the tarball (dist/ need not be built). */
+export function packedManifest(): Record<string, unknown> {
+  const dir = mkdtempSync(path.join(tmpdir(), "cvms-manifest-"));
+  try {
+    const manifest = execFileSync("tar", ["-xOzf", npmPack(dir), "package/package.json"], {
+      encoding: "utf8",
+    });
+    return JSON.parse(manifest) as Record<string, unknown>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `npm pack --ignore-scripts` of the repository into `dest`; returns the tarball. */
+function npmPack(dest: string): string {
   const out = execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dest], {
     cwd: REPO_ROOT,
     env: NPM_ENV,
