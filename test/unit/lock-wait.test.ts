@@ -53,6 +53,20 @@ async function hold(seconds: number): Promise<string> {
   throw new Error("the holder never took the lock");
 }
 
+/** A holder for `holdSeconds`, and wait_for_flock bounded by `timeout`: checks its first line and exit status. */
+async function flockWait(holdSeconds: number, timeout: number, status: number) {
+  const who = await hold(holdSeconds);
+  const r = await bash(
+    `exec 9>"$1"; wait_for_flock 9 "$1" "another run is building a test tool" ${timeout}`,
+    lock,
+  );
+  expect(r.status).toBe(status);
+  expect(r.lines[0]).toBe(
+    `[toolchain] waiting for the lock ${lock} (${who}): another run is building a test tool; up to ${timeout} s`,
+  );
+  return r;
+}
+
 test("lock_holder names the holding process; nothing when the lock is free", async () => {
   const free = spawnSync("bash", ["-c", `source "${SCRIPT}"; lock_holder "$1"`, "bash", lock], {
     encoding: "utf8",
@@ -62,12 +76,7 @@ test("lock_holder names the holding process; nothing when the lock is free", asy
 });
 
 test("wait_for_flock: says what it waits for and who holds it, then gets the lock when it is released", async () => {
-  const who = await hold(2);
-  const r = await bash('exec 9>"$1"; wait_for_flock 9 "$1" "another run is building a test tool" 30', lock);
-  expect(r.status).toBe(0);
-  expect(r.lines[0]).toBe(
-    `[toolchain] waiting for the lock ${lock} (${who}): another run is building a test tool; up to 30 s`,
-  );
+  const r = await flockWait(2, 30, 0);
   expect(r.lines.at(-1)).toMatch(new RegExp(`^\\[toolchain\\] got the lock ${lock} after \\d+ s$`));
   for (const line of r.lines.slice(1, -1)) {
     expect(line).toMatch(
@@ -77,12 +86,8 @@ test("wait_for_flock: says what it waits for and who holds it, then gets the loc
 });
 
 test("wait_for_flock gives up after its bound, saying so", async () => {
-  const who = await hold(60);
-  const r = await bash('exec 9>"$1"; wait_for_flock 9 "$1" "another run is building a test tool" 2', lock);
-  expect(r.status).toBe(1);
-  expect(r.lines[0]).toBe(
-    `[toolchain] waiting for the lock ${lock} (${who}): another run is building a test tool; up to 2 s`,
-  );
+  const r = await flockWait(60, 2, 1);
+  const who = `pid ${holder!.pid} (flock ${lock} sleep 60)`;
   const progress = r.lines.slice(1, -1);
   expect(progress.length).toBeGreaterThan(0);
   for (const line of progress)
