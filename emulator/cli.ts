@@ -3,12 +3,15 @@
  *
  *   cvm-secrets-emulator [--port N] [--host H] [--api-key K] [--restart-ms N]
  *                        [--state-file PATH] [--seed-cvm NAME]... [--seed-replicas N]
- *                        [--seed-compose FILE] [--chain-rpc URL]
+ *                        [--seed-compose FILE] [--chain-rpc URL] [--quiet] [--log-file FILE]
  *
+ * It prints its URL, the API key and the seeded CVMs, then one line per request (route, status,
+ * time; never a body or a value) on standard output, or into `--log-file`, or nowhere with
+ * `--quiet`. Ctrl-C (SIGINT) or SIGTERM stops it.
  * The API key comes from `--api-key`, else `CVM_SECRETS_EMULATOR_API_KEY`, else is random.
  * Binds loopback unless `--host` is given explicitly.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { type Emulator, startEmulator } from "./index";
 
 /**
@@ -34,6 +37,10 @@ export interface CliArgs {
   seedCompose?: string;
   /** JSON-RPC URL of a development chain for the on-chain KMS contracts. */
   chainRpc?: string;
+  /** No request log on standard output. */
+  quiet: boolean;
+  /** Appends the request log to this file (created with mode 0600) instead of standard output. */
+  logFile?: string;
   help: boolean;
 }
 
@@ -51,12 +58,24 @@ const USAGE = `Usage: cvm-secrets-emulator [options]
                       reading DATABASE_URL and STRIPE_KEY)
   --chain-rpc URL     deploy the on-chain KMS contract (the emulator's signer) on the development
                       chain at URL (ganache, anvil, hardhat) and register each on-chain app there
+  --quiet             no request log (the startup lines are still printed)
+  --log-file FILE     append the request log (route, status, time; never a body) to FILE
+                      instead of standard output
   -h, --help          show this help
+
+Stop it with Ctrl-C (SIGINT) or SIGTERM.
 `;
 
 /** Parses argv (without node and script). Throws an Error with a message for bad input. */
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
-  const args: CliArgs = { port: 8787, host: "127.0.0.1", seedCvms: [], seedReplicas: 1, help: false };
+  const args: CliArgs = {
+    port: 8787,
+    host: "127.0.0.1",
+    seedCvms: [],
+    seedReplicas: 1,
+    quiet: false,
+    help: false,
+  };
   const apiKeyEnv = env["CVM_SECRETS_EMULATOR_API_KEY"];
   if (apiKeyEnv) args.apiKey = apiKeyEnv;
   for (let i = 0; i < argv.length; i++) {
@@ -104,6 +123,13 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         break;
       case "--chain-rpc":
         args.chainRpc = value();
+        break;
+      case "--quiet":
+        if (inline !== undefined) throw new Error(`${name} takes no value`);
+        args.quiet = true;
+        break;
+      case "--log-file":
+        args.logFile = value();
         break;
       case "-h":
       case "--help":
@@ -209,6 +235,38 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
       return 2;
     }
   }
+  let logFd: number | undefined;
+  if (args.logFile !== undefined) {
+    try {
+      logFd = openSync(args.logFile, "a", 0o600);
+    } catch (error) {
+      err(`cvm-secrets-emulator: --log-file: cannot open ${args.logFile}: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  const fd = logFd;
+  const log =
+    fd !== undefined
+      ? (line: string) => void writeSync(fd, `${new Date().toISOString()} ${line}\n`)
+      : args.quiet
+        ? () => {}
+        : (line: string) => out(`${new Date().toISOString()} ${line}\n`);
+  try {
+    return await serve(args, compose, log, out, err, hooks.stop);
+  } finally {
+    if (logFd !== undefined) closeSync(logFd);
+  }
+}
+
+/** Starts the emulator, prints how to reach and stop it, seeds, and serves until `stop`. */
+async function serve(
+  args: CliArgs,
+  compose: string,
+  log: (line: string) => void,
+  out: (text: string) => void,
+  err: (text: string) => void,
+  stop: Promise<void> | undefined,
+): Promise<number> {
   const emu = await startEmulator({
     port: args.port,
     host: args.host,
@@ -216,10 +274,11 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     ...(args.restartMs !== undefined ? { restartMs: args.restartMs } : {}),
     ...(args.stateFile !== undefined ? { stateFile: args.stateFile } : {}),
     ...(args.chainRpc !== undefined ? { chainRpcUrl: args.chainRpc } : {}),
-    log: (line) => out(`${new Date().toISOString()} ${line}\n`),
+    log,
   });
-  out(`Phala Cloud emulator listening on ${emu.url}\n`);
+  out(`Phala Cloud emulator listening on ${emu.url} (Ctrl-C to stop)\n`);
   out(`API key: ${emu.apiKey}\n`);
+  if (args.logFile !== undefined) out(`Request log: ${args.logFile}\n`);
   try {
     for (const name of args.seedCvms) await seed(emu, name, args.seedReplicas, compose, out);
   } catch (error) {
@@ -227,7 +286,7 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     err(`cvm-secrets-emulator: could not seed a CVM: ${(error as Error).message}\n`);
     return 1;
   }
-  await (hooks.stop ?? untilSignal());
+  await (stop ?? untilSignal());
   await emu.close();
   out("Phala Cloud emulator stopped\n");
   return 0;

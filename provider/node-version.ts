@@ -29,10 +29,19 @@ export function unsupportedNodeMessage(version: string): string {
   );
 }
 
-/** Throws a {@link CvmSecretsError} (`CVMS_CONFIGURATION`) on an unsupported Node.js. */
+/**
+ * Throws a {@link CvmSecretsError} (`CVMS_CONFIGURATION`) on an unsupported Node.js. The error
+ * also carries `__pulumiRunError: true`, the mark of `@pulumi/pulumi`'s `RunError`
+ * (`RunError.isInstance`, sdk/nodejs/errors.ts): Pulumi's program runner prints such an error as
+ * its message alone, not as "failed with an unhandled exception" and a stack trace.
+ */
 export function assertSupportedNode(version: string = process.versions.node): void {
   if (!isSupportedNode(version)) {
-    throw new CvmSecretsError(ErrorCodes.CONFIGURATION, unsupportedNodeMessage(version), { node: version });
+    const error = new CvmSecretsError(ErrorCodes.CONFIGURATION, unsupportedNodeMessage(version), {
+      node: version,
+    });
+    Object.defineProperty(error, "__pulumiRunError", { value: true });
+    throw error;
   }
 }
 

@@ -43,9 +43,25 @@ if [[ "$(id -u)" != "0" ]]; then
   fi
 fi
 
+# Another apt-get or dpkg (an unattended upgrade, another engineer's install) may hold the
+# package locks: say which and who, and wait for them (bounded) instead of failing at once.
+# apt's and dpkg's locks are fcntl locks; apt-get itself also waits for dpkg's with
+# DPkg::Lock::Timeout (apt >= 1.9.11), which covers one taken between this check and apt-get.
+# shellcheck source=lock-wait.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lock-wait.sh"
+LOCK_LOG_PREFIX="install-debian-packages:"
+APT_LOCK_WAIT="${CVM_SECRETS_APT_LOCK_WAIT:-600}"
+for lock in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock; do
+  [[ -e "$lock" ]] || continue
+  wait_for_unlocked "$lock" "another apt-get or dpkg is running" "$APT_LOCK_WAIT" || {
+    echo "install-debian-packages: the package lock $lock is still held; when that install has finished, run again" >&2
+    exit 1
+  }
+done
+APT=("${SUDO[@]}" apt-get -o "DPkg::Lock::Timeout=$APT_LOCK_WAIT")
 export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update
-"${SUDO[@]}" apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+"${APT[@]}" update
+"${APT[@]}" install -y --no-install-recommends "${PACKAGES[@]}"
 
 if ! have docker-registry || ! have htpasswd || ! have openssl || ! have_python_build; then
   echo "install-debian-packages: docker-registry, htpasswd, openssl or Python's build, wheel, setuptools, venv still missing after apt-get install" >&2

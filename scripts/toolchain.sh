@@ -18,10 +18,14 @@
 #   PULUMI_CLI          use this `pulumi` binary instead of building one
 #   PULUMI_LANGUAGE_YAML  use this `pulumi-language-yaml` binary instead of building one
 #   CVM_SECRETS_SKIP_SDKGEN=1  do not build the SDK generators (the demo needs none)
+#   CVM_SECRETS_LOCK_WAIT  seconds to wait for another run's build of the same thing (default
+#                          1800); the wait names the lock and its holder and prints progress
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=lock-wait.sh
+source "$ROOT/scripts/lock-wait.sh"
 say() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] error: %s\n' "$*" >&2; exit 1; }
 
@@ -64,7 +68,8 @@ cached_go_build() {
   local dir="$1" exe="$2" lock="$3" what="$4" eta="$5" hint="$6" build="$7"
   [ -x "$dir/$exe" ] && return 0
   exec 9>"$lock"
-  flock 9
+  wait_for_flock 9 "$lock" "another run is building $what" "${CVM_SECRETS_LOCK_WAIT:-1800}" ||
+    die "another run held $lock for longer than ${CVM_SECRETS_LOCK_WAIT:-1800} s; when it has finished, run again (or raise CVM_SECRETS_LOCK_WAIT)"
   if [ ! -x "$dir/$exe" ]; then
     command -v go >/dev/null 2>&1 || die "Go >= 1.25 is needed to build $what (none on PATH).
 $hint"

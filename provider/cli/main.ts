@@ -17,10 +17,9 @@
  *
  * Nothing a user passes as an argument is ever echoed back: a stray argument may be a value.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { type PhalaClient, phalaClient } from "../api/phala";
-import { parseAssignment, parseEnvFile } from "../core/env-file";
-import { KEY_PATTERN, validateEnv } from "../core/env-rules";
+import { readFileSync } from "node:fs";
+import { type HintSources, type PhalaClient, phalaClient } from "../api/phala";
+import { validateEnv } from "../core/env-rules";
 import { encryptEnv } from "../core/envelope";
 import { type PreviewDocument, renderPrSummary } from "../core/pr-summary";
 import { previewProblem } from "../core/preview-check";
@@ -29,6 +28,7 @@ import { trustedKey } from "../cvm-secrets/steps/trust";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { DEFAULT_API_URL } from "../runtime/settings";
 import { describeArg, parseFlags, UsageError } from "./args";
+import { readEnv } from "./env-input";
 import { checkTrust, type TrustFlags } from "./trust";
 import { TRUST_FLAG_SPECS, trustFlags } from "./trust-flags";
 
@@ -195,34 +195,11 @@ async function encrypt(argv: readonly string[], io: Io): Promise<number> {
   if ((publicKey === undefined) === (cvm === undefined)) {
     throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, "give exactly one of --public-key HEX or --cvm ID");
   }
-  const env: Record<string, string> = {};
-  let stdinUsed = false;
-  const readFile = (file: string): void => {
-    if (file === "-") {
-      if (stdinUsed) throw new UsageError("standard input (-) can be read once only");
-      stdinUsed = true;
-      Object.assign(env, parseEnvFile(io.readStdin(), "standard input"));
-    } else {
-      Object.assign(env, parseEnvFile(readFileSync(file, "utf8"), file));
-    }
-  };
-  for (const [key, value] of flags) {
-    if (key === "envFile") readFile(value);
-    else if (key === "env") {
-      if (!value.includes("=") && (value === "-" || existsSync(value))) readFile(value);
-      else {
-        const [name, v] = parseAssignment(value);
-        env[name] = v;
-      }
-    }
-  }
-  // A key that is not a name may be a mistyped value (-e "$SECRET"): counted, never shown.
-  const badNames = Object.keys(env).filter((k) => !KEY_PATTERN.test(k)).length;
-  if (badNames > 0) {
-    throw new CvmSecretsError(
-      ErrorCodes.INVALID_INPUT,
-      `${badNames} key name${badNames === 1 ? " does" : "s do"} not match ^[A-Za-z_][A-Za-z0-9_]*$ ` +
-        "(not shown, as a malformed -e may hold a value); the CVM refuses such keys",
+  const env = readEnv({ flags, readStdin: io.readStdin });
+  if (Object.keys(env).length === 0) {
+    io.stderr(
+      "cvm-secrets encrypt: warning: no variables given (--env-file FILE, --env-file - or -e KEY=VALUE); " +
+        "printing an encrypted empty env (sent to a CVM, it replaces all of its variables with none)\n",
     );
   }
   const failures = validateEnv(env);
@@ -264,6 +241,14 @@ async function trust(argv: readonly string[], io: Io): Promise<number> {
   return trustPassed(report) ? 0 : 1;
 }
 
+/** What the hints of a failed API call name: this command's environment variables and flag. */
+const CLI_SOURCES: HintSources = {
+  apiKey: "the PHALA_CLOUD_API_KEY environment variable",
+  apiUrl: "the PHALA_CLOUD_API_PREFIX environment variable (default the Phala Cloud API)",
+  cvm: "--cvm",
+  rerun: "the command",
+};
+
 /** The API client of `--cvm`: PHALA_CLOUD_API_KEY, optionally PHALA_CLOUD_API_PREFIX. */
 function apiClient(env: NodeJS.ProcessEnv, what: string): PhalaClient {
   const apiKey = env.PHALA_CLOUD_API_KEY;
@@ -273,5 +258,9 @@ function apiClient(env: NodeJS.ProcessEnv, what: string): PhalaClient {
       `${what} needs PHALA_CLOUD_API_KEY (and optionally PHALA_CLOUD_API_PREFIX)`,
     );
   }
-  return phalaClient({ baseUrl: env.PHALA_CLOUD_API_PREFIX || DEFAULT_API_URL, apiKey });
+  return phalaClient({
+    baseUrl: env.PHALA_CLOUD_API_PREFIX || DEFAULT_API_URL,
+    apiKey,
+    sources: CLI_SOURCES,
+  });
 }

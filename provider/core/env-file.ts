@@ -55,11 +55,24 @@ export function parseEnvFile(text: string, source = "env file"): Record<string, 
   return env;
 }
 
-/** Parses `KEY=VALUE` command-line assignments (`-e KEY=VALUE`). */
+/**
+ * Parses `KEY=VALUE` command-line assignments (`-e KEY=VALUE`). The errors say what was found
+ * and the form expected, never the text: without an `=` all of it may be a value.
+ */
 export function parseAssignment(text: string): [string, string] {
   const at = text.indexOf("=");
-  if (at <= 0) {
-    throw new CvmSecretsError(ErrorCodes.INVALID_INPUT, "-e expects KEY=VALUE or the path of an env file");
+  if (at === 0) {
+    throw new CvmSecretsError(
+      ErrorCodes.INVALID_INPUT,
+      "-e =…: the key part before the = is empty; expected -e KEY=VALUE (e.g. -e LOG_LEVEL=debug)",
+    );
+  }
+  if (at === -1) {
+    throw new CvmSecretsError(
+      ErrorCodes.INVALID_INPUT,
+      "-e got an argument with no = that is not an existing file (not shown: it may be a value); " +
+        "expected -e KEY=VALUE (e.g. -e LOG_LEVEL=debug) or -e FILE (the path of an env file)",
+    );
   }
   return [text.slice(0, at), text.slice(at + 1)];
 }

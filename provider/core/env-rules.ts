@@ -62,7 +62,10 @@ export function validateEnv(env: Readonly<Record<string, unknown>>, options: Env
         reason: "key names must match ^[A-Za-z_][A-Za-z0-9_]*$ (the guest refuses to boot otherwise)",
       });
     } else if (utf8(key) > MAX_KEY_BYTES) {
-      failures.push({ property, reason: `key names are limited to ${MAX_KEY_BYTES} bytes` });
+      failures.push({
+        property,
+        reason: `key names are limited to ${MAX_KEY_BYTES} bytes; this one is ${utf8(key)}`,
+      });
     }
     if ((RESERVED_KEYS as readonly string[]).includes(key)) {
       failures.push({ property, reason: "is set by the pre-launch script at boot; choose another name" });
@@ -82,7 +85,10 @@ export function validateEnv(env: Readonly<Record<string, unknown>>, options: Env
         reason: "values must be strings (convert numbers and booleans with String())",
       });
     } else if (utf8(value) > MAX_VALUE_BYTES) {
-      failures.push({ property, reason: `values are limited to ${MAX_VALUE_BYTES / 1024} KiB` });
+      failures.push({
+        property,
+        reason: `values are limited to ${MAX_VALUE_BYTES / 1024} KiB (${MAX_VALUE_BYTES} bytes); this one is ${utf8(value)} bytes`,
+      });
     }
   }
 
@@ -97,7 +103,10 @@ export function validateEnv(env: Readonly<Record<string, unknown>>, options: Env
   if (!options.registry) failures.push(...registryConsistency(names));
   const sizes = envSizes(all);
   if (sizes.total > MAX_TOTAL_BYTES) {
-    failures.push({ property: "env", reason: "keys and values together exceed 1 MiB, the guest's limit" });
+    failures.push({
+      property: "env",
+      reason: `keys and values together exceed 1 MiB, the guest's limit: they are ${sizes.total} bytes`,
+    });
   }
   if (sizes.blob > MAX_BLOB_BYTES) {
     failures.push({

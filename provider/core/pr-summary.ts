@@ -126,12 +126,20 @@ export function summarizePreview(doc: PreviewDocument): ResourceChange[] {
 
 const code = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(", ");
 
+/**
+ * One entry of the heading's counts: `pulumi preview`'s changeSummary is keyed by step op
+ * ("create", "update", "same", ...); "same" reads as "2 unchanged", the others as "1 to update".
+ */
+export function countPhrase(op: string, n: number): string {
+  return op === "same" ? `${n} unchanged` : `${n} to ${op}`;
+}
+
 /** Renders the summary as Markdown. */
 export function renderPrSummary(doc: PreviewDocument, title = "pulumi preview"): string {
   const changes = summarizePreview(doc);
   const counts = Object.entries(doc.changeSummary ?? {})
     .filter(([, n]) => n > 0)
-    .map(([op, n]) => `${n} to ${op}`)
+    .map(([op, n]) => countPhrase(op, n))
     .join(", ");
   const lines = [`### ${title}${counts ? `: ${counts}` : ""}`, ""];
   if (changes.length === 0) {

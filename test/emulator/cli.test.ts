@@ -1,5 +1,5 @@
 /** Command-line parsing of cvm-secrets-emulator. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main, parseArgs, SEED_DOCKER_COMPOSE } from "../../emulator/cli";
@@ -13,6 +13,7 @@ describe("parseArgs", () => {
       apiKey: "phak_env",
       seedCvms: [],
       seedReplicas: 1,
+      quiet: false,
       help: false,
     });
     expect(parseArgs([], {}).apiKey).toBeUndefined();
@@ -39,6 +40,9 @@ describe("parseArgs", () => {
         "/tmp/compose.yaml",
         "--chain-rpc",
         "http://127.0.0.1:8545",
+        "--quiet",
+        "--log-file",
+        "/tmp/emu.log",
       ],
       { CVM_SECRETS_EMULATOR_API_KEY: "phak_env" },
     );
@@ -52,6 +56,8 @@ describe("parseArgs", () => {
       seedReplicas: 3,
       seedCompose: "/tmp/compose.yaml",
       chainRpc: "http://127.0.0.1:8545",
+      quiet: true,
+      logFile: "/tmp/emu.log",
       help: false,
     });
   });
@@ -61,6 +67,8 @@ describe("parseArgs", () => {
     expect(() => parseArgs(["--port", "-1"], {})).toThrow(/non-negative integer/);
     expect(() => parseArgs(["--port"], {})).toThrow(/needs a value/);
     expect(() => parseArgs(["--seed-replicas", "0"], {})).toThrow(/at least 1/);
+    expect(() => parseArgs(["--quiet=yes"], {})).toThrow(/--quiet takes no value/);
+    expect(() => parseArgs(["--log-file"], {})).toThrow(/--log-file needs a value/);
   });
 });
 
@@ -167,11 +175,96 @@ describe("main", () => {
       const second = run(argv);
       await waitFor(async () => second.io.output.includes("Kept CVM demo-api"));
       expect(second.io.output).toContain(`Kept CVM demo-api from the state file: ${id}`);
-      expect(second.io.output).not.toMatch(/could not seed|409/);
+      // By line and field, not a regex over the output: the output carries random ids.
+      const lines = second.io.output.split("\n");
+      expect(lines.filter((l) => l.startsWith("cvm-secrets-emulator: could not seed"))).toEqual([]);
+      expect(lines.filter((l) => / -> 409 \(\d+ ms\)$/.test(l))).toEqual([]);
       second.stop();
       expect(await second.code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  /** Runs the CLI with `argv` until the seeded demo-api answered one GET; stops it whatever happened. */
+  async function oneRequest(argv: string[]) {
+    const r = run(["--port", "0", "--seed-cvm", "demo-api", ...argv]);
+    try {
+      await waitFor(async () => r.io.output.includes("Seeded CVM demo-api"));
+      await cvmInfo(r.io.output, "demo-api");
+    } finally {
+      r.stop();
+    }
+    expect(await r.code).toBe(0);
+    return r.io.output;
+  }
+
+  /** The output with its random parts (ids, port) replaced by placeholders. */
+  const placeholders = (output: string) =>
+    output
+      .trimEnd()
+      .split("\n")
+      .map((l) =>
+        l
+          .replace(/cvm_\w+/g, "<cvm>")
+          .replace(/app_id \w+/g, "app_id <app>")
+          .replace(/:\d+\/api/, ":<port>/api")
+          .replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z (.*) \(\d+ ms\)$/, "<time> $1"),
+      );
+
+  it("the startup line says how to stop it; requests are logged to stdout by default", async () => {
+    const lines = placeholders(await oneRequest([]));
+    expect(lines[0]).toBe(
+      "Phala Cloud emulator listening on http://127.0.0.1:<port>/api/v1 (Ctrl-C to stop)",
+    );
+    expect(lines.filter((l) => l === "<time> GET /cvms/{id} -> 200")).toHaveLength(1);
+  });
+
+  it("--quiet prints the startup lines and no request log", async () => {
+    expect(placeholders(await oneRequest(["--quiet"]))).toEqual([
+      "Phala Cloud emulator listening on http://127.0.0.1:<port>/api/v1 (Ctrl-C to stop)",
+      "API key: phak_cli_test",
+      "Seeded CVM demo-api: <cvm> (app_id <app>)",
+      "Phala Cloud emulator stopped",
+    ]);
+  });
+
+  it("--log-file FILE appends the request log to FILE (mode 0600), not to stdout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "emu-cli-log-"));
+    try {
+      const file = join(dir, "requests.log");
+      const output = await oneRequest(["--log-file", file]);
+      expect(placeholders(output)).toEqual([
+        "Phala Cloud emulator listening on http://127.0.0.1:<port>/api/v1 (Ctrl-C to stop)",
+        "API key: phak_cli_test",
+        `Request log: ${file}`,
+        "Seeded CVM demo-api: <cvm> (app_id <app>)",
+        "Phala Cloud emulator stopped",
+      ]);
+      const logged = () =>
+        placeholders(readFileSync(file, "utf8")).filter((l) => l === "<time> GET /cvms/{id} -> 200");
+      expect(logged()).toHaveLength(1);
+      await oneRequest(["--log-file", file]); // a second run appends
+      expect(logged()).toHaveLength(2);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an unwritable --log-file exits 2 before listening", async () => {
+    let err = "";
+    const code = await main(["--port", "0", "--log-file", "/nonexistent-dir/x.log"], {
+      out: () => {},
+      err: (t) => {
+        err += t;
+      },
+      env: {},
+      stop: Promise.resolve(),
+    });
+    expect(code).toBe(2);
+    expect(err.split(":").slice(0, 3).join(":")).toBe(
+      "cvm-secrets-emulator: --log-file: cannot open /nonexistent-dir/x.log",
+    );
   });
 });

@@ -108,7 +108,8 @@ describe("ownership: unknown is never safe", () => {
     );
     const added = await failedUp(first.resource, staging({ cvms: [a.id, prodCvm.id] }));
     expect(added.message).toContain(`cvms[1] (${prodCvm.id}): who pushed the env it carries cannot be read`);
-    expect(added.message).toContain("403");
+    // The status as the API error words it: a bare "403" would also match inside a random id.
+    expect(added.message).toContain("failed: HTTP 403");
     const rotated = await failedUp(
       first.resource,
       staging({ cvms: [a.id], env: { ...STAGING, API_KEY: ROTATED } }),

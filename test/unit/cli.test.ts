@@ -98,14 +98,67 @@ describe("cvm-secrets encrypt", () => {
 
   test("key names are checked like the resource's (env rules), before encrypting, naming no value", async () => {
     const bad = io();
-    expect(await main(["encrypt", "-k", publicKey, "-e", `1BAD=${SECRET}`, "-e", `${SECRET}-x=1`], bad)).toBe(
-      1,
+    const url = `postgres://app:${SECRET}@db/x?sslmode=require`; // a -e without KEY=: the text before = is no key
+    expect(
+      await main(["encrypt", "-k", publicKey, "-e", `1BAD=${SECRET}`, "-e", url, "-e", "my-key.v2=1"], bad),
+    ).toBe(1);
+    expect(bad.err).toBe(
+      "cvm-secrets: 3 key names do not match ^[A-Za-z_][A-Za-z0-9_]*$ (letters, digits and _, not starting with a digit); the CVM refuses such keys:\n" +
+        "  1BAD: did you mean _1BAD?\n" +
+        "  my-key.v2: did you mean my_key_v2?\n" +
+        "  1 more not shown: it has characters no key name has, so it may be a value (a -e without KEY=)\n",
     );
-    expect(bad.err).toContain("2 key names do not match ^[A-Za-z_][A-Za-z0-9_]*$");
     const reserved = io();
     expect(await main(["encrypt", "-k", publicKey, "-e", `DSTACK_APP_ID=${SECRET}`], reserved)).toBe(1);
     expect(reserved.err).toContain("env.DSTACK_APP_ID: is set by the pre-launch script at boot");
     expect(`${bad.out}${bad.err}${reserved.out}${reserved.err}`).not.toContain(SECRET);
+  });
+
+  test("a key in an env file that the CVM refuses is named, with the closest valid name", async () => {
+    const t = io(`app.port=8080\nmy-flag=${SECRET}\n`);
+    expect(await main(["encrypt", "-k", publicKey, "--env-file", "-"], t)).toBe(1);
+    expect(t.err).toBe(
+      "cvm-secrets: 2 key names do not match ^[A-Za-z_][A-Za-z0-9_]*$ (letters, digits and _, not starting with a digit); the CVM refuses such keys:\n" +
+        "  app.port: did you mean app_port?\n" +
+        "  my-flag: did you mean my_flag?\n",
+    );
+  });
+
+  test.each([
+    [
+      `=${SECRET}`,
+      "-e =…: the key part before the = is empty; expected -e KEY=VALUE (e.g. -e LOG_LEVEL=debug)",
+    ],
+    [
+      SECRET,
+      "-e got an argument with no = that is not an existing file (not shown: it may be a value); expected -e KEY=VALUE (e.g. -e LOG_LEVEL=debug) or -e FILE (the path of an env file)",
+    ],
+  ])("a malformed -e says what it found and the form expected, never the text (%#)", async (arg, message) => {
+    const t = io();
+    expect(await main(["encrypt", "-k", publicKey, "-e", arg], t)).toBe(1);
+    expect(t.err).toBe(`cvm-secrets: ${message}\n`);
+    expect(t.out).toBe("");
+  });
+
+  test("no variables: a warning on stderr, then the empty env's hex on stdout", async () => {
+    const t = io("# only a comment\n");
+    expect(await main(["encrypt", "-k", publicKey, "--env-file", "-"], t)).toBe(0);
+    expect(t.err).toBe(
+      "cvm-secrets encrypt: warning: no variables given (--env-file FILE, --env-file - or -e KEY=VALUE); " +
+        "printing an encrypted empty env (sent to a CVM, it replaces all of its variables with none)\n",
+    );
+    expect(guestDecrypt(t.out.trim(), secretKey).env).toEqual([]);
+    const some = io();
+    expect(await main(["encrypt", "-k", publicKey, "-e", "A=1"], some)).toBe(0);
+    expect(some.err).toBe("");
+  });
+
+  test("a value over the limit: the message gives the limit and the size found", async () => {
+    const t = io();
+    expect(await main(["encrypt", "-k", publicKey, "-e", `BIG=${"x".repeat(128 * 1024 + 5)}`], t)).toBe(1);
+    expect(t.err).toBe(
+      "cvm-secrets: the env cannot be encrypted for a CVM:\n  env.BIG: values are limited to 128 KiB (131072 bytes); this one is 131077 bytes\n",
+    );
   });
 });
 

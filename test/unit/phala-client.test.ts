@@ -228,7 +228,11 @@ describe("phalaClient", () => {
     const e = await expectError(
       phalaClient({ baseUrl: url, apiKey: API_KEY, retry: FAST }).getCvm("cvm_abc"),
     );
-    expect(e.message).toMatch(/connection error ECONNREFUSED \(after 4 attempts\)/);
+    // The URL tried, and the provider's setting that names it (the CLI names its variable: cli.test.ts).
+    expect(e.message).toBe(
+      `GET /cvms/{id} for CVM cvm_abc failed: connection error ECONNREFUSED at ${url.replace(/\/+$/, "")} (after 4 attempts). ` +
+        "Check cvm-secrets:apiUrl and that the API is reachable.",
+    );
   });
 
   test("a 465 is a value: the compose hash and app to register, nothing thrown", async () => {

@@ -106,7 +106,7 @@ describe("renderPrSummary", () => {
       steps: [step("update", base, next, applied)],
       changeSummary: { update: 1, same: 2 },
     });
-    expect(md).toContain("1 to update");
+    expect(md.split("\n")[0]).toBe("### pulumi preview: 1 to update, 2 unchanged");
     expect(md).toContain("changed: `STRIPE_KEY`");
     expect(md).toContain("3 (1 at a time): `cvm_a`, `cvm_b`, `cvm_c`");
     for (const value of SECRET_VALUES) expect(md).not.toContain(value);

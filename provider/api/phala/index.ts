@@ -24,6 +24,7 @@ export { DEFAULT_BOUNDS, type PhalaBounds } from "./bounds";
 export type { PatchEnvsAnswer, PatchEnvsRequest } from "./cvm-envs";
 export type { CvmOperation } from "./cvm-operations";
 export type { CvmInfo } from "./cvms";
+export type { HintSources } from "./hints";
 export { cvmPathId } from "./ids";
 export type { KmsListing } from "./kms";
 export type { RegistrationRequired } from "./transport";

@@ -17,6 +17,7 @@ import type { z } from "zod";
 import { CvmSecretsError, ErrorCodes, type ErrorDetails } from "../../errors";
 import { BodyTooLarge, describeBytes, readBounded } from "../bounded-read";
 import { DEFAULT_BOUNDS, type PhalaBounds } from "./bounds";
+import { type HintSources, SETTINGS_SOURCES, shownUrl, statusHint } from "./hints";
 import { backoffDelay, DEFAULT_RETRY, isRetryableStatus, type RetryPolicy } from "./retry";
 import { sharedSchemas } from "./schemas";
 import type { SseEvent } from "./sse";
@@ -53,6 +54,12 @@ export interface PhalaClientOptions {
    * passes one (the provider plugin). No attempt, retry or stream outlasts it.
    */
   deadline?: number;
+  /**
+   * What the hints of a failed call name: where the key and the URL come from, where the CVM
+   * was named, and what to run again (default: the provider's settings, `cvms` and `pulumi up`);
+   * the `cvm-secrets` command names its environment variables and flags.
+   */
+  sources?: HintSources;
 }
 
 /** The typed fields of a {@link PhalaApiError}. */
@@ -127,6 +134,7 @@ export interface Transport {
 /** The transport for one API base and key. */
 export function transport(options: PhalaClientOptions): Transport {
   const base = options.baseUrl.replace(/\/+$/, "");
+  const sources = options.sources ?? SETTINGS_SOURCES;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const bounds: PhalaBounds = { ...DEFAULT_BOUNDS, ...options.bounds };
@@ -202,7 +210,7 @@ export function transport(options: PhalaClientOptions): Transport {
         );
         if (delay === undefined) {
           throw new PhalaApiError(
-            `${route} for ${subject} failed: ${reason} (after ${attempt + 1} attempts). Check cvm-secrets:apiUrl and that the API is reachable.`,
+            `${route} for ${subject} failed: ${reason} at ${shownUrl(base)} (after ${attempt + 1} attempts). Check ${sources.apiUrl} and that the API is reachable.`,
             { route },
             { call: route, attempts: attempt + 1 },
           );
@@ -234,7 +242,7 @@ export function transport(options: PhalaClientOptions): Transport {
           continue;
         }
       }
-      throw apiError(route, subject, status, text, requestId, attempt + 1);
+      throw apiError(route, subject, status, text, requestId, attempt + 1, sources);
     }
   }
 
@@ -291,6 +299,7 @@ function apiError(
   text: string,
   requestId: string | undefined,
   attempts: number,
+  sources: HintSources,
 ): CvmSecretsError {
   const body = safeJson(text);
   const structured = structuredOf(body);
@@ -298,18 +307,7 @@ function apiError(
   const rid = requestId ?? (structured.success ? (structured.data.request_id ?? undefined) : undefined);
   const message = clip(serverMessage(body, structured.success ? structured.data.message : undefined), 300);
 
-  const hint =
-    status === 401 || status === 403
-      ? " Check the API key (cvm-secrets:apiKey or PHALA_CLOUD_API_KEY)."
-      : status === 404
-        ? " Check the CVM id in `cvms` (cvm_…, app_<hex>, a UUID or the CVM name)."
-        : status === 409 && code === "ERR-03-010"
-          ? " The id matches several CVMs (replicas of one app): name each CVM by its cvm_… id or its VM UUID."
-          : status === 409
-            ? ` Another operation kept the CVM busy through ${attempts} attempts; run \`pulumi up\` again when it is idle.`
-            : status === 429
-              ? " Rate limited; run `pulumi up` again later."
-              : "";
+  const hint = statusHint(status, code, attempts, sources);
   return new PhalaApiError(
     `${call} for ${subject} failed: HTTP ${status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}` +
       `${rid ? ` (request id ${rid})` : ""}.${hint}`,
