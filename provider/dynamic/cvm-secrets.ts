@@ -8,6 +8,7 @@ import "../sdk-debug-log";
 import { DECLARED_OUTPUTS } from "../cvm-secrets/properties";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "./cvm-secrets-stub";
+import { warnPlainCredentials } from "./plain-credentials";
 import { registeredProperties } from "./registered-properties";
 
 /** How replicas are restarted when what they see changes (README: When does a CVM restart?). */
@@ -182,6 +183,7 @@ export interface CvmSecrets extends CvmSecretsProperties {}
 export class CvmSecrets extends pulumi.dynamic.Resource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) throw importRefused(name);
+    warnPlainCredentials();
     const registry = registryOf(args.registry);
     const props = {
       ...cvmSecretsProperties(args),

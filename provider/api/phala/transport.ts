@@ -53,6 +53,11 @@ export interface PhalaClientOptions {
    * passes one (the provider plugin). No attempt, retry or stream outlasts it.
    */
   deadline?: number;
+  /**
+   * What `deadline` is, for the message of a call it stops (default "the resource's
+   * customTimeouts").
+   */
+  deadlineName?: string;
 }
 
 /** The typed fields of a {@link PhalaApiError}. */
@@ -131,6 +136,8 @@ export function transport(options: PhalaClientOptions): Transport {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const bounds: PhalaBounds = { ...DEFAULT_BOUNDS, ...options.bounds };
   const { deadline } = options;
+  const deadlineName = options.deadlineName ?? "the resource's customTimeouts";
+  const where = apiBaseForMessages(base);
   /** How long the next attempt may take: the per-attempt timeout, or what is left of the deadline. */
   const attemptMs = (): number =>
     deadline === undefined ? timeoutMs : Math.min(timeoutMs, deadline - Date.now());
@@ -160,7 +167,7 @@ export function transport(options: PhalaClientOptions): Transport {
       const ms = attemptMs();
       if (ms <= 0) {
         throw new PhalaApiError(
-          `${route} for ${subject}: not sent, the resource's customTimeouts ran out (after ${attempt} attempts).`,
+          `${route} for ${subject}: not sent, ${deadlineName} ran out (after ${attempt} attempts).`,
           { route },
           { call: route, attempts: attempt },
         );
@@ -202,7 +209,7 @@ export function transport(options: PhalaClientOptions): Transport {
         );
         if (delay === undefined) {
           throw new PhalaApiError(
-            `${route} for ${subject} failed: ${reason} (after ${attempt + 1} attempts). Check cvm-secrets:apiUrl and that the API is reachable.`,
+            `${route} for ${subject} failed: ${reason} (after ${attempt + 1} attempts, at ${where}). Check cvm-secrets:apiUrl and that the API is reachable.`,
             { route },
             { call: route, attempts: attempt + 1 },
           );
@@ -369,6 +376,19 @@ function serverMessage(body: unknown, structured: string | null | undefined): st
     }
   }
   return "";
+}
+
+/**
+ * The API base as a message may name it: scheme, host, port and path, without a user or password
+ * a URL might carry.
+ */
+export function apiBaseForMessages(base: string): string {
+  try {
+    const url = new URL(base);
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "an API base that is not a URL";
+  }
 }
 
 function connectionReason(error: unknown): string {
