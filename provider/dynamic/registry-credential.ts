@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
+import type { RegistryTypeName } from "../core/registry/types";
 import { DECLARED_OUTPUTS } from "../registry-credential/properties";
 import { registeredProperties } from "./registered-properties";
 import { registryCredentialProvider } from "./registry-credential-stub";
@@ -49,9 +50,10 @@ export interface RegistryVerifyArgs {
 export interface RegistryCredentialArgs {
   /**
    * Registry type, case-insensitive: `dockerhub` (also `Docker`, `docker.io`), `ghcr`, `ecr`,
-   * `acr`, `gcr`, `gar`, `quay`, `gitlab`, `custom`, `public`.
+   * `acr`, `gcr`, `gar`, `quay`, `gitlab`, `custom`, `public` ({@link RegistryTypeName} lists
+   * the spellings; a misspelt literal does not compile).
    */
-  type: pulumi.Input<string>;
+  type: pulumi.Input<RegistryTypeName>;
   /**
    * Registry host, `host[:port]`, with or without `https://`. Required for `acr`
    * (`NAME.azurecr.io`), `custom` and `gar` (`LOCATION-docker.pkg.dev`, or give `region`);
