@@ -1,9 +1,10 @@
 /**
- * The dynamic classes' warning for a credential setting (`cvm-secrets:apiKey`, …) stored in
- * clear. The dynamic provider reads stack config without knowing which values were set with
- * `--secret`; the program does (the language host passes the secret keys with the config), so the
- * warning is given here, once per program run, naming the key and never its value. (The plugin
- * warns from its `CheckConfig`, where a plain value arrives without the secret marker.)
+ * The warning for a credential setting (`cvm-secrets:apiKey`, …) stored in clear, given by the
+ * TypeScript classes — the dynamic ones and the ones bound to the plugin — once per program run,
+ * naming the key and never its value. Only the program can tell: the language host passes it the
+ * keys set with `--secret`, while a provider sees every value alike (the dynamic provider reads
+ * plain stack config; the plugin's `CheckConfig` gets every value plain, before the engine knows
+ * it accepts secrets, and its `Configure` gets `apiKey` marked secret by the schema either way).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { plainSettingWarning, SECRET_SETTINGS } from "../runtime/settings";

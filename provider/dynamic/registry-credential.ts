@@ -50,8 +50,7 @@ export interface RegistryVerifyArgs {
 export interface RegistryCredentialArgs {
   /**
    * Registry type, case-insensitive: `dockerhub` (also `Docker`, `docker.io`), `ghcr`, `ecr`,
-   * `acr`, `gcr`, `gar`, `quay`, `gitlab`, `custom`, `public` ({@link RegistryTypeName} lists
-   * the spellings; a misspelt literal does not compile).
+   * `acr`, `gcr`, `gar`, `quay`, `gitlab`, `custom`, `public`.
    */
   type: pulumi.Input<RegistryTypeName>;
   /**

@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { parseChainMap } from "../runtime/chain-settings";
 import { withPathInReason } from "../runtime/failures";
-import { configure as configureSettings, plainSettingWarning, SECRET_SETTINGS } from "../runtime/settings";
+import { configure as configureSettings, SECRET_SETTINGS } from "../runtime/settings";
 import { UNKNOWN } from "../runtime/wire";
 import { type DiffKind, same } from "./diff-translation";
 import { concealKeys, type Props, revealProps } from "./wire";
@@ -30,17 +30,9 @@ export interface ConfigFailure {
   reason: string;
 }
 
-/**
- * CheckConfig: the inputs kept (secret keys marked secret whatever the caller sent), failures,
- * and a warning for each credential that arrived without the secret marker: a stack config value
- * set without `--secret` (stored in clear in `Pulumi.<stack>.yaml`) or a plain provider argument.
- */
-export function checkConfig(news: Props): { inputs: Props; failures: ConfigFailure[]; warnings: string[] } {
-  const { plain, secretKeys } = revealProps(news);
-  const warnings = SECRET_CONFIG_KEYS.filter(
-    (key) =>
-      typeof plain[key] === "string" && plain[key] !== "" && plain[key] !== UNKNOWN && !secretKeys.has(key),
-  ).map(plainSettingWarning);
+/** CheckConfig: the inputs kept (secret keys marked secret whatever the caller sent), and failures. */
+export function checkConfig(news: Props): { inputs: Props; failures: ConfigFailure[] } {
+  const { plain } = revealProps(news);
   const failures: ConfigFailure[] = [];
   const url = plain.apiUrl;
   if (url !== undefined && url !== UNKNOWN && url !== "") {
@@ -72,7 +64,7 @@ export function checkConfig(news: Props): { inputs: Props; failures: ConfigFailu
     });
   }
   // The engine prints a failure that names a property with its value: the path goes in the reason.
-  return { inputs: concealKeys(news, SECRET_CONFIG_KEYS), failures: withPathInReason(failures), warnings };
+  return { inputs: concealKeys(news, SECRET_CONFIG_KEYS), failures: withPathInReason(failures) };
 }
 
 /** DiffConfig: which settings changed. A setting change never replaces a resource. */

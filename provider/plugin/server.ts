@@ -13,7 +13,7 @@
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import { isCvmSecretsError } from "../errors";
-import { warnOnce, withResource } from "../runtime/engine-log";
+import { withResource } from "../runtime/engine-log";
 import { withoutUndefined } from "../runtime/wire";
 import { translateDiff } from "./diff-translation";
 import { checkConfig, configure, diffConfig } from "./provider-config";
@@ -144,7 +144,6 @@ export function providerService(options: ServerOptions): Record<string, (call: C
       const req = call.request;
       serve(req.getUrn(), cb, async () => {
         const result = checkConfig(props(req.getNews()));
-        for (const warning of result.warnings) warnOnce(warning, warning);
         const resp = new provproto.CheckResponse();
         resp.setInputs(struct(result.inputs));
         resp.setFailuresList(result.failures.map(failure));

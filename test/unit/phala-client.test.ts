@@ -228,7 +228,24 @@ describe("phalaClient", () => {
     const e = await expectError(
       phalaClient({ baseUrl: url, apiKey: API_KEY, retry: FAST }).getCvm("cvm_abc"),
     );
-    expect(e.message).toMatch(/connection error ECONNREFUSED \(after 4 attempts\)/);
+    // The URL tried is named (the API base, without a user or password a URL might carry).
+    expect(e.message).toContain(
+      `connection error ECONNREFUSED (after 4 attempts, at ${url.replace(/\/+$/, "")})`,
+    );
+  });
+
+  test("a connection error names the API base tried, never a user or password in it", async () => {
+    const s = await serve(() => undefined);
+    const url = new URL(s.url);
+    await s.close();
+    url.username = "someone";
+    url.password = "url-password-77";
+    const e = await expectError(
+      phalaClient({ baseUrl: url.toString(), apiKey: API_KEY, retry: FAST }).getCvm("cvm_abc"),
+    );
+    expect(e.message).toContain(`at http://${url.host}${url.pathname.replace(/\/+$/, "")})`);
+    expect(e.message).not.toContain("url-password-77");
+    expect(e.message).not.toContain("someone");
   });
 
   test("a 465 is a value: the compose hash and app to register, nothing thrown", async () => {

@@ -1,12 +1,10 @@
 /**
  * A credential setting stored in clear (issue 21: `cvm-secrets:apiKey` set without `--secret`):
- * the plugin's CheckConfig and the dynamic classes' program-side check each report it, naming
+ * the TypeScript classes (dynamic and plugin-bound) report it from the program, naming
  * the key and the command that stores it encrypted, never the value.
  */
 import { plainCredentialSettings } from "../../provider/dynamic/plain-credentials";
-import { checkConfig } from "../../provider/plugin/provider-config";
 import { plainSettingWarning } from "../../provider/runtime/settings";
-import { secretWire, UNKNOWN } from "../../provider/runtime/wire";
 
 const KEY = "phala-plain-api-key-value-31";
 
@@ -19,21 +17,7 @@ test("the warning names the key and the --secret command, never a value", () => 
   );
 });
 
-test("CheckConfig: a plain apiKey (and other credential) warns; a secret, an empty or an unknown one does not", () => {
-  const plain = checkConfig({ apiKey: KEY, apiUrl: "https://example.test/api/v1" });
-  expect(plain.warnings).toEqual([plainSettingWarning("apiKey")]);
-  expect(plain.failures).toEqual([]);
-  expect(JSON.stringify(plain.warnings)).not.toContain(KEY);
-  expect(checkConfig({ apiKey: secretWire(KEY) }).warnings).toEqual([]);
-  expect(checkConfig({ apiKey: "" }).warnings).toEqual([]);
-  expect(checkConfig({ apiKey: UNKNOWN }).warnings).toEqual([]);
-  expect(checkConfig({}).warnings).toEqual([]);
-  expect(checkConfig({ apiKey: secretWire(KEY), rpcUrls: '{"1":"https://rpc.test/k"}' }).warnings).toEqual([
-    plainSettingWarning("rpcUrls"),
-  ]);
-});
-
-test("the dynamic classes: a set, non-secret credential is reported; a secret or unset one is not", () => {
+test("the program-side check: a set, non-secret credential is reported; a secret or unset one is not", () => {
   const config: Record<string, string> = {
     "cvm-secrets:apiKey": KEY,
     "cvm-secrets:apiUrl": "https://example.test",
