@@ -68,7 +68,8 @@ const LOOKUP_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
 import { CvmSecrets } from "pulumi-cvm-secrets";
 const cfg = new pulumi.Config();
 new CvmSecrets("api", { cvms: [cfg.require("cvm")], env: { API_KEY: cfg.requireSecret("v") } });
-new CvmSecrets("worker", { cvms: [cfg.require("cvm")], env: { API_KEY: cfg.requireSecret("v") } });
+const worker = cfg.get("worker");
+if (worker) new CvmSecrets("worker", { cvms: [worker], env: { API_KEY: cfg.requireSecret("v") } });
 `;
 
 /** The warning diagnostics of `preview --json` that contain `part`. */
@@ -237,6 +238,7 @@ export function checkFailuresSuite(flavour: TypeScriptFlavour): void {
       cvm = (await s.emu.admin.createCvm({ name: "lookup-api" })).id;
       writeFileSync(path.join(s.dir, "index.ts"), forFlavour(LOOKUP_PROGRAM, flavour));
       await s.cli(["config", "set", "cvm", cvm]);
+      await s.cli(["config", "set", "worker", cvm]);
     }, 120_000);
 
     /** A preview that must fail, its output, and that nothing was written. */
@@ -304,6 +306,30 @@ export function checkFailuresSuite(flavour: TypeScriptFlavour): void {
       await s.cli(["config", "set", "--secret", "cvm-secrets:apiKey", s.emu.apiKey]);
       const secret = await s.cli(["preview", ...QUIET]);
       expect(`${secret.stdout}${secret.stderr}`).not.toContain("is not a secret");
+    });
+
+    test("refresh of a resource whose CVM was recreated under its name says why it drops it; the next up pushes to the new CVM", async () => {
+      // What this test's runs print (the previous test printed the plain key on purpose).
+      const from = s.transcript.length;
+      // One resource, named by the CVM's name (two on one CVM would refuse each other's push).
+      await s.cli(["config", "rm", "worker"]);
+      await s.cli(["config", "set", "cvm", "lookup-api"]);
+      await s.cli(["up", "--yes", "--skip-preview", ...QUIET]);
+      const gone = await fetch(`${s.emu.url}/cvms/${cvm}`, {
+        method: "DELETE",
+        headers: { "x-api-key": s.emu.apiKey },
+      });
+      expect(gone.ok).toBe(true);
+      const fresh = (await s.emu.admin.createCvm({ name: "lookup-api" })).id;
+      const refresh = await s.cli(["refresh", "--yes", ...QUIET]);
+      const text = `${refresh.stdout}${refresh.stderr}`;
+      expect(text).toContain(
+        `CvmSecrets api: ${cvm} is gone (the API answers 404 for every CVM this resource manages)`,
+      );
+      expect(text).toContain(`lookup-api now resolves to ${fresh}. The next \`pulumi up\` creates it again`);
+      await s.cli(["up", "--yes", "--skip-preview", ...QUIET]);
+      expect((await s.emu.admin.guest(fresh)).env).toEqual({ API_KEY: SECRET });
+      expectNoLeak(s.transcript.slice(from), values());
     });
   });
 }
