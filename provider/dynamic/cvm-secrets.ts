@@ -59,6 +59,20 @@ export interface RegistryRef {
   cvmEnv: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/**
+ * The arguments of a {@link CvmSecrets} (the dynamic class, and the one bound to the plugin);
+ * `registry` takes a `RegistryCredential`.
+ *
+ * @example
+ * ```ts
+ * const cfg = new pulumi.Config();
+ * new CvmSecrets("api", {
+ *   cvms: [cfg.require("cvmId")],
+ *   env: { DATABASE_URL: cfg.requireSecret("databaseUrl") },
+ *   registry: ghcr,
+ * });
+ * ```
+ */
 export interface CvmSecretsArgs {
   /**
    * The CVMs that carry this env, in any id form the API accepts: `cvm_…`, `app_<40 hex>`,

@@ -47,6 +47,21 @@ export interface RegistryVerifyArgs {
   timeoutSeconds?: pulumi.Input<number>;
 }
 
+/**
+ * The arguments of a {@link RegistryCredential}: `type` and the inputs that type needs (a missing
+ * one fails preview saying which and what to give). Pass the credential as the `registry` of a
+ * `CvmSecrets`.
+ *
+ * @example
+ * ```ts
+ * const ghcr = new RegistryCredential("ghcr", {
+ *   type: "ghcr", // "ghrc" does not compile
+ *   username: "acme-bot",
+ *   token: cfg.requireSecret("ghcrToken"),
+ *   verify: { image: "ghcr.io/acme/api:1.4.2" },
+ * });
+ * ```
+ */
 export interface RegistryCredentialArgs {
   /**
    * Registry type, case-insensitive: `dockerhub` (also `Docker`, `docker.io`), `ghcr`, `ecr`,
