@@ -5,24 +5,19 @@
  * and the run says once — not once per resource — what was not looked up.
  */
 import { createServer } from "node:net";
-import { type Emulator, startEmulator } from "../../emulator/index";
+import type { Emulator } from "../../emulator/index";
 import { NO_KEY_NOTE } from "../../provider/cvm-secrets/check";
 import * as impl from "../../provider/cvm-secrets/index";
 import { ErrorCodes } from "../../provider/errors";
 import { providerLog, resetWarnOnce } from "../../provider/runtime/engine-log";
-import { PROVIDER_TEXT, useEmulator } from "../support/provider-harness";
+import { PROVIDER_TEXT, useFreshEmulator } from "../support/provider-harness";
 
 const VALUE = "sk_live_preview_lookup_value_5";
 
 let emu: Emulator;
-
-beforeEach(async () => {
-  emu = await startEmulator({ restartMs: 30 });
-  useEmulator(emu);
+useFreshEmulator(30, (started) => {
+  emu = started;
   resetWarnOnce();
-});
-afterEach(async () => {
-  await emu.close();
 });
 
 function news(cvm: string, name = "api"): Record<string, unknown> {

@@ -4,20 +4,15 @@
  * state, what the name resolves to now and what the next `up` does — instead of dropping it
  * without a word. The next `up` (a create) then pushes to the new CVM.
  */
-import { type Emulator, startEmulator } from "../../emulator/index";
+import type { Emulator } from "../../emulator/index";
 import * as impl from "../../provider/cvm-secrets/index";
-import { up, useEmulator } from "../support/provider-harness";
+import { up, useFreshEmulator } from "../support/provider-harness";
 
 const VALUE = "sk_live_refresh_gone_value_6";
 
 let emu: Emulator;
-
-beforeEach(async () => {
-  emu = await startEmulator({ restartMs: 30 });
-  useEmulator(emu);
-});
-afterEach(async () => {
-  await emu.close();
+useFreshEmulator(30, (started) => {
+  emu = started;
 });
 
 /** What `fn` wrote to stderr (the provider's messages outside the engine). */
