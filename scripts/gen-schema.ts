@@ -123,10 +123,16 @@ function unwrap(type: string): { type: string; optional: boolean } {
   }
 }
 
+/** Named unions of string literals: a string in the other languages. */
+const STRING_UNIONS = new Set(["RegistryTypeName"]);
+
 /** A `number` documented as "an integer" is one: the other languages then get an integer type. */
 function typeSpec(raw: string, doc = ""): Spec {
   const { type } = unwrap(raw);
-  if (type === "string" || /^"[^"]*"( \| "[^"]*")*$/.test(type)) return { type: "string" };
+  // A union of string literals, or a named one (the registry type's accepted spellings).
+  if (type === "string" || STRING_UNIONS.has(type) || /^"[^"]*"( \| "[^"]*")*$/.test(type)) {
+    return { type: "string" };
+  }
   if (type === "number") return { type: /\ban\s+integer\b/.test(doc) ? "integer" : "number" };
   if (type === "boolean") return { type: "boolean" };
   const arr = /^(.*)\[\]$/.exec(type);

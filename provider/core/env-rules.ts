@@ -50,6 +50,22 @@ const utf8 = (s: string): number => Buffer.byteLength(s, "utf8");
 const isRegistryKey = (key: string): boolean =>
   key.startsWith("DSTACK_DOCKER_") || key.startsWith("DSTACK_AWS_");
 
+/**
+ * The closest name the guest accepts: every other character an underscore, and a leading
+ * underscore before a leading digit (`BAD-KEY` → `BAD_KEY`, `2FA.SECRET` → `_2FA_SECRET`);
+ * undefined when the name has no letter or digit to keep. Key names are not secret.
+ */
+export function closestValidKey(key: string): string | undefined {
+  if (!/[A-Za-z0-9]/.test(key)) return undefined;
+  const replaced = key.replace(/[^A-Za-z0-9_]/g, "_");
+  return /^[0-9]/.test(replaced) ? `_${replaced}` : replaced;
+}
+
+function renameHint(key: string): string {
+  const closest = closestValidKey(key);
+  return closest === undefined || utf8(closest) > MAX_KEY_BYTES ? "" : `; rename it, e.g. to ${closest}`;
+}
+
 /** Validates an env map (plus the registry variables merged into it). Returns every failure. */
 export function validateEnv(env: Readonly<Record<string, unknown>>, options: EnvRuleOptions = {}): Failure[] {
   const failures: Failure[] = [];
@@ -59,7 +75,7 @@ export function validateEnv(env: Readonly<Record<string, unknown>>, options: Env
     if (!KEY_PATTERN.test(key)) {
       failures.push({
         property,
-        reason: "key names must match ^[A-Za-z_][A-Za-z0-9_]*$ (the guest refuses to boot otherwise)",
+        reason: `key names must match ^[A-Za-z_][A-Za-z0-9_]*$ (the guest refuses to boot otherwise)${renameHint(key)}`,
       });
     } else if (utf8(key) > MAX_KEY_BYTES) {
       failures.push({

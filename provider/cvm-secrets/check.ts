@@ -16,16 +16,17 @@ import { carryFingerprints, nextGeneration } from "../core/fingerprint";
 import { checkFields } from "../core/input-shape";
 import { isRecord } from "../core/is-record";
 import { apiClient } from "../runtime/api-client";
-import { providerLog } from "../runtime/engine-log";
+import { providerLog, warnOnce } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
 import { secretPositions } from "../runtime/secret-ids";
+import { settings } from "../runtime/settings";
 import { containsUnknown, UNKNOWN } from "../runtime/wire";
 import { resolvedId } from "./forms";
 import { INPUT_SCHEMA } from "./input-schema";
 import { migrate } from "./migrate";
 import { LEGACY_KEYS } from "./properties";
 import { DEFAULT_MAX_UNAVAILABLE } from "./state";
-import { duplicateForms, duplicateMessage, resolveForms } from "./steps/identity";
+import { duplicateForms, duplicateMessage, resolveForms, unresolvedForms } from "./steps/identity";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./steps/registry-env";
 
 export async function check(
@@ -45,13 +46,9 @@ export async function check(
       typeof c === "string" && c !== UNKNOWN && c.trim() !== "" ? [{ form: c, at: i }] : [],
     );
     const forms = named.map((n) => n.form);
-    const ids = await resolveForms(
-      apiClient,
+    const ids = await lookUp(
       forms,
       isRecord(olds.cvmIds) ? (olds.cvmIds as Record<string, string>) : undefined,
-      {
-        tolerant: true,
-      },
     );
     for (const d of duplicateForms(forms, ids)) {
       failures.push({
@@ -137,6 +134,35 @@ export async function check(
     await log.flush();
   }
   return { inputs };
+}
+
+/** How long the look-ups of one check may take in all: a preview waits no longer for the API. */
+export const CHECK_READS_MS = 30_000;
+
+/** What a check without an API key says, once per run, about what it did not look up. */
+export const NO_KEY_NOTE =
+  "no Phala Cloud API key (cvm-secrets:apiKey or PHALA_CLOUD_API_KEY): the CVMs in `cvms` were not looked up, " +
+  "so whether they exist, whether the API accepts a key and whether it is reachable was not checked; " +
+  "`pulumi up` needs the key and checks all three before any write";
+
+/**
+ * The CVM of every form not resolved before (`GET /cvms/{id}`, read only, within
+ * {@link CHECK_READS_MS}): one that is not found, a refused key or an API that does not answer
+ * fails the check with the error `up` would raise (identity.ts), so a preview is not green when
+ * the `up` it stands for would fail. Without an API key nothing is looked up: the run says so
+ * once ({@link NO_KEY_NOTE}) and the check goes on with the forms resolved before.
+ */
+async function lookUp(
+  forms: readonly string[],
+  known: Record<string, string> | undefined,
+): Promise<Record<string, string>> {
+  if (unresolvedForms(forms, known).length > 0 && !settings().apiKey) {
+    warnOnce("no-api-key", NO_KEY_NOTE);
+    return Object.fromEntries(forms.flatMap((f) => (known?.[f] === undefined ? [] : [[f, known[f]]])));
+  }
+  const client = () =>
+    apiClient(Date.now() + CHECK_READS_MS, `the check's ${CHECK_READS_MS / 1000} s for API reads`);
+  return resolveForms(client, forms, known);
 }
 
 /** A create: the engine passes no previous inputs. */

@@ -46,9 +46,7 @@ export async function importCvms(importId: string, name: string): Promise<Import
     );
   }
   const client = apiClient();
-  const ids = await resolveForms(() => client, forms, undefined, { tolerant: false }).catch(
-    notFoundAsUndefined,
-  );
+  const ids = await resolveForms(() => client, forms, undefined).catch(notFoundAsUndefined);
   if (!ids) return undefined;
   refuseDuplicates(forms, ids);
   const cvms = forms.map((form) => ids[form] ?? form);

@@ -6,16 +6,40 @@
  * recorded as what it is (the env that run pushed), not as a change made elsewhere.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { PhalaClient } from "../api/phala";
 import { sameSet } from "../core/env-rules";
 import { pushedBy } from "../core/envelope-facts";
 import { FOREIGN, GONE, INTERRUPTED, OUTSIDE } from "../core/plan";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { providerLog } from "../runtime/engine-log";
-import { labelForms } from "./forms";
+import { labelForms, resolvedId } from "./forms";
 import { migrate } from "./migrate";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownershipOf } from "./records/ownership";
 import { type CvmSecretsOutputs, publicOutputs } from "./state";
+
+/**
+ * What a refresh that finds none of the resource's CVMs says: which `cvm_…` ids are gone, that
+ * the resource leaves the stack's state, and for each form given as something other than that
+ * id (a name, a UUID, an app id) what it resolves to now (one read per such form; a CVM
+ * recreated under the same name has a new id), and what the next `pulumi up` does.
+ */
+async function goneMessage(client: PhalaClient, name: string, state: CvmSecretsOutputs): Promise<string> {
+  const { cvms, labels } = labelForms(state.cvms ?? [], state.cvmIds);
+  const now: string[] = [];
+  for (const form of state.cvms ?? []) {
+    const was = resolvedId(form, state.cvmIds);
+    if (form.trim() === was || labels[was] !== form) continue;
+    const info = await client.getCvm(form).catch(notFoundAsUndefined);
+    now.push(info ? `${form} now resolves to ${info.id}` : `no CVM answers to ${form} now`);
+  }
+  return (
+    `CvmSecrets ${name}: ${cvms.join(", ")} ${cvms.length === 1 ? "is" : "are"} gone (the API answers 404 ` +
+    "for every CVM this resource manages), so refresh removes the resource from the stack's state" +
+    `${now.length > 0 ? `; ${now.join("; ")}` : ""}. The next \`pulumi up\` creates it again and pushes its ` +
+    "env to the CVMs `cvms` names then (remove the resource from the program if those CVMs are gone for good)"
+  );
+}
 
 export async function read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> {
   const state = { ...(props as unknown as CvmSecretsOutputs) };
@@ -71,8 +95,14 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
       );
     }
   }
+  if (found.length === 0) {
+    // Every CVM is gone: the resource is gone, and refresh drops it from state — saying why, and
+    // where the forms it was given lead now (a CVM recreated under the same name has a new id).
+    log.warn(await goneMessage(client, name, state));
+    await log.flush();
+    return {};
+  }
   await log.flush();
-  if (found.length === 0) return {}; // every CVM is gone: the resource is gone
   const refreshed: CvmSecretsOutputs = {
     ...state,
     applied,

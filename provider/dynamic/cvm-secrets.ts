@@ -8,6 +8,7 @@ import "../sdk-debug-log";
 import { DECLARED_OUTPUTS } from "../cvm-secrets/properties";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "./cvm-secrets-stub";
+import { warnPlainCredentials } from "./plain-credentials";
 import { registeredProperties } from "./registered-properties";
 
 /** How replicas are restarted when what they see changes (README: When does a CVM restart?). */
@@ -58,6 +59,20 @@ export interface RegistryRef {
   cvmEnv: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/**
+ * The arguments of a {@link CvmSecrets} (the dynamic class, and the one bound to the plugin);
+ * `registry` takes a `RegistryCredential`.
+ *
+ * @example
+ * ```ts
+ * const cfg = new pulumi.Config();
+ * new CvmSecrets("api", {
+ *   cvms: [cfg.require("cvmId")],
+ *   env: { DATABASE_URL: cfg.requireSecret("databaseUrl") },
+ *   registry: ghcr,
+ * });
+ * ```
+ */
 export interface CvmSecretsArgs {
   /**
    * The CVMs that carry this env, in any id form the API accepts: `cvm_…`, `app_<40 hex>`,
@@ -182,6 +197,7 @@ export interface CvmSecrets extends CvmSecretsProperties {}
 export class CvmSecrets extends pulumi.dynamic.Resource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     if (opts?.import !== undefined) throw importRefused(name);
+    warnPlainCredentials();
     const registry = registryOf(args.registry);
     const props = {
       ...cvmSecretsProperties(args),

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
+import type { RegistryTypeName } from "../core/registry/types";
 import { DECLARED_OUTPUTS } from "../registry-credential/properties";
 import { registeredProperties } from "./registered-properties";
 import { registryCredentialProvider } from "./registry-credential-stub";
@@ -46,12 +47,27 @@ export interface RegistryVerifyArgs {
   timeoutSeconds?: pulumi.Input<number>;
 }
 
+/**
+ * The arguments of a {@link RegistryCredential}: `type` and the inputs that type needs (a missing
+ * one fails preview saying which and what to give). Pass the credential as the `registry` of a
+ * `CvmSecrets`.
+ *
+ * @example
+ * ```ts
+ * const ghcr = new RegistryCredential("ghcr", {
+ *   type: "ghcr", // "ghrc" does not compile
+ *   username: "acme-bot",
+ *   token: cfg.requireSecret("ghcrToken"),
+ *   verify: { image: "ghcr.io/acme/api:1.4.2" },
+ * });
+ * ```
+ */
 export interface RegistryCredentialArgs {
   /**
    * Registry type, case-insensitive: `dockerhub` (also `Docker`, `docker.io`), `ghcr`, `ecr`,
    * `acr`, `gcr`, `gar`, `quay`, `gitlab`, `custom`, `public`.
    */
-  type: pulumi.Input<string>;
+  type: pulumi.Input<RegistryTypeName>;
   /**
    * Registry host, `host[:port]`, with or without `https://`. Required for `acr`
    * (`NAME.azurecr.io`), `custom` and `gar` (`LOCATION-docker.pkg.dev`, or give `region`);

@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { parseChainMap } from "../runtime/chain-settings";
 import { withPathInReason } from "../runtime/failures";
-import { configure as configureSettings } from "../runtime/settings";
+import { configure as configureSettings, SECRET_SETTINGS } from "../runtime/settings";
 import { UNKNOWN } from "../runtime/wire";
 import { type DiffKind, same } from "./diff-translation";
 import { concealKeys, type Props, revealProps } from "./wire";
@@ -22,8 +22,8 @@ export const CONFIG_KEYS = [
   "rpcUrls",
   "kmsContracts",
 ] as const;
-/** `rpcUrls` is secret: an RPC URL may hold an API key in its path or query. */
-export const SECRET_CONFIG_KEYS = ["apiKey", "defaultRegistryPassword", "rpcUrls"] as const;
+/** The keys that hold a credential (runtime/settings.ts), kept secret whatever the caller sent. */
+export const SECRET_CONFIG_KEYS = SECRET_SETTINGS;
 
 export interface ConfigFailure {
   property: string;

@@ -6,11 +6,12 @@
  * plugin's info and schema, and answers every other call with the one-line reason, which the
  * engine then prints as the error of the first resource or provider that needs the plugin.
  *
- * It loads only the SDK's gRPC stubs and schema.ts: nothing that needs a newer Node.js
+ * It loads only the SDK's gRPC stubs, package-source.ts and schema.ts: nothing that needs a newer Node.js
  * (undici, the HTTP client, needs 22.19).
  */
 import type * as grpcTypes from "@grpc/grpc-js";
-import { packageVersion, schemaJson } from "./schema";
+import { packageVersion } from "./package-source";
+import { schemaJson } from "./schema";
 
 const sdk = require.resolve("@pulumi/pulumi/package.json");
 const fromSdk = (id: string) => require(require.resolve(id, { paths: [sdk] }));

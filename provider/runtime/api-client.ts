@@ -10,9 +10,10 @@ import { settings } from "./settings";
 
 /**
  * The client of one provider call. `deadline`: the call's overall deadline (the resource's
- * `customTimeouts`, passed to the provider plugin only), which no API call outlasts.
+ * `customTimeouts`, passed to the provider plugin only, or the bound of a check's reads), which
+ * no API call outlasts; `deadlineName` says which in the message of a call it stops.
  */
-export function apiClient(deadline?: number): PhalaClient {
+export function apiClient(deadline?: number, deadlineName?: string): PhalaClient {
   const s = settings();
   if (!s.apiKey) {
     throw new CvmSecretsError(
@@ -21,7 +22,7 @@ export function apiClient(deadline?: number): PhalaClient {
         "or the PHALA_CLOUD_API_KEY environment variable",
     );
   }
-  const client = lazy.client().phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey, deadline });
+  const client = lazy.client().phalaClient({ baseUrl: s.apiUrl, apiKey: s.apiKey, deadline, deadlineName });
   // What the API says a secret CVM id resolves to (its `cvm_…` id, name, app id, VM UUID) is as
   // secret as the id asked for: messages of the current call name it by position.
   const getCvm = client.getCvm.bind(client);

@@ -88,6 +88,25 @@ export function notice(message: string): void {
   else console.error(redactIds(message));
 }
 
+const said = new Set<string>();
+
+/**
+ * A warning about the whole run rather than one resource, given once per provider process (one
+ * process serves a whole run: the dynamic-provider host, or the plugin's process of one provider
+ * configuration) whatever the number of resources that meet it. Outside any resource's context,
+ * so the CLI shows it once among the run's diagnostics, not under a resource.
+ */
+export function warnOnce(topic: string, message: string): void {
+  if (said.has(topic)) return;
+  said.add(topic);
+  resource.exit(() => providerLog().warn(message));
+}
+
+/** For tests: forget which run-wide warnings were given. */
+export function resetWarnOnce(): void {
+  said.clear();
+}
+
 /** A log over any sender, delivering messages one at a time in order. */
 export function logTo(send: Send): ProviderLog {
   let last: Promise<void> = Promise.resolve();

@@ -24,6 +24,22 @@ export interface ProviderSettings {
   kmsContracts?: string;
 }
 
+/**
+ * The settings that hold a credential (an RPC URL may carry an API key in its path or query):
+ * stack config must keep them encrypted (`pulumi config set --secret`). The one list of them, for
+ * the plugin's schema and config and for the dynamic classes' warning alike.
+ */
+export const SECRET_SETTINGS = ["apiKey", "defaultRegistryPassword", "rpcUrls"] as const;
+
+/** The warning for a credential setting that is stored in clear. Names the key, never the value. */
+export function plainSettingWarning(key: (typeof SECRET_SETTINGS)[number]): string {
+  return (
+    `cvm-secrets:${key} is not a secret: it is stored in clear (in Pulumi.<stack>.yaml when set by ` +
+    `\`pulumi config set\` without --secret). Store it encrypted: \`pulumi config set --secret cvm-secrets:${key} <value>\` ` +
+    "(for an explicit provider, pass the value as a secret, e.g. with `config.requireSecret`)"
+  );
+}
+
 let configured: Partial<ProviderSettings> = {};
 
 /** Called by the provider stub's `configure`. */

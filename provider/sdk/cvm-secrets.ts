@@ -10,6 +10,7 @@ import {
   cvmSecretsProperties,
   registryOf,
 } from "../dynamic/cvm-secrets";
+import { warnPlainCredentials } from "../dynamic/plain-credentials";
 import { registrationStackLimit } from "../dynamic/registration-stacks";
 import { withPackageSource } from "../plugin/package-source";
 
@@ -25,6 +26,7 @@ export interface CvmSecrets extends CvmSecretsProperties {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the SDK sets every output at run time, as for `declare` fields
 export class CvmSecrets extends pulumi.CustomResource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
+    warnPlainCredentials();
     const registry = registryOf(args.registry);
     const props = { ...cvmSecretsProperties(args), ...(registry && { registry }) };
     const stacks = registrationStackLimit();

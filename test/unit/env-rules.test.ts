@@ -1,4 +1,5 @@
-import { validateEnv } from "../../provider/core/env-rules";
+import fc from "fast-check";
+import { closestValidKey, KEY_PATTERN, validateEnv } from "../../provider/core/env-rules";
 
 const SECRET = "s3cr3t-value-never-shown";
 
@@ -97,5 +98,35 @@ describe("validateEnv (the key rules and the guest's env limits)", () => {
     const U = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     expect(reasons({ A: U }, { unknown: U })).toEqual([]);
     expect(reasons({ "1A": U }, { unknown: U }).join()).toContain("must match");
+  });
+});
+
+describe("a bad key name gets the closest valid form (issue 21)", () => {
+  test("the failure names the rule and a valid name to use", () => {
+    expect(validateEnv({ "BAD-KEY": "v" })).toEqual([
+      {
+        property: "env.BAD-KEY",
+        reason:
+          "key names must match ^[A-Za-z_][A-Za-z0-9_]*$ (the guest refuses to boot otherwise); rename it, e.g. to BAD_KEY",
+      },
+    ]);
+    expect(closestValidKey("2FA.SECRET")).toBe("_2FA_SECRET");
+    expect(closestValidKey("api key")).toBe("api_key");
+    // Nothing to keep: no suggestion rather than a name made of underscores.
+    expect(closestValidKey("-.-")).toBeUndefined();
+    expect(validateEnv({ "-.-": "v" })[0]?.reason).toBe(
+      "key names must match ^[A-Za-z_][A-Za-z0-9_]*$ (the guest refuses to boot otherwise)",
+    );
+  });
+
+  test("every suggestion is a name the guest accepts, and a valid name is its own suggestion", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (key) => {
+        const closest = closestValidKey(key);
+        if (closest !== undefined) expect(closest).toMatch(KEY_PATTERN);
+        if (KEY_PATTERN.test(key) && /[A-Za-z0-9]/.test(key)) expect(closest).toBe(key);
+      }),
+      { seed: 2121, numRuns: 300 },
+    );
   });
 });

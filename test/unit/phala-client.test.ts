@@ -235,6 +235,20 @@ describe("phalaClient", () => {
     );
   });
 
+  test("a connection error names the API base tried, never a user or password in it", async () => {
+    const s = await serve(() => undefined);
+    const url = new URL(s.url);
+    await s.close();
+    url.username = "someone";
+    url.password = "url-password-77";
+    const e = await expectError(
+      phalaClient({ baseUrl: url.toString(), apiKey: API_KEY, retry: FAST }).getCvm("cvm_abc"),
+    );
+    expect(e.message).toContain(`at http://${url.host}${url.pathname.replace(/\/+$/, "")} (after`);
+    expect(e.message).not.toContain("url-password-77");
+    expect(e.message).not.toContain("someone");
+  });
+
   test("a 465 is a value: the compose hash and app to register, nothing thrown", async () => {
     const hash = "12".repeat(32);
     const s = await serve((_req, res) =>

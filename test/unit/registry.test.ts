@@ -433,7 +433,7 @@ const bad: [string, Record<string, unknown>, string, RegExp][] = [
     "region",
     /location/,
   ],
-  ["ecr no ecr block", { type: "ecr" }, "ecr", /Invalid input/],
+  ["ecr no ecr block", { type: "ecr" }, "ecr", /^is required for an ecr credential: give an object/],
   [
     "ecr bad key id",
     {
@@ -534,7 +534,7 @@ const bad: [string, Record<string, unknown>, string, RegExp][] = [
     "non-string password",
     { type: "custom", registry: "r.io", username: "u", password: 42 },
     "password",
-    /expected string/,
+    /^must be a string in a custom credential: give/,
   ],
 ];
 

@@ -115,7 +115,7 @@ test("CvmSecrets: both classes pass every setting through alike; each adds only 
 });
 
 const CREDENTIAL = {
-  type: "ghcr",
+  type: "ghcr" as const,
   username: "acme-bot",
   token: "resource-properties-token-2",
   mintEcrToken: false,

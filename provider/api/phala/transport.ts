@@ -60,6 +60,11 @@ export interface PhalaClientOptions {
    * the `cvm-secrets` command names its environment variables and flags.
    */
   sources?: HintSources;
+  /**
+   * What `deadline` is, for the message of a call it stops (default "the resource's
+   * customTimeouts").
+   */
+  deadlineName?: string;
 }
 
 /** The typed fields of a {@link PhalaApiError}. */
@@ -139,6 +144,7 @@ export function transport(options: PhalaClientOptions): Transport {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const bounds: PhalaBounds = { ...DEFAULT_BOUNDS, ...options.bounds };
   const { deadline } = options;
+  const deadlineName = options.deadlineName ?? "the resource's customTimeouts";
   /** How long the next attempt may take: the per-attempt timeout, or what is left of the deadline. */
   const attemptMs = (): number =>
     deadline === undefined ? timeoutMs : Math.min(timeoutMs, deadline - Date.now());
@@ -168,7 +174,7 @@ export function transport(options: PhalaClientOptions): Transport {
       const ms = attemptMs();
       if (ms <= 0) {
         throw new PhalaApiError(
-          `${route} for ${subject}: not sent, the resource's customTimeouts ran out (after ${attempt} attempts).`,
+          `${route} for ${subject}: not sent, ${deadlineName} ran out (after ${attempt} attempts).`,
           { route },
           { call: route, attempts: attempt },
         );

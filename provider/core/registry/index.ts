@@ -28,6 +28,7 @@ export {
   REGISTRY_TYPES,
   type RegistryToken,
   type RegistryType,
+  type RegistryTypeName,
   type ValidationFailure,
   type ValidationResult,
 } from "./types";

@@ -22,7 +22,7 @@ export type RegistryType = (typeof REGISTRY_TYPES)[number];
 
 // Spellings of common platforms, compared after lower-casing and dropping everything that is
 // not a letter or digit (so `Docker Hub`, `docker.io`, `docker-hub` all fold to one key).
-const ALIASES: Readonly<Record<string, RegistryType>> = {
+const ALIASES = {
   dockerhub: "dockerhub",
   docker: "dockerhub",
   dockerio: "dockerhub",
@@ -45,7 +45,33 @@ const ALIASES: Readonly<Record<string, RegistryType>> = {
   gitlab: "gitlab",
   custom: "custom",
   public: "public",
-};
+} as const satisfies Readonly<Record<string, RegistryType>>;
+
+/** A folded spelling (lower case, letters and digits only). */
+type Folded = keyof typeof ALIASES;
+
+/**
+ * The spellings of a registry type the TypeScript types accept (the run-time check accepts any
+ * case and punctuation, {@link normaliseRegistryType}): each type and platform name in lower
+ * case, capitalised or upper case, and the platforms' usual names. A misspelling such as
+ * `"ghrc"` is a compile error, and editors complete the names.
+ */
+export type RegistryTypeName =
+  | Folded
+  | Capitalize<Folded>
+  | Uppercase<Folded>
+  | "docker.io"
+  | "Docker Hub"
+  | "DockerHub"
+  | "ghcr.io"
+  | "GitHub"
+  | "Amazon ECR"
+  | "AWS ECR"
+  | "Azure"
+  | "gcr.io"
+  | "Artifact Registry"
+  | "quay.io"
+  | "GitLab";
 
 /**
  * Folds a user-supplied type name to its canonical {@link RegistryType}, case-insensitively and
@@ -54,7 +80,7 @@ const ALIASES: Readonly<Record<string, RegistryType>> = {
  */
 export function normaliseRegistryType(input: unknown): RegistryType | undefined {
   if (typeof input !== "string") return undefined;
-  return ALIASES[input.toLowerCase().replace(/[^a-z0-9]/g, "")];
+  return (ALIASES as Readonly<Record<string, RegistryType>>)[input.toLowerCase().replace(/[^a-z0-9]/g, "")];
 }
 
 /** Username/password credentials (every type except ECR and public). */

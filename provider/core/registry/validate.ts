@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import { DOCKER_HUB, parseRegistryHost } from "../image-ref";
+import { credentialOf, fieldRule, inputsOf } from "./field-rules";
 import { ecrHost, parseEcrHost } from "./hosts";
 import {
   acrSchema,
@@ -90,7 +91,9 @@ export function validateCredential(input: unknown): ValidationResult {
           : [issuePath(issue)];
       for (const property of keys) {
         const reason =
-          issue.code === "unrecognized_keys" ? `is not an input of a ${type} credential` : issue.message;
+          issue.code === "unrecognized_keys"
+            ? `is not an input of ${credentialOf(type)} (its inputs: ${inputsOf(type).join(", ")})`
+            : inWords(type, issue, property, raw);
         const id = `${property}\u0000${reason}`;
         if (!seen.has(id)) {
           seen.add(id);
@@ -101,6 +104,29 @@ export function validateCredential(input: unknown): ValidationResult {
     return { ok: false, failures };
   }
   return { ok: true, credential: build(type, parsed.data as Record<string, unknown>) };
+}
+
+/**
+ * An issue's reason: the schema's own words, or for an issue zod worded itself (a missing
+ * input, one of another type: "Invalid input: expected string, received undefined") the rule
+ * in words (field-rules.ts).
+ */
+function inWords(
+  type: RegistryType,
+  issue: z.core.$ZodIssue,
+  property: string,
+  raw: Record<string, unknown>,
+): string {
+  if (issue.code !== "invalid_type" && !issue.message.startsWith("Invalid input")) return issue.message;
+  const given = issue.path.reduce<unknown>(
+    (at, key) =>
+      at !== null && typeof at === "object"
+        ? (at as Record<PropertyKey, unknown>)[key as PropertyKey]
+        : undefined,
+    raw,
+  );
+  const expected = issue.code === "invalid_type" ? String(issue.expected) : undefined;
+  return fieldRule(type, property, given === undefined ? "missing" : "wrong-type", expected);
 }
 
 function str(v: unknown): string | undefined {

@@ -48,12 +48,7 @@ export async function planApply(ctx: ApplyContext): Promise<Planned> {
   const envKeys = Object.keys(fingerprints).sort();
 
   // Identity first: every form resolved, two forms of one CVM refused (identity.ts).
-  const ids = await resolveForms(
-    () => client,
-    inputs.cvms,
-    { ...old.cvmIds, ...inputs.cvmIds },
-    { tolerant: false },
-  );
+  const ids = await resolveForms(() => client, inputs.cvms, { ...old.cvmIds, ...inputs.cvmIds });
   refuseDuplicates(inputs.cvms, ids);
   const journal = openJournal(ctx.id, { digest, env: ctx.env });
   const next = desiredOf({ ...inputs, fingerprints, cvmIds: ids }, ids);

@@ -46,15 +46,15 @@ export function duplicateMessage(d: DuplicateForm, firstAt: number): string {
 }
 
 /**
- * Resolves every form of `forms` not in `known` (`GET /cvms/{id}`). `tolerant` (check, preview):
- * a form that cannot be resolved now (no API key, unreachable, not found) is left out and
- * resolved at apply. Returns the map restricted to `forms`.
+ * Resolves every form of `forms` not in `known` (`GET /cvms/{id}`); the first form that cannot
+ * be resolved (not found, a refused key, no answer) fails with the API's error. Check, apply and
+ * import call it alike, so a preview fails with the words of the `up` it stands for. Returns the
+ * map restricted to `forms`.
  */
 export async function resolveForms(
   client: () => PhalaClient,
   forms: readonly string[],
   known: Readonly<Record<string, string>> | undefined,
-  { tolerant }: { tolerant: boolean },
 ): Promise<Record<string, string>> {
   const ids: Record<string, string> = {};
   let api: PhalaClient | undefined;
@@ -64,15 +64,18 @@ export async function resolveForms(
       ids[form] = have;
       continue;
     }
-    try {
-      api ??= client();
-      ids[form] = (await api.getCvm(form)).id;
-    } catch (error) {
-      if (!tolerant) throw error;
-      if (error instanceof CvmSecretsError && error.code === ErrorCodes.CONFIGURATION) return ids;
-    }
+    api ??= client();
+    ids[form] = (await api.getCvm(form)).id;
   }
   return ids;
+}
+
+/** The forms of `forms` that `known` does not resolve: what a check would have to look up. */
+export function unresolvedForms(
+  forms: readonly string[],
+  known: Readonly<Record<string, string>> | undefined,
+): string[] {
+  return forms.filter((form) => known?.[form] === undefined);
 }
 
 /** Throws before any write when two forms name one CVM. */

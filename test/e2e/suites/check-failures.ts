@@ -15,7 +15,9 @@
  * (check-failures.plugin.test.ts).
  */
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import path from "node:path";
+import { NO_KEY_NOTE } from "../../../provider/cvm-secrets/check";
 import {
   type Captured,
   expectNoLeakIn,
@@ -29,6 +31,7 @@ import {
   expectNoLeak,
   forFlavour,
   QUIET,
+  stackConfigFile,
   type TypeScriptFlavour,
   typeToken,
 } from "../../support/e2e";
@@ -59,6 +62,21 @@ if (cfg.get("mode") === "default") {
   if (cfg.getBoolean("hub")) new RegistryCredential("hub", { type: "dockerhub", username: "someone@example.com", password: cfg.requireSecret("pw") });
 }
 `;
+
+/** Two resources (a message about the run must come once, not once per resource). */
+const LOOKUP_PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { CvmSecrets } from "pulumi-cvm-secrets";
+const cfg = new pulumi.Config();
+new CvmSecrets("api", { cvms: [cfg.require("cvm")], env: { API_KEY: cfg.requireSecret("v") } });
+const worker = cfg.get("worker");
+if (worker) new CvmSecrets("worker", { cvms: [worker], env: { API_KEY: cfg.requireSecret("v") } });
+`;
+
+/** The warning diagnostics of `preview --json` that contain `part`. */
+function warningsOf(json: string, part: string): Diagnostic[] {
+  const parsed = JSON.parse(json) as { diagnostics?: Diagnostic[] };
+  return (parsed.diagnostics ?? []).filter((d) => d.severity === "warning" && d.message.includes(part));
+}
 
 /** Each secret as written and base64-encoded (a log may carry a value in either form). */
 function canaries(values: readonly string[]): string[] {
@@ -206,4 +224,112 @@ export function checkFailuresSuite(flavour: TypeScriptFlavour): void {
       expectNoLeakIn(captured, values());
     });
   }
+
+  describe("what a preview looks up (issue 21)", () => {
+    let cvm: string;
+    beforeAll(async () => {
+      // What the tests above set (the plugin's own test removed the username already).
+      const set = [
+        "mode",
+        "hub",
+        ...["", "Username", "Password"].map((k) => `cvm-secrets:defaultRegistry${k}`),
+      ];
+      for (const key of set) await s.cli(["config", "rm", key], { allowFail: true });
+      cvm = (await s.emu.admin.createCvm({ name: "lookup-api" })).id;
+      writeFileSync(path.join(s.dir, "index.ts"), forFlavour(LOOKUP_PROGRAM, flavour));
+      await s.cli(["config", "set", "cvm", cvm]);
+      await s.cli(["config", "set", "worker", cvm]);
+    }, 120_000);
+
+    /** A preview that must fail, its output, and that nothing was written. */
+    async function failedPreview(): Promise<string> {
+      const before = (await s.emu.admin.counts()).writes;
+      const preview = await s.cli(["preview", ...QUIET], { allowFail: true });
+      expect(preview.code).not.toBe(0);
+      expect((await s.emu.admin.counts()).writes).toBe(before);
+      return `${preview.stdout}${preview.stderr}`;
+    }
+
+    test("a refused API key, a CVM that does not exist and an API that does not answer fail preview with up's words", async () => {
+      await s.cli(["config", "set", "--secret", "cvm-secrets:apiKey", "not-the-key"]);
+      const refused = await failedPreview();
+      expect(refused).toMatch(/GET \/cvms\/\{id\} for CVM cvm_\S+ failed: HTTP 401: Invalid API key/);
+      expect(refused).toContain("Check the API key (cvm-secrets:apiKey or PHALA_CLOUD_API_KEY).");
+      expect(refused).not.toContain("CvmSecrets api: will push");
+
+      await s.cli(["config", "set", "--secret", "cvm-secrets:apiKey", s.emu.apiKey]);
+      await s.cli(["config", "set", "cvm", "demo-apii"]);
+      const missing = await failedPreview();
+      expect(missing).toMatch(/GET \/cvms\/\{id\} for CVM demo-apii failed: HTTP 404 ERR-03-001/);
+      expect(missing).toContain("Check the CVM id in `cvms`");
+      expect(missing).not.toContain("CvmSecrets api: will push");
+
+      // A port that was listening and is closed now: the connection is refused.
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as { port: number };
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await s.cli(["config", "set", "cvm", cvm]);
+      await s.cli(["config", "set", "cvm-secrets:apiUrl", `http://127.0.0.1:${port}/api/v1`]);
+      const unreachable = await failedPreview();
+      expect(unreachable).toMatch(/GET \/cvms\/\{id\} for CVM cvm_\S+ failed: connection error ECONNREFUSED/);
+      expect(unreachable).toContain(
+        `at http://127.0.0.1:${port}/api/v1). Check cvm-secrets:apiUrl and that the API is reachable.`,
+      );
+      await s.cli(["config", "set", "cvm-secrets:apiUrl", s.emu.url]);
+      expectNoLeak(s.transcript, values());
+    });
+
+    test("without an API key (a pull request's job) preview stays green and says once what it did not check", async () => {
+      await s.cli(["config", "rm", "cvm-secrets:apiKey"]);
+      const before = (await s.emu.admin.counts()).requests;
+      const preview = await s.cli(["preview", "--json", ...QUIET], { env: { PHALA_CLOUD_API_KEY: "" } });
+      expect(warningsOf(preview.stdout, NO_KEY_NOTE)).toHaveLength(1);
+      expect((await s.emu.admin.counts()).requests).toEqual(before);
+    });
+
+    test("cvm-secrets:apiKey set without --secret: one warning saying to store it with --secret, never the value", async () => {
+      await s.cli(["config", "set", "cvm-secrets:apiKey", s.emu.apiKey]);
+      expect(stackConfigFile(s, "dev")).toContain(s.emu.apiKey); // in clear: what the warning is about
+      const preview = await s.cli(["preview", "--json", ...QUIET]);
+      // The document's own `config` lists a plain value as it is (what the warning is about):
+      // the provider's diagnostics must not.
+      const diagnostics = JSON.stringify(
+        (JSON.parse(preview.stdout) as { diagnostics?: unknown }).diagnostics,
+      );
+      const warnings = warningsOf(preview.stdout, "cvm-secrets:apiKey is not a secret");
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.message).toContain("`pulumi config set --secret cvm-secrets:apiKey <value>`");
+      expect(diagnostics).not.toContain(s.emu.apiKey);
+      expect(diagnostics).not.toContain(NO_KEY_NOTE);
+      expect(preview.stderr).not.toContain(s.emu.apiKey);
+      await s.cli(["config", "set", "--secret", "cvm-secrets:apiKey", s.emu.apiKey]);
+      const secret = await s.cli(["preview", ...QUIET]);
+      expect(`${secret.stdout}${secret.stderr}`).not.toContain("is not a secret");
+    });
+
+    test("refresh of a resource whose CVM was recreated under its name says why it drops it; the next up pushes to the new CVM", async () => {
+      // What this test's runs print (the previous test printed the plain key on purpose).
+      const from = s.transcript.length;
+      // One resource, named by the CVM's name (two on one CVM would refuse each other's push).
+      await s.cli(["config", "rm", "worker"]);
+      await s.cli(["config", "set", "cvm", "lookup-api"]);
+      await s.cli(["up", "--yes", "--skip-preview", ...QUIET]);
+      const gone = await fetch(`${s.emu.url}/cvms/${cvm}`, {
+        method: "DELETE",
+        headers: { "x-api-key": s.emu.apiKey },
+      });
+      expect(gone.ok).toBe(true);
+      const fresh = (await s.emu.admin.createCvm({ name: "lookup-api" })).id;
+      const refresh = await s.cli(["refresh", "--yes", ...QUIET]);
+      const text = `${refresh.stdout}${refresh.stderr}`;
+      expect(text).toContain(
+        `CvmSecrets api: ${cvm} is gone (the API answers 404 for every CVM this resource manages)`,
+      );
+      expect(text).toContain(`lookup-api now resolves to ${fresh}. The next \`pulumi up\` creates it again`);
+      await s.cli(["up", "--yes", "--skip-preview", ...QUIET]);
+      expect((await s.emu.admin.guest(fresh)).env).toEqual({ API_KEY: SECRET });
+      expectNoLeak(s.transcript.slice(from), values());
+    });
+  });
 }
