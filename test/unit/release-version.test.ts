@@ -139,3 +139,20 @@ test("the packed manifest has no install script and no prepare (npm pack)", () =
   // `npm pack` and `npm publish` still build dist/ first.
   expect(manifest.scripts["prepack"]).toBe("tsc -p tsconfig.build.json");
 });
+
+test("the docs' versioned install lines name this version and the repository's release assets", () => {
+  const { version, pluginDownloadURL } = packageSource();
+  const repo = pluginDownloadURL.replace("github://api.github.com/", "https://github.com/");
+  const files = ["README.md", ...readdirSync(path.join(ROOT, "docs")).map((f) => `docs/${f}`)];
+  const lines = files.flatMap((f) => read(f).split("\n"));
+  const tarballs = lines.flatMap((l) =>
+    [...l.matchAll(/https:\/\/github\.com\/\S+?\.tgz/g)].map((m) => m[0]),
+  );
+  expect(tarballs.length).toBeGreaterThan(1); // README and the installation page
+  for (const url of tarballs) {
+    expect(url).toBe(`${repo}/releases/download/v${version}/pulumi-cvm-secrets-${version}.tgz`);
+  }
+  const installs = lines.filter((l) => /pulumi plugin install resource cvm-secrets \d/.test(l));
+  expect(installs.length).toBeGreaterThan(0);
+  for (const line of installs) expect(line).toContain(`cvm-secrets ${version} `);
+});
