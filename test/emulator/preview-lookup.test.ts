@@ -76,7 +76,7 @@ test("an API that does not answer fails the check with up's message, naming the 
   const fromUp = await failure(() => impl.create(news(cvm)));
   expect(fromCheck.code).toBe(ErrorCodes.API_ERROR);
   expect(fromCheck.message).toBe(fromUp.message);
-  expect(fromCheck.message).toContain(`at http://127.0.0.1:${port}/api/v1)`);
+  expect(fromCheck.message).toContain(`at http://127.0.0.1:${port}/api/v1 (after`);
   expect(fromCheck.message).toContain("Check cvm-secrets:apiUrl and that the API is reachable");
 }, 60_000);
 

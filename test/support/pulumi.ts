@@ -143,6 +143,9 @@ export function tsProgram(name: string, index: string): { dir: string; dispose()
         strict: true,
         target: "ES2022",
         module: "commonjs",
+        // Said, not defaulted: ts-node's transpile-only mode otherwise pairs commonjs with NodeNext
+        // resolution and refuses the program (TS5110).
+        moduleResolution: "node",
         esModuleInterop: true,
         skipLibCheck: true,
       },
