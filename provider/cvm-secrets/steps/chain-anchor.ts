@@ -128,6 +128,7 @@ export async function chainSigner(
       chainId: verdict.chainId,
       contract: verdict.contract,
       block: verdict.block.number,
+      blockHash: verdict.block.hash.replace(/^0x/, ""),
       signer: signerFingerprint(verdict.signer),
       quote: quoteOf(lazy.kmsQuote().kmsQuoteBinding(quote, caPubkey, k256Pubkey)),
     },
