@@ -1,9 +1,10 @@
 /**
  * What an app's env-encryption key was checked against (pure), recorded per app in the
  * `keyAnchors` output, and the pin on it: once a key was anchored on chain, a later run must
- * read the same chain, contract and signer, or is refused before any write unless
- * `kms.allowKeyChange` (issue 19). Fingerprints are those keyChangedError prints: the first 16
- * hex digits of sha-256 of the value's canonical hex (core/chain-anchor.ts `fingerprint`).
+ * read the same chain, contract and signer (and, at the pinned block, the same block hash), or is
+ * refused before any write unless `kms.allowKeyChange` (issue 19). Fingerprints are those
+ * keyChangedError prints: the first 16 hex digits of sha-256 of the value's canonical hex
+ * (core/chain-anchor.ts `fingerprint`).
  */
 import { fingerprint } from "./chain-anchor";
 import type { QuoteBinding } from "./kms-quote";
@@ -25,6 +26,12 @@ export interface KeyAnchor {
   contract?: string;
   /** The block the signer was read at (`chain` only). */
   block?: number;
+  /**
+   * That block's hash (lowercase hex, no 0x; `chain` only; absent in anchors recorded before it
+   * was kept). The block is a finalized one, which no reorganisation replaces, so the pair stays
+   * true and anyone can check it against another node or an explorer.
+   */
+  blockHash?: string;
   /** Fingerprint of the signer's compressed hex; absent for `unsigned`. */
   signer?: string;
   /** Whether the KMS contract's quote binds its keys (core/kms-quote.ts); `none` off chain. */
@@ -73,6 +80,16 @@ export function anchorPin(
     };
   }
   if (live.anchor === "trustedSigner") return { ok: true };
+  if (forkedAtPinnedBlock(pinned, live)) {
+    return {
+      ok: false,
+      message:
+        `app ${appId}: the RPC's finalized block ${live.block} has hash ${live.blockHash}, but the signer was pinned at that block with hash ${pinned.blockHash}; ` +
+        "a finalized block is never replaced, so this RPC serves another chain history; nothing was sent. " +
+        `Check the RPC URL for chain ${pinned.chainId ?? "?"}; if the chain itself was reset on purpose, ${override}.`,
+      details: { appId, pinned: pinned.blockHash ?? "missing", live: live.blockHash ?? "missing" },
+    };
+  }
   if (live.chainId === pinned.chainId && live.contract === pinned.contract && live.signer === pinned.signer) {
     return { ok: true };
   }
@@ -83,6 +100,21 @@ export function anchorPin(
       `If the KMS was rotated on purpose, ${override}; otherwise treat the chain settings or the contract as untrusted.`,
     details: { appId, pinned: pinned.signer ?? "missing", live: live.signer ?? "missing" },
   };
+}
+
+/**
+ * Whether `live` was read at the pinned block number of the same chain with another hash. Only an
+ * equal number compares: a later run reads a newer finalized block, whose hash the pin cannot
+ * know (an older one, from a lagging node behind a load balancer, is not evidence of a fork).
+ */
+function forkedAtPinnedBlock(pinned: KeyAnchor, live: KeyAnchor): boolean {
+  return (
+    live.chainId === pinned.chainId &&
+    live.block === pinned.block &&
+    pinned.blockHash !== undefined &&
+    live.blockHash !== undefined &&
+    live.blockHash !== pinned.blockHash
+  );
 }
 
 function describe(a: KeyAnchor): string {

@@ -39,8 +39,9 @@ export interface KmsArgs {
    * For on-chain KMS apps: the JSON-RPC URL of the chain of this resource's apps, over
    * `cvm-secrets:rpcUrls`. With an RPC URL for its chain, an app's KMS signer is read from the
    * KMS contract on chain (`kmsInfo()` at the finalized block), never from the API, and the app
-   * must be registered there. Messages print its origin only; if it holds an API key, pass it
-   * as a secret (e.g. `config.requireSecret`), or prefer the stack-wide secret config.
+   * must be registered there. Secret. An RPC URL often carries an API key, so the classes wrap
+   * it with `pulumi.secret` (the plugin marks `kms` secret when it holds one), and messages,
+   * previews and the `trust` report print its origin only.
    */
   rpcUrl?: pulumi.Input<string>;
   /**
@@ -142,6 +143,8 @@ export interface KeyAnchorOutput {
   contract?: string;
   /** The block number the signer was read at (`chain` only); an integer. */
   block?: number;
+  /** That block's hash (lowercase hex without 0x; `chain` only): a finalized block, never replaced. */
+  blockHash?: string;
   /** First 16 hex digits of sha-256 of the signer's compressed hex; absent for `unsigned`. */
   signer?: string;
   /** Whether the KMS contract's quote binds its keys: `bound`, `not-bound` or `none` (off chain). */
@@ -234,7 +237,7 @@ export function cvmSecretsProperties(args: CvmSecretsArgs) {
       cvms: args.cvms,
       env: secretValues(args.env),
       rollout: args.rollout,
-      kms: args.kms,
+      kms: kmsWithSecretRpcUrl(args.kms),
       composeCheck: args.composeCheck,
       adopt: args.adopt,
       retainOnRemove: args.retainOnRemove,
@@ -272,6 +275,20 @@ export async function secretPositionsOf(
     return at.length > 0 ? at : undefined;
   }
   return pulumi.Output.isInstance(cvms) && (await pulumi.isSecret(pulumi.output(cvms))) ? true : undefined;
+}
+
+/**
+ * `kms` with its `rpcUrl` wrapped as a secret (an RPC URL often carries an API key); when `kms`
+ * is not known now, the whole of it once it holds an `rpcUrl`.
+ */
+function kmsWithSecretRpcUrl(kms: CvmSecretsArgs["kms"]): CvmSecretsArgs["kms"] {
+  if (kms === undefined || kms === null) return kms;
+  if (typeof kms === "object" && !pulumi.Output.isInstance(kms) && !isPromise(kms)) {
+    return kms.rpcUrl === undefined ? kms : { ...kms, rpcUrl: pulumi.secret(kms.rpcUrl) };
+  }
+  return pulumi
+    .output(kms)
+    .apply((k) => (k?.rpcUrl !== undefined ? pulumi.secret(k) : k)) as pulumi.Input<KmsArgs>;
 }
 
 /** Wraps each value as a secret when the keys are known now, else the whole map. */

@@ -34,6 +34,11 @@ export interface ResourceKind {
    * marked such an input secret, the inputs made from it are secret too.
    */
   secretCarriedBy?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Checked inputs that are secret because of what they hold, whatever the program marked (a
+   * YAML program or an SDK generated without the schema's nested `secret` sends plain values).
+   */
+  secretByContent?(inputs: Props): string[];
   diffView: DiffView;
   /**
    * Schema inputs (as the program sends them) → the methods' inputs. `raw` is the same inputs
@@ -48,6 +53,11 @@ export interface ResourceKind {
   importRead?(id: string, name: string): Promise<{ id: string; props: Props; inputs: Props } | undefined>;
 }
 
+/** Whether a `kms` input holds an `rpcUrl`. */
+function hasRpcUrl(kms: unknown): boolean {
+  return kms !== null && typeof kms === "object" && (kms as Props).rpcUrl !== undefined;
+}
+
 export const CVM_SECRETS = "cvm-secrets:index:CvmSecrets";
 export const REGISTRY_CREDENTIAL = "cvm-secrets:index:RegistryCredential";
 
@@ -57,6 +67,8 @@ const cvmSecrets: ResourceKind = {
   secretInputs: CvmSecretsProperties.PLUGIN_SECRET_INPUTS,
   // `registry` (a RegistryCredential's outputs) becomes `registryHost` and `registryEnv`.
   secretCarriedBy: { registry: ["registryEnv"] },
+  // An RPC URL often carries an API key in its path or query (dynamic/cvm-secrets.ts `KmsArgs`).
+  secretByContent: (inputs) => (hasRpcUrl(inputs.kms) ? ["kms"] : []),
   // Plaintext (shown through `fingerprints`) and bookkeeping of check hidden.
   diffView: CvmSecretsProperties.DIFF_VIEW,
   toMethodInputs(news, name, raw, urn) {

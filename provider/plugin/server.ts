@@ -184,6 +184,7 @@ export function providerService(options: ServerOptions): Record<string, (call: C
         const checked = concealKeys(result.inputs ?? inputs, [
           ...kind.secretInputs,
           ...secretInputsOf(kind, news.secretKeys),
+          ...(kind.secretByContent?.(result.inputs ?? inputs) ?? []),
         ]);
         const resp = new provproto.CheckResponse();
         resp.setInputs(struct(checked));

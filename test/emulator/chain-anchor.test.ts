@@ -202,6 +202,20 @@ async function chainSignerHex(): Promise<string> {
   return info.rpc.bootstrap_info.k256_pubkey.replace(/^0x/, "");
 }
 
+/** The chain's hash of block `n` (lowercase hex, no 0x). */
+async function blockHashAt(n: number): Promise<string> {
+  const block = (await chain.rpc.call("eth_getBlockByNumber", [`0x${n.toString(16)}`, false])) as {
+    hash: string;
+  };
+  return block.hash.replace(/^0x/, "").toLowerCase();
+}
+
+/** The number of the chain's finalized block. */
+async function finalizedNumber(): Promise<number> {
+  const block = (await chain.rpc.call("eth_getBlockByNumber", ["finalized", false])) as { number: string };
+  return Number.parseInt(block.number, 16);
+}
+
 describe("keyAnchors and the chain pin", () => {
   const CHANGED = { ...SECRETS, API_KEY: "sk_live_chain_anchor_rotated" };
 
@@ -216,10 +230,14 @@ describe("keyAnchors and the chain pin", () => {
       chainId: 8453,
       contract: contract.replace(/^0x/, "").toLowerCase(),
       block: expect.any(Number),
+      blockHash: expect.stringMatching(/^[0-9a-f]{64}$/),
       signer: signerFingerprint(await chainSignerHex()),
       // The emulator's contract holds no quote: kmsInfo().quote is empty.
       quote: "none",
     });
+    // The hash recorded is the chain's own for that block number.
+    const { block, blockHash } = anchors[cvm.app] as { block: number; blockHash: string };
+    expect(await blockHashAt(block)).toBe(blockHash);
   });
 
   test("a Phala KMS app's key is `unsigned` (the API's key, no signature checked)", async () => {
@@ -270,6 +288,29 @@ describe("keyAnchors and the chain pin", () => {
       expect(anchor.block).toBeGreaterThan(pinned.block);
       expect(writes).toEqual([expect.stringMatching(/^PATCH \/api\/v1\/cvms\/.+\/envs$/)]);
     });
+  });
+
+  test("the pinned block number read again with another hash (another chain history): refused, zero writes", async () => {
+    anchored();
+    const cvm = await baseCvm();
+    const resource = await anchoredResource(cvm);
+    const anchors = resource.outputs.keyAnchors as Record<string, { block: number; blockHash: string }>;
+    // As if pinned on another history: the state holds the block the RPC now finalizes, another hash.
+    const block = await finalizedNumber();
+    const forked = `${"f0".repeat(32)}`;
+    const pinnedElsewhere = {
+      ...resource,
+      outputs: {
+        ...resource.outputs,
+        keyAnchors: { [cvm.app]: { ...anchors[cvm.app], block, blockHash: forked } },
+      },
+    };
+    const before = (await emu.admin.counts()).writes;
+    const error = await failedUp(pinnedElsewhere, { cvms: [cvm.id], env: CHANGED });
+    expect(error.code).toBe(ErrorCodes.KEY_CHANGED);
+    expect(error.message).toContain(`finalized block ${block} has hash ${await blockHashAt(block)}`);
+    expect(error.message).toContain(`pinned at that block with hash ${forked}`);
+    expect((await emu.admin.counts()).writes).toBe(before);
   });
 
   test("rpcUrls removed after a chain anchor: the fall-back to the API's signer is refused, nothing sent", async () => {

@@ -10,6 +10,8 @@ const fp = (hex: string): string => createHash("sha256").update(hex).digest("hex
 const SIGNER_A = `02${"11".repeat(32)}`;
 const SIGNER_B = `03${"22".repeat(32)}`;
 const CONTRACT = "ab".repeat(20);
+const HASH_A = "a1".repeat(32);
+const HASH_B = "b2".repeat(32);
 const chain = (over: Partial<KeyAnchor> = {}): KeyAnchor => ({
   anchor: "chain",
   chainId: 8453,
@@ -58,6 +60,9 @@ describe("anchorPin", () => {
       chain(),
       { anchor: "trustedSigner", signer: fp(SIGNER_A), quote: "none" },
     ],
+    ["the same block with the same hash", chain({ blockHash: HASH_A }), chain({ blockHash: HASH_A })],
+    ["a later block (another hash)", chain({ blockHash: HASH_A }), chain({ block: 101, blockHash: HASH_B })],
+    ["a pin recorded without the hash", chain(), chain({ blockHash: HASH_B })],
   ])("goes on: %s", (_name, pinned, live) => {
     expect(anchorPin(APP, pinned, live, false)).toEqual(ok);
   });
@@ -96,5 +101,18 @@ describe("anchorPin", () => {
     expect(decision.ok || decision.message).toContain(
       `now signer ${fp(SIGNER_B)} on chain 8453, contract ${CONTRACT}, at block 300`,
     );
+  });
+
+  test("the pinned block read again with another hash: another chain history, refused unless allowKeyChange", () => {
+    const pinned = chain({ blockHash: HASH_A });
+    const live = chain({ blockHash: HASH_B });
+    const decision = anchorPin(APP, pinned, live, false);
+    expect(decision.ok).toBe(false);
+    if (decision.ok) return;
+    expect(decision.message).toContain(`finalized block 100 has hash ${HASH_B}`);
+    expect(decision.message).toContain(`pinned at that block with hash ${HASH_A}`);
+    expect(decision.message).toContain("nothing was sent");
+    expect(decision.details).toEqual({ appId: APP, pinned: HASH_A, live: HASH_B });
+    expect(anchorPin(APP, pinned, live, true)).toEqual(ok);
   });
 });

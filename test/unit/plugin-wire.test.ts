@@ -201,6 +201,15 @@ describe("resource inputs", () => {
     });
   });
 
+  test("CvmSecrets: a kms holding an rpcUrl is a secret input whatever the program marked", () => {
+    const k = kindOf(CVM_SECRETS)!;
+    const token = "rpc-key-plugin-unit";
+    expect(k.secretByContent?.({ kms: { rpcUrl: `https://rpc.example/${token}` } })).toEqual(["kms"]);
+    expect(k.secretByContent?.({ kms: { trustedSigner: "02ab" } })).toEqual([]);
+    expect(k.secretByContent?.({ cvms: ["c"] })).toEqual([]);
+    expect(kindOf(REGISTRY_CREDENTIAL)!.secretByContent).toBeUndefined();
+  });
+
   test("CvmSecrets: the URN becomes the owner tag, and secret CVM ids on the wire become secretCvms", () => {
     const k = kindOf(CVM_SECRETS)!;
     const urn = "urn:pulumi:dev::proj::cvm-secrets:index:CvmSecrets::api";
@@ -365,6 +374,7 @@ describe("schema", () => {
         "config.apiKey",
         "config.defaultRegistryPassword",
         "config.rpcUrls",
+        "cvm-secrets:index:Kms.rpcUrl",
         "cvm-secrets:index:CvmSecrets in.env",
         "cvm-secrets:index:RegistryCredential in.password",
         "cvm-secrets:index:RegistryCredential in.token",

@@ -84,8 +84,8 @@ export interface ChainSigned {
 
 /**
  * The app's KMS signer (compressed hex) read from the chain, with its anchor (chain, contract,
- * block, signer fingerprint, and whether `kmsInfo().quote` binds the keys), or undefined when the
- * anchor does not apply (not an on-chain app, or no RPC URL for its chain). Throws
+ * block and its hash, signer fingerprint, and whether `kmsInfo().quote` binds the keys), or
+ * undefined when the anchor does not apply (not an on-chain app, or no RPC URL for its chain). Throws
  * `CVMS_UNTRUSTED_KEY` on a failed check, `CVMS_CHAIN_ERROR` when the chain cannot be read,
  * `CVMS_CONFIGURATION` on malformed settings — each before anything is sent.
  */
@@ -128,6 +128,7 @@ export async function chainSigner(
       chainId: verdict.chainId,
       contract: verdict.contract,
       block: verdict.block.number,
+      blockHash: verdict.block.hash.replace(/^0x/, ""),
       signer: signerFingerprint(verdict.signer),
       quote: quoteOf(lazy.kmsQuote().kmsQuoteBinding(quote, caPubkey, k256Pubkey)),
     },

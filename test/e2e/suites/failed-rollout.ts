@@ -46,6 +46,7 @@ const CVM_OUTPUTS = [
   "applied",
   "composeHashes",
   "encryptionPublicKeys",
+  "keyAnchors",
   "lastRollout",
 ];
 

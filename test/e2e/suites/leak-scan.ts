@@ -1,7 +1,7 @@
 /**
  * Leak scan (issue 12): canaries fed every way a user can feed a secret — config secret,
  * `pulumi.secret(literal)`, a plain literal, another resource's output (unknown at the first
- * preview) — through the success paths and a batch of check failures, over every CLI mode:
+ * preview), a plain literal `kms.rpcUrl` holding an API key (issue 19) — through the success paths and a batch of check failures, over every CLI mode:
  * preview, up, --diff, --json, --debug, -v=5 (log files, and --logtostderr), --event-log (a flag
  * the CLI registers only with PULUMI_DEBUG_COMMANDS=true), refresh, destroy, stack export. Then
  * CVM ids given as secrets (`pulumi.secret(id)`, another resource's secret output, a secret
@@ -23,6 +23,8 @@ const C = {
   plain: "canary-plain-Hv2/+d4",
   generated: "canary-generated-Jp5/+e5",
   regToken: "canary-regtoken-Ty8/+f6",
+  /** The path of a literal `kms.rpcUrl` (an RPC provider's API key): a secret like the values. */
+  rpcKey: "canary-rpckey-Lr3-g7",
 };
 
 /** Every form a canary may take in a text. */
@@ -104,6 +106,8 @@ new CvmSecrets("api", {
     ...(bad === "env" ? { "BAD-KEY": ${JSON.stringify(C.plain)}, DSTACK_APP_ID: pulumi.secret(${JSON.stringify(C.literalSecret)}) } : {}),
   },
   registry: reg,
+  // A plain literal: the classes register it as a secret (the app is not on chain: never read).
+  kms: { rpcUrl: "https://rpc.example/v2/" + ${JSON.stringify(C.rpcKey)} },
   composeCheck: "off",
 });
 if (bad === "gcr") {
@@ -378,7 +382,7 @@ export function leakScanSuite(flavour: Flavour): void {
       };
       const ids = state.deployment.resources.find((r) => r.type.endsWith(":CvmSecrets"));
       // The outputs docs/security.md names (state keeps a secret as `{"ciphertext": …}`).
-      for (const key of "cvms cvmIds appIds applied composeHashes encryptionPublicKeys lastRollout".split(
+      for (const key of "cvms cvmIds appIds applied composeHashes encryptionPublicKeys keyAnchors lastRollout".split(
         " ",
       )) {
         expect(JSON.stringify(ids?.outputs?.[key])).toContain("ciphertext");
