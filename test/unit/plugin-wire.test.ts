@@ -337,6 +337,7 @@ describe("schema", () => {
     expect(file.name).toBe("cvm-secrets");
     expect(Object.keys(file.resources).sort()).toEqual([
       "cvm-secrets:index:CvmSecrets",
+      "cvm-secrets:index:OwnerKey",
       "cvm-secrets:index:RegistryCredential",
     ]);
     expect(Object.keys(file.config.variables)).toEqual([
@@ -366,6 +367,8 @@ describe("schema", () => {
         "config.defaultRegistryPassword",
         "config.rpcUrls",
         "cvm-secrets:index:CvmSecrets in.env",
+        "cvm-secrets:index:CvmSecrets in.ownerKey",
+        "cvm-secrets:index:OwnerKey out.key",
         "cvm-secrets:index:RegistryCredential in.password",
         "cvm-secrets:index:RegistryCredential in.token",
         "cvm-secrets:index:RegistryCredential in.serviceAccountKey",
