@@ -158,7 +158,10 @@ export function ownershipSuite(flavour: TypeScriptFlavour): void {
     const home = mkdtempSync(path.join(tmpdir(), "cvms-home-"));
     try {
       const before = await writes();
-      const up = await s.cli(["up", "--yes", "--replace", urn, ...QUIET], { env: { PULUMI_HOME: home } });
+      // The stack named: the selected one is recorded in PULUMI_HOME.
+      const up = await s.cli(["up", "--yes", "--stack", "staging", "--replace", urn, ...QUIET], {
+        env: { PULUMI_HOME: home },
+      });
       expect(up.stdout).not.toContain("already carries");
       expect(up.stdout).toContain(`${ours}: its env was pushed by this stack's api`);
       expect(await writes()).toBe(before + 1);
