@@ -31,6 +31,7 @@ export {
   type RegistryRef,
   type RolloutArgs,
 } from "./dynamic/cvm-secrets";
+export { OwnerKey, type OwnerKeyArgs, type OwnerKeyProperties } from "./dynamic/owner-key";
 export {
   type AkashCredentialsOutput,
   type EcrArgs,

@@ -25,14 +25,17 @@ const PKG = "cvm-secrets";
 const SOURCES = [
   "provider/dynamic/cvm-secrets.ts",
   "provider/dynamic/registry-credential.ts",
+  "provider/dynamic/owner-key.ts",
   "provider/sdk/cvm-secrets.ts",
   "provider/sdk/registry-credential.ts",
+  "provider/sdk/owner-key.ts",
   "provider/sdk/provider.ts",
 ];
 /** Resource → [args interface, outputs: an interface or the class's declared fields]. */
 const RESOURCES: Record<string, [string, string]> = {
   CvmSecrets: ["CvmSecretsArgs", "CvmSecretsProperties"],
   RegistryCredential: ["RegistryCredentialArgs", "RegistryCredentialProperties"],
+  OwnerKey: ["OwnerKeyArgs", "OwnerKeyProperties"],
 };
 /** A row of a resource's property table, as far as the schema reads it. */
 type Row = { readonly from?: string; readonly secret?: boolean };

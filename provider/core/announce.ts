@@ -58,8 +58,8 @@ export function describeCreate(facts: LifecycleFacts): string {
       facts.adopt === "unknown"
         ? "is refused unless adopt (known only at apply) is set"
         : "is refused (adopt is not set)";
-    // "This resource" is its URN: a replacement (`up --replace`) shares it, so the CVMs its
-    // predecessor pushed to are not refused (the push's owner tag, core/envelope-facts.ts).
+    // "This resource" is its URN and owner key: a replacement (`up --replace`) shares both, so
+    // the CVMs its predecessor pushed to are not refused (the push's owner tag, core/envelope-facts.ts).
     parts.push(
       `a CVM that carries an env pushed by anything but this resource (or the one it replaces) ${refused}`,
     );

@@ -205,12 +205,13 @@ export function planUpdate(old: PlanState, next: PlanState): Plan {
 export const GONE = "gone";
 /**
  * `applied` marker: the CVM's latest app revision is not this resource's push, and refresh cannot
- * tell who wrote it (a state from before pushes carried owner tags).
+ * tell who wrote it: only the owner key proves a push (core/envelope-facts.ts), and refresh has
+ * the outputs alone, which never hold it.
  */
 export const FOREIGN = "foreign";
 const FOREIGN_REASON =
   "its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine)";
-/** `applied` marker: the CVM's latest app revision carries no owner tag of this resource (refresh). */
+/** `applied` marker: the CVM's latest app revision carries no owner tag made with this resource's owner key (refresh). */
 export const OUTSIDE = "outside";
 /**
  * `applied` marker: the CVM's latest app revision is a push of this resource that state never

@@ -16,7 +16,13 @@ import { planApply } from "./apply/plan";
 import { preflight } from "./apply/preflight";
 import { type Rolled, roll } from "./apply/roll";
 import { settle } from "./apply/settle";
-import { type CvmSecretsInputs, type CvmSecretsOutputs, noPreviousState, publicOutputs } from "./state";
+import {
+  type CvmSecretsInputs,
+  type CvmSecretsOutputs,
+  noPreviousState,
+  ownerOf,
+  publicOutputs,
+} from "./state";
 import { encryptPerApp } from "./steps/encrypt";
 import { stopCause } from "./steps/registration";
 import { effectiveEnv } from "./steps/registry-env";
@@ -57,7 +63,7 @@ export async function update(
 async function apply(ctx: ApplyContext): Promise<CvmSecretsOutputs> {
   const planned = await planApply(ctx);
   const checked = await preflight(ctx, planned);
-  const blobs = encryptPerApp(ctx.env, planned.envKeys, checked.keyByApp, ctx.ownerUrn);
+  const blobs = encryptPerApp(ctx.env, planned.envKeys, checked.keyByApp, ctx.owner);
   const rolled = await roll(ctx, planned, checked, blobs);
   const outs = settle(ctx.old, planned, checked, rolled);
   const cause = stopCause(rolled.rollout);
@@ -81,7 +87,7 @@ function contextOf(
     old,
     inputs,
     env: effectiveEnv(inputs),
-    ownerUrn: inputs.ownerUrn,
+    owner: ownerOf(inputs),
     providerText,
     creating,
     deadline,

@@ -14,7 +14,7 @@ import { labelForms } from "./forms";
 import { byResolvedId } from "./migrate";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownerReason, ownershipOf } from "./records/ownership";
-import { type CvmSecretsOutputs, maxUnavailable, readyTimeoutMs } from "./state";
+import { type CvmSecretsOutputs, maxUnavailable, ownerOf, readyTimeoutMs } from "./state";
 import { describeRolloutEvent } from "./steps/progress";
 import { stopCause } from "./steps/registration";
 import { type RolloutTarget, rollOut } from "./steps/rollout";
@@ -41,7 +41,10 @@ export async function remove(
       log.warn(`CvmSecrets ${name}: left ${cvm} alone (env not cleared): ${ownerReason(owner)}`);
       continue;
     }
-    blobs.set(cvm, lazy.envelope().encryptEnv({}, clearingKey(state, info), taggedBy(state.ownerUrn)));
+    // Tagged as the resource's pushes are when its owner key is at hand (state's outputs do not
+    // hold it: then the v1 tag). The tag of a clear decides nothing: an env too short to hold a
+    // variable is `empty` to every reader (records/ownership.ts).
+    blobs.set(cvm, lazy.envelope().encryptEnv({}, clearingKey(state, info), taggedBy(ownerOf(state))));
     targets.push({ cvm, reason: "resource deleted: env cleared" });
   }
   if (targets.length > 0) {

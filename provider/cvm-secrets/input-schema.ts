@@ -80,6 +80,14 @@ export const INPUT_SCHEMA: Fields = {
       },
     },
   },
+  ownerKey: {
+    optional: true,
+    shape: {
+      kind: "string",
+      test: (key) => /^[0-9a-f]{64}$/.test(key),
+      reason: "must be the key of a cvm-secrets OwnerKey (64 lowercase hex digits)",
+    },
+  },
   transactionHash: {
     optional: true,
     shape: {

@@ -51,6 +51,11 @@ export const PROPERTIES = {
   // The program's arguments, and what the host adds to them.
   resourceName: { from: "host", hiddenInDiff: true },
   ownerUrn: { from: "host", hiddenInDiff: true },
+  /**
+   * An OwnerKey's key, mixed into each push's owner tag (core/envelope-facts.ts). Secret: kept in
+   * the inputs only; the TypeScript classes pass one they make, YAML and other languages declare one.
+   */
+  ownerKey: { from: "program", secret: true, hiddenInDiff: true, optional: true },
   secretCvms: { from: "host", hiddenInDiff: true },
   cvms: { from: "program", idBearing: true, declared: true },
   env: { from: "program", secret: true, hiddenInDiff: true },

@@ -16,7 +16,7 @@ import { labelForms, resolvedId } from "./forms";
 import { migrate } from "./migrate";
 import { openJournal } from "./records/journal";
 import { latestRevision, ownershipOf } from "./records/ownership";
-import { type CvmSecretsOutputs, publicOutputs } from "./state";
+import { type CvmSecretsOutputs, ownerOf, publicOutputs } from "./state";
 
 /**
  * What a refresh that finds none of the resource's CVMs says: which `cvm_…` ids are gone, that
@@ -80,13 +80,16 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
       if (info.status === "running" && !info.inProgress) journal.settle(cvm);
       log.info(`CvmSecrets ${name}: ${cvm} runs the env an interrupted run of this stack pushed`);
     } else {
-      // Who wrote it, from the owner tag (core/envelope-facts.ts); a state without a URN cannot tell.
+      // Who wrote it, from a v2 owner tag (core/envelope-facts.ts): only the owner key proves it.
+      // Refresh sees the outputs alone, which never hold the key (a secret input), and a v1 tag
+      // (URN only) proves nothing: without the key it cannot tell.
       const revision = `latest app revision ${owner.revision.revisionId}, ${owner.revision.operationType} at ${owner.revision.createdAt}`;
-      const ours = pushedBy(owner.revision.encryptedEnv, state.ownerUrn);
-      applied[cvm] = state.ownerUrn === undefined ? FOREIGN : ours ? INTERRUPTED : OUTSIDE;
+      const by = ownerOf(state);
+      const ours = by?.key !== undefined && pushedBy(owner.revision.encryptedEnv, by);
+      applied[cvm] = by?.key === undefined ? FOREIGN : ours ? INTERRUPTED : OUTSIDE;
       log.warn(
         `CvmSecrets ${name}: ${cvm}: ${
-          state.ownerUrn === undefined
+          by?.key === undefined
             ? "its env is not the one this stack pushed"
             : ours
               ? "its env was pushed by a run of this stack that state never recorded (interrupted, no journal of it on this machine)"

@@ -12,6 +12,7 @@
  * with), app ids, pinned keys, compose hashes, the last rollout. `diff`, `delete` and `read`
  * work from those alone; only `check` and `create`/`update` see the plaintext (the inputs).
  */
+import type { Owner } from "../core/envelope-facts";
 import type { KeyAnchor } from "../core/key-anchor";
 import type { PlanState } from "../core/plan";
 import { containsUnknown, withoutUndefined } from "../runtime/wire";
@@ -30,6 +31,12 @@ export interface CvmSecretsInputs {
    * resource it replaces pushed to, on any machine.
    */
   ownerUrn?: string;
+  /**
+   * The key of the resource's `OwnerKey` (64 hex digits, secret): mixed into every push's owner
+   * tag, so only a resource holding it — this one, or its replacement — recognises its pushes
+   * (core/envelope-facts.ts). Absent: pushes carry the v1 tag, which proves nothing.
+   */
+  ownerKey?: string;
   cvms: string[];
   env: Record<string, string>;
   registryHost?: string;
@@ -111,6 +118,15 @@ export const DEFAULT_MAX_UNAVAILABLE = 1;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
 
 export { envDigest } from "../core/fingerprint";
+
+/**
+ * Who a push of this resource is by (core/envelope-facts.ts): its URN and owner key; undefined
+ * without a URN (no tag is written, none recognised).
+ */
+export function ownerOf(inputs: Pick<CvmSecretsInputs, "ownerUrn" | "ownerKey">): Owner | undefined {
+  if (!inputs.ownerUrn) return undefined;
+  return inputs.ownerKey ? { urn: inputs.ownerUrn, key: inputs.ownerKey } : { urn: inputs.ownerUrn };
+}
 
 /** What may be returned as outputs: everything but the plaintext-bearing inputs. */
 export function publicOutputs(outs: object): Record<string, unknown> {

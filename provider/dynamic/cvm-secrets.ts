@@ -8,6 +8,7 @@ import "../sdk-debug-log";
 import { DECLARED_OUTPUTS } from "../cvm-secrets/properties";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "./cvm-secrets-stub";
+import { OwnerKey, ownerKeyInput } from "./owner-key";
 import { warnPlainCredentials } from "./plain-credentials";
 import { registeredProperties } from "./registered-properties";
 
@@ -105,11 +106,19 @@ export interface CvmSecretsArgs {
   /**
    * Take over CVMs whose env was set elsewhere (e.g. in the dashboard, another stack). Without
    * it, creating this resource on a CVM that already has encrypted env is refused, so nothing is
-   * overwritten by accident — except an env this resource's URN pushed (a `pulumi up --replace`
-   * replacement takes over from the resource it replaces) and a cleared env (too short to hold a
-   * variable). (`pulumi import` works with the plugin classes only; the dynamic ones use this instead.)
+   * overwritten by accident — except an env pushed with this resource's URN and `ownerKey` (a
+   * `pulumi up --replace` replacement takes over from the resource it replaces) and a cleared env
+   * (too short to hold a variable). (`pulumi import` works with the plugin classes only; the dynamic ones use this instead.)
    */
   adopt?: pulumi.Input<boolean>;
+  /**
+   * The `key` of an `OwnerKey`, mixed into the owner tag of every push, so that this resource's
+   * replacement recognises its CVMs and a stack of the same names in another backend does not.
+   * Secret. When left out, the TypeScript classes make an `OwnerKey` named `<name>-owner-key`
+   * (same parent and provider); in YAML and other languages declare a `cvm-secrets:OwnerKey` and
+   * pass its `key`. Changing only this never pushes nor restarts anything.
+   */
+  ownerKey?: pulumi.Input<string>;
   /** Keep the env of a CVM removed from `cvms` (and on destroy) instead of clearing it. */
   retainOnRemove?: pulumi.Input<boolean>;
   /**
@@ -202,8 +211,11 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
     if (opts?.import !== undefined) throw importRefused(name);
     warnPlainCredentials();
     const registry = registryOf(args.registry);
+    // The key of its pushes' owner tags: made here unless given (owner-key.ts). A dynamic
+    // resource's provider is its own: only the parent is passed on.
+    const ownerKey = ownerKeyInput(name, args.ownerKey, (n) => new OwnerKey(n, {}, { parent: opts?.parent }));
     const props = {
-      ...cvmSecretsProperties(args),
+      ...cvmSecretsProperties({ ...args, ownerKey }),
       // Names the resource in the provider's preview line (provider stderr carries no URN).
       resourceName: name,
       // Tags every push (the provider sees no URN): a replacement recognises its predecessor's CVMs.
@@ -240,6 +252,7 @@ export function cvmSecretsProperties(args: CvmSecretsArgs) {
       kms: kmsWithSecretRpcUrl(args.kms),
       composeCheck: args.composeCheck,
       adopt: args.adopt,
+      ownerKey: args.ownerKey === undefined ? undefined : pulumi.secret(args.ownerKey),
       retainOnRemove: args.retainOnRemove,
       transactionHash: args.transactionHash,
     },

@@ -7,8 +7,8 @@
  * `configure` runs first in every provider process, so it is where a missing package is
  * explained (a function's comments are serialized with it, so there are none inside).
  * Do not import anything here at module scope and do not reference module-level values.
- * Twin of cvm-secrets-stub.ts, identical but for the module it loads: a serialized function may capture
- * nothing, so the two cannot share a helper. Keep them in step. The module paths they load are
+ * Twin of cvm-secrets-stub.ts and owner-key-stub.ts, identical but for the module it loads: a serialized function may capture
+ * nothing, so the three cannot share a helper. Keep them in step. The module paths they load are
  * stored in users' state and mapped explicitly in package.json's `exports`.
  */
 import type * as pulumi from "@pulumi/pulumi";

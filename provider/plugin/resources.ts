@@ -60,6 +60,7 @@ function hasRpcUrl(kms: unknown): boolean {
 
 export const CVM_SECRETS = "cvm-secrets:index:CvmSecrets";
 export const REGISTRY_CREDENTIAL = "cvm-secrets:index:RegistryCredential";
+export const OWNER_KEY = "cvm-secrets:index:OwnerKey";
 
 const cvmSecrets: ResourceKind = {
   name: "CvmSecrets",
@@ -128,6 +129,18 @@ const registryCredential: ResourceKind = {
   previewUpdate: async (_olds, news) => registryPreview(news),
 };
 
+/** No inputs, one secret output (`key`), made at create: unknown in the preview of a create. */
+const ownerKey: ResourceKind = {
+  name: "OwnerKey",
+  methods: () => require("../cvm-secrets/owner-key") as ResourceMethods,
+  secretInputs: [],
+  diffView: { hidden: [], perKey: [] },
+  toMethodInputs: (news) => news,
+  toOutputs: (outs) => outs,
+  previewCreate: async () => ({ key: UNKNOWN }),
+  previewUpdate: async (olds) => ({ key: secret(olds.key) }),
+};
+
 /** Preview: what check settled (type, registry, change token); the renderings known at apply. */
 function registryPreview(inputs: Props): Props {
   const { PREVIEW_KNOWN, LEARNED } = RegistryCredentialProperties;
@@ -141,6 +154,7 @@ function registryPreview(inputs: Props): Props {
 export const RESOURCES: Readonly<Record<string, ResourceKind>> = {
   [CVM_SECRETS]: cvmSecrets,
   [REGISTRY_CREDENTIAL]: registryCredential,
+  [OWNER_KEY]: ownerKey,
 };
 
 /** The kind of a resource by its type token (the middle of its URN). */

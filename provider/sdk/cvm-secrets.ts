@@ -10,9 +10,11 @@ import {
   cvmSecretsProperties,
   registryOf,
 } from "../dynamic/cvm-secrets";
+import { ownerKeyInput } from "../dynamic/owner-key";
 import { warnPlainCredentials } from "../dynamic/plain-credentials";
 import { registrationStackLimit } from "../dynamic/registration-stacks";
 import { withPackageSource } from "../plugin/package-source";
+import { OwnerKey } from "./owner-key";
 
 // The outputs are the dynamic class's (declaration merging).
 export interface CvmSecrets extends CvmSecretsProperties {}
@@ -28,7 +30,13 @@ export class CvmSecrets extends pulumi.CustomResource {
   constructor(name: string, args: CvmSecretsArgs, opts?: pulumi.CustomResourceOptions) {
     warnPlainCredentials();
     const registry = registryOf(args.registry);
-    const props = { ...cvmSecretsProperties(args), ...(registry && { registry }) };
+    // The key of its pushes' owner tags: made here unless given (provider/dynamic/owner-key.ts).
+    const ownerKey = ownerKeyInput(
+      name,
+      args.ownerKey,
+      (n) => new OwnerKey(n, {}, { parent: opts?.parent, provider: opts?.provider }),
+    );
+    const props = { ...cvmSecretsProperties({ ...args, ownerKey }), ...(registry && { registry }) };
     const stacks = registrationStackLimit();
     try {
       super("cvm-secrets:index:CvmSecrets", name, props, withPackageSource(opts));

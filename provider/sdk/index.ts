@@ -13,6 +13,7 @@ export type {
   RegistryRef,
   RolloutArgs,
 } from "../dynamic/cvm-secrets";
+export type { OwnerKeyArgs, OwnerKeyProperties } from "../dynamic/owner-key";
 export type {
   AkashCredentialsOutput,
   EcrArgs,
@@ -21,5 +22,6 @@ export type {
   RegistryVerifyArgs,
 } from "../dynamic/registry-credential";
 export { CvmSecrets } from "./cvm-secrets";
+export { OwnerKey } from "./owner-key";
 export { PACKAGE, Provider, type ProviderArgs } from "./provider";
 export { RegistryCredential } from "./registry-credential";

@@ -90,7 +90,7 @@ export const keys = pulumi.all([one.envKeys, two.envKeys]);
       await w.pulumi.ok(["config", "set", "--secret", k, v]);
     // No stack-wide cvm-secrets:apiKey and none in the environment: only the providers' own keys.
     const up = await w.run(["up", "--yes"]);
-    expect(up.text).toMatch(/\+ 5 created/); // the stack, two providers, two resources
+    expect(up.text).toMatch(/\+ 7 created/); // the stack, two providers, two resources and their OwnerKeys
     expect((await emuA.admin.guest(cvmA)).env).toEqual({ TOKEN: TOKEN_A });
     expect((await emuB.admin.guest(cvmB)).env).toEqual({ TOKEN: TOKEN_B });
     expect((await emuA.admin.counts()).writes).toBe(1);

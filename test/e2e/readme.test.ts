@@ -159,7 +159,7 @@ describe.each([
     if (result.code !== 0)
       throw new Error(`the README commands failed (exit ${result.code}):\n${result.out}`);
     expect(result.out).toMatch(/CvmSecrets api/);
-    expect(result.out).toMatch(/\+ 3 created/);
+    expect(result.out).toMatch(/\+ 4 created/); // the stack, the credential, the CvmSecrets and its OwnerKey
     const guestLine = result.out.split("\n").find((l) => l.startsWith("GUEST "))!;
     const guest = JSON.parse(guestLine.slice("GUEST ".length)) as { env: Record<string, string> };
     expect(guest.env).toEqual({

@@ -160,18 +160,24 @@ test("the old release deploys two replicas and a registry credential", async () 
   expect(stored.join("\n")).toContain(`${PACKAGE}/impl/registry-credential`);
 }, 240_000);
 
-test("with this checkout: preview and up find no changes, no env write, no restart", async () => {
+test("with this checkout: up adds the CvmSecrets' OwnerKey and changes nothing else: no env write, no restart", async () => {
   installThisCheckout(s.dir);
   expect(resolvedImpl(s.dir)).toBe(path.join(REPO_ROOT, "dist", "provider", "cvm-secrets", "index.js"));
 
   const before = await counts();
-  await s.cli(["preview", "--expect-no-changes", ...QUIET]);
-  const up = await s.cli(["up", "--yes", "--expect-no-changes", ...QUIET]);
+  const preview = await s.cli(["preview", ...QUIET]);
+  expect(preview.stdout).toMatch(/\+ 1 to create/);
+  expect(preview.stdout).toMatch(/3 unchanged/);
+  const up = await s.cli(["up", "--yes", ...QUIET]);
+  expect(up.stdout).toMatch(/\+ 1 created/);
   expect(up.stdout).toMatch(/3 unchanged/);
   const after = await counts();
   expect(after.envWrites).toBe(before.envWrites);
   expect(after.writes).toBe(before.writes);
   expect(after.restarts).toEqual(before.restarts);
+  // The OwnerKey's provider is stored by its own stable module path; the CvmSecrets now has its key.
+  expect((await providers()).join("\n")).toContain(`${PACKAGE}/impl/owner-key`);
+  await s.cli(["preview", "--expect-no-changes", ...QUIET]);
 }, 240_000);
 
 test("refresh reads through the providers stored by the old release: nothing changes", async () => {
@@ -186,7 +192,7 @@ test("a rotation restarts each replica once", async () => {
   const before = await counts();
   const up = await s.cli(["up", "--yes", ...QUIET]);
   expect(up.stdout).toMatch(/~ 1 updated/);
-  expect(await providers()).toHaveLength(2);
+  expect(await providers()).toHaveLength(3);
   const after = await counts();
   expect(after.envWrites - before.envWrites).toBe(2);
   for (const id of ids) {

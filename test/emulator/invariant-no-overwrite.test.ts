@@ -2,7 +2,8 @@
  * Issue 20, invariant 2, as a property over generated API behaviour (test/support/api-behaviour.ts:
  * revision lists in any order and paging, a failing revisions route, no revision for the CVM,
  * tied timestamps, the allow-list missing or null), id forms (`cvm_…`, name, VM UUID), the CVM's
- * history (fresh, another party's env with or without an owner tag, a cleared env) and how it
+ * history (fresh, another party's env with or without an owner tag — the same URN with another
+ * owner key, as another backend pushes, or with the URN-only tag — a cleared env) and how it
  * comes to the resource (at create, added to an existing resource, imported, already its own),
  * with `adopt` on or off:
  *
@@ -28,11 +29,14 @@ const OTHER = { API_KEY: "sk_other_party_2", DB_URL: "postgres://u:pw-other@db/o
 const COMPOSE =
   "services:\n  app:\n    image: ghcr.io/acme/api:1\n    environment:\n      - API_KEY=${API_KEY}\n      - DB_URL=${DB_URL}\n";
 const URN = (stack: string) => `urn:pulumi:${stack}::shop::pulumi-nodejs:dynamic:Resource::api`;
+/** Staging's owner key, and the one of a stack of the same names in another backend. */
+const STAGING_KEY = "5a".repeat(32);
+const OTHER_BACKEND_KEY = "0b".repeat(32);
 
 interface Scenario {
   behaviour: ApiBehaviour;
   /** What the target CVM carries before the run (written by another party, or nothing). */
-  history: "fresh" | "foreign-untagged" | "foreign-tagged" | "cleared";
+  history: "fresh" | "foreign-untagged" | "foreign-tagged" | "other-backend" | "urn-only" | "cleared";
   /** How the target comes to the resource in the run. */
   membership: "create" | "added" | "imported" | "old";
   adopt: boolean;
@@ -47,6 +51,8 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
     "fresh" as const,
     "foreign-untagged" as const,
     "foreign-tagged" as const,
+    "other-backend" as const,
+    "urn-only" as const,
     "cleared" as const,
   ),
   membership: fc.constantFrom("create" as const, "added" as const, "imported" as const, "old" as const),
@@ -85,8 +91,18 @@ async function newCvm(): Promise<{ id: string; name: string; vmUuid: string }> {
 /** Another party writes the target's env (directly against the emulator). */
 async function otherParty(history: Scenario["history"], cvm: string): Promise<void> {
   if (history === "fresh") return;
-  const ownerUrn = history === "foreign-untagged" ? undefined : URN("prod");
-  const prod = await up(undefined, { resourceName: "api", ownerUrn, cvms: [cvm], env: OTHER, adopt: true });
+  // Another backend (or a version before owner keys) holds a resource with staging's URN.
+  const sameUrn = history === "other-backend" || history === "urn-only";
+  const ownerUrn = history === "foreign-untagged" ? undefined : URN(sameUrn ? "staging" : "prod");
+  const ownerKey = history === "other-backend" ? { ownerKey: OTHER_BACKEND_KEY } : {};
+  const prod = await up(undefined, {
+    resourceName: "api",
+    ownerUrn,
+    ...ownerKey,
+    cvms: [cvm],
+    env: OTHER,
+    adopt: true,
+  });
   if (history === "cleared") await impl.remove(prod.resource.id, prod.resource.outputs);
 }
 
@@ -102,7 +118,12 @@ async function run(s: Scenario): Promise<void> {
   process.env.PHALA_CLOUD_API_PREFIX = emu.url;
   const target = await newCvm();
   const typed = s.form === "id" ? target.id : s.form === "name" ? target.name : target.vmUuid;
-  const staging = (args: Record<string, unknown>) => ({ ownerUrn: URN("staging"), env: STAGING, ...args });
+  const staging = (args: Record<string, unknown>) => ({
+    ownerUrn: URN("staging"),
+    ownerKey: STAGING_KEY,
+    env: STAGING,
+    ...args,
+  });
   let before: Resource | undefined;
   if (s.membership === "added")
     before = (await up(undefined, staging({ cvms: [(await newCvm()).id] }))).resource;
@@ -124,7 +145,13 @@ async function run(s: Scenario): Promise<void> {
         if (!imported) throw new Error("import found no CVM");
         const resource = { id: imported.id, inputs: imported.inputs, outputs: imported.props };
         const env = s.importEnv === "full" ? STAGING : {};
-        await up(resource, { ...imported.inputs, ownerUrn: URN("staging"), env, adopt: s.adopt });
+        await up(resource, {
+          ...imported.inputs,
+          ownerUrn: URN("staging"),
+          ownerKey: STAGING_KEY,
+          env,
+          adopt: s.adopt,
+        });
       }
     });
   } finally {
@@ -134,7 +161,7 @@ async function run(s: Scenario): Promise<void> {
   const guestAfter = (await emu.admin.guest(target.id)).env ?? {};
   const written = proxy.writes.filter((w) => w.includes(`/cvms/${target.id}/`));
   const b = s.behaviour;
-  const anotherPartys = s.history === "foreign-untagged" || s.history === "foreign-tagged";
+  const anotherPartys = s.history !== "fresh" && s.history !== "cleared";
   // Import is the user's consent to replace what the CVM carries, when its allow-list is known
   // (docs/plugin-and-import.md: Import).
   const consent = s.adopt || (s.membership === "imported" && b.allowList === "as-is");

@@ -59,7 +59,7 @@ afterAll(async () => {
   await emu?.close();
 });
 
-test("plugin info and schema: the package's version, the two resources", async () => {
+test("plugin info and schema: the package's version, the three resources", async () => {
   const info = await call("getPluginInfo", new emptyproto.Empty());
   const version = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
   expect(info.getVersion()).toBe(version);
@@ -67,6 +67,7 @@ test("plugin info and schema: the package's version, the two resources", async (
   expect(schema.version).toBe(version);
   expect(Object.keys(schema.resources).sort()).toEqual([
     "cvm-secrets:index:CvmSecrets",
+    "cvm-secrets:index:OwnerKey",
     "cvm-secrets:index:RegistryCredential",
   ]);
 });
@@ -260,6 +261,29 @@ test("the program `pulumi import` generates, env: {} kept: the diff says refused
   expect((await emu.admin.guest(cvm)).env).toMatchObject({ API_KEY: VALUE });
   // The preview's line (no engine here: the plugin writes it to stderr) said the same.
   expect(stderr).toContain("refused at apply: the env leaves out API_KEY");
+});
+
+test("OwnerKey: unknown in a preview; created as a secret 32-byte key; a diff is no change", async () => {
+  const urn = "urn:pulumi:dev::proj::cvm-secrets:index:OwnerKey::api-owner-key";
+  const preview = new provproto.CreateRequest();
+  preview.setUrn(urn);
+  preview.setProperties(struct({}));
+  preview.setPreview(true);
+  expect((await call("create", preview)).getProperties().toJavaScript()).toEqual({ key: UNKNOWN });
+  const req = new provproto.CreateRequest();
+  req.setUrn(urn);
+  req.setProperties(struct({}));
+  const res = await call("create", req);
+  const made = res.getProperties().toJavaScript() as { key: { value: string } };
+  expect(made.key).toEqual(S(expect.stringMatching(/^[0-9a-f]{64}$/)));
+  expect(res.getId()).not.toContain(made.key.value.slice(0, 16));
+  const diff = new provproto.DiffRequest();
+  diff.setUrn(urn);
+  diff.setId(res.getId());
+  diff.setOlds(struct({ key: made.key.value }));
+  diff.setNews(struct({}));
+  expect((await call("diff", diff)).getChanges()).toBe(provproto.DiffResponse.DiffChanges.DIFF_NONE);
+  expect(stderr).not.toContain(made.key.value);
 });
 
 test("an unknown type is an error; no value reached the plugin's stderr", async () => {

@@ -55,7 +55,10 @@ export function exampleDir(name: string, flavour: Flavour): string {
 }
 
 /** The type token of a resource of this package (`CvmSecrets`, `RegistryCredential`) in state. */
-export function typeToken(flavour: Flavour, resource: "CvmSecrets" | "RegistryCredential"): string {
+export function typeToken(
+  flavour: Flavour,
+  resource: "CvmSecrets" | "RegistryCredential" | "OwnerKey",
+): string {
   return viaPlugin(flavour)
     ? `cvm-secrets:index:${resource}`
     : `pulumi-nodejs:dynamic/cvm-secrets:${resource}`;

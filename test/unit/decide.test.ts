@@ -155,4 +155,15 @@ describe("decide: the safety model's truth table", () => {
     expect(imported).toContain("was imported, and the API reports no allow-list");
     expect(imported).toContain("env: {}");
   });
+
+  test("a push tagged with this resource's URN alone (no owner key) is refused when new, saying what to do", () => {
+    // Issue 20, case 8: another backend computes the same URN-only tag (core/envelope-facts.ts).
+    expect(decide(base)).toBe("refuse");
+    expect(decide({ ...base, adopt: true })).toBe("warn");
+    const text = refusal(base, "cvms[0] (cvm_a)", { revision: "rev_9", urnTagged: true });
+    expect(text).toContain("cvms[0] (cvm_a) already carries an env its allow-list lets through");
+    expect(text).toContain("made without an owner key");
+    expect(text).toContain("declare a `cvm-secrets:OwnerKey` and pass its `key` as `ownerKey`");
+    expect(text).toContain("set adopt: true");
+  });
 });

@@ -77,25 +77,31 @@ describe("ownership", () => {
   const KEY = Buffer.from(x25519.getPublicKey(x25519.utils.randomSecretKey())).toString("hex");
   const URN = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/cvm-secrets:CvmSecrets::main";
 
-  test("a push carries its owner's tag: only a resource with that URN recognises it", () => {
-    const blob = encryptEnv({ A: "x" }, KEY, taggedBy(URN));
-    expect(pushedBy(blob, URN)).toBe(true);
-    expect(pushedBy(`0x${blob.toUpperCase()}`, URN)).toBe(true);
-    expect(pushedBy(blob, URN.replace(":dev::", ":prod::"))).toBe(false); // another stack
-    expect(pushedBy(blob, `${URN}2`)).toBe(false); // another resource
-    expect(pushedBy(encryptEnv({ A: "x" }, KEY), URN)).toBe(false); // a random IV (another tool)
-    expect(pushedBy(blob, undefined)).toBe(false);
-    expect(pushedBy("", URN)).toBe(false);
-    expect(pushedBy("zz", URN)).toBe(false);
-    // Two pushes of one env by one owner differ (fresh ephemeral key) and both carry the tag.
-    const again = encryptEnv({ A: "x" }, KEY, taggedBy(URN));
-    expect(again).not.toBe(blob);
-    expect(pushedBy(again, URN)).toBe(true);
+  const OWNER_KEY = "11".repeat(32);
+  const V1 = { urn: URN };
+  const V2 = { urn: URN, key: OWNER_KEY };
+
+  test("a push carries its owner's tag: only its URN (v1) or its URN and owner key (v2) recognise it", () => {
+    for (const owner of [V1, V2]) {
+      const blob = encryptEnv({ A: "x" }, KEY, taggedBy(owner));
+      expect(pushedBy(blob, owner)).toBe(true);
+      expect(pushedBy(`0x${blob.toUpperCase()}`, owner)).toBe(true);
+      expect(pushedBy(blob, { ...owner, urn: URN.replace(":dev::", ":prod::") })).toBe(false); // another stack
+      expect(pushedBy(blob, { ...owner, urn: `${URN}2` })).toBe(false); // another resource
+      expect(pushedBy(encryptEnv({ A: "x" }, KEY), owner)).toBe(false); // a random IV (another tool)
+      expect(pushedBy(blob, undefined)).toBe(false);
+      expect(pushedBy("", owner)).toBe(false);
+      expect(pushedBy("zz", owner)).toBe(false);
+      // Two pushes of one env by one owner differ (fresh ephemeral key) and both carry the tag.
+      const again = encryptEnv({ A: "x" }, KEY, taggedBy(owner));
+      expect(again).not.toBe(blob);
+      expect(pushedBy(again, owner)).toBe(true);
+    }
   });
 
   test("a ciphertext too short for one variable is a cleared env; anything longer may carry one", () => {
     expect(carriesNoVariable(encryptEnv({}, KEY))).toBe(true);
-    expect(carriesNoVariable(encryptEnv({}, KEY, taggedBy(URN)))).toBe(true);
+    expect(carriesNoVariable(encryptEnv({}, KEY, taggedBy(V2)))).toBe(true);
     expect(carriesNoVariable(encryptEnv({ "": "" } as Record<string, string>, KEY))).toBe(false);
     expect(carriesNoVariable(encryptEnv({ A: "" }, KEY))).toBe(false);
     expect(carriesNoVariable("")).toBe(false); // no ciphertext says nothing
@@ -104,21 +110,24 @@ describe("ownership", () => {
 
   test("the newest revision, classified: ours, a push with our owner tag, no env, another party's, or unknown", () => {
     const kind = (pushed: string | undefined, latest: AppRevision | undefined | Error) =>
-      classifyNewest(pushed, latest, URN).kind;
+      classifyNewest(pushed, latest, V2).kind;
     const mine = encryptEnv({ A: "x" }, KEY);
     expect(kind(ciphertextDigest(mine), rev(mine))).toBe("ours");
     // A cleared env or a revision with none is nobody's to protect.
     expect(kind(undefined, rev(encryptEnv({}, KEY)))).toBe("empty");
     expect(kind(undefined, rev(""))).toBe("empty");
-    // A predecessor's (or an unrecorded run's) push carries this URN's owner tag.
-    expect(kind(undefined, rev(encryptEnv({ A: "x" }, KEY, taggedBy(URN))))).toBe("tagged");
-    expect(kind(ciphertextDigest(mine), rev(encryptEnv({ A: "x" }, KEY, taggedBy(URN))))).toBe("tagged");
+    // A predecessor's (or an unrecorded run's) push carries this URN's and owner key's tag.
+    expect(kind(undefined, rev(encryptEnv({ A: "x" }, KEY, taggedBy(V2))))).toBe("tagged");
+    expect(kind(ciphertextDigest(mine), rev(encryptEnv({ A: "x" }, KEY, taggedBy(V2))))).toBe("tagged");
     expect(
-      kind(undefined, rev(encryptEnv({ A: "x" }, KEY, taggedBy(URN.replace(":dev::", ":prod::"))))),
+      kind(
+        undefined,
+        rev(encryptEnv({ A: "x" }, KEY, taggedBy({ ...V2, urn: URN.replace(":dev::", ":prod::") }))),
+      ),
     ).toBe("theirs");
     expect(kind(ciphertextDigest(mine), rev(encryptEnv({ A: "y" }, KEY)))).toBe("theirs");
     // What cannot be read is unknown, never "nothing to protect".
-    expect(classifyNewest(undefined, new Error("HTTP 500"), URN)).toEqual({
+    expect(classifyNewest(undefined, new Error("HTTP 500"), V2)).toEqual({
       kind: "unknown",
       why: "its app revisions could not be read (HTTP 500)",
     });

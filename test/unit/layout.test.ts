@@ -1,6 +1,6 @@
 /**
  * The tree as CONTRIBUTING.md's Layout draws it, and the package's export map: exactly the public
- * surface plus the three module paths that users' state stores (the dynamic-provider stubs
+ * surface plus the four module paths that users' state stores (the dynamic-provider stubs
  * `require()` them by name, so they must resolve forever, whatever the files behind them are
  * called).
  */
@@ -19,9 +19,10 @@ const STORED = {
   "./impl/cvm-secrets": "./dist/provider/cvm-secrets/index.js",
   "./impl/settings": "./dist/provider/runtime/settings.js",
   "./impl/registry-credential": "./dist/provider/registry-credential/index.js",
+  "./impl/owner-key": "./dist/provider/cvm-secrets/owner-key.js",
 };
 
-test("exports: the public surface and the three stored paths, no wildcard", () => {
+test("exports: the public surface and the four stored paths, no wildcard", () => {
   expect(Object.keys(pkg.exports).sort()).toEqual(
     [".", "./emulator", "./plugin", "./package.json", ...Object.keys(STORED)].sort(),
   );
@@ -33,7 +34,7 @@ test("exports: the public surface and the three stored paths, no wildcard", () =
 });
 
 test("each stored path names the module its stub requires, and that source exists", () => {
-  const stubs = ["cvm-secrets-stub.ts", "registry-credential-stub.ts"].map((f) =>
+  const stubs = ["cvm-secrets-stub.ts", "registry-credential-stub.ts", "owner-key-stub.ts"].map((f) =>
     readFileSync(path.join(ROOT, "provider/dynamic", f), "utf8"),
   );
   const required = new Set(

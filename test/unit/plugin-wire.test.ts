@@ -346,6 +346,7 @@ describe("schema", () => {
     expect(file.name).toBe("cvm-secrets");
     expect(Object.keys(file.resources).sort()).toEqual([
       "cvm-secrets:index:CvmSecrets",
+      "cvm-secrets:index:OwnerKey",
       "cvm-secrets:index:RegistryCredential",
     ]);
     expect(Object.keys(file.config.variables)).toEqual([
@@ -376,6 +377,8 @@ describe("schema", () => {
         "config.rpcUrls",
         "cvm-secrets:index:Kms.rpcUrl",
         "cvm-secrets:index:CvmSecrets in.env",
+        "cvm-secrets:index:CvmSecrets in.ownerKey",
+        "cvm-secrets:index:OwnerKey out.key",
         "cvm-secrets:index:RegistryCredential in.password",
         "cvm-secrets:index:RegistryCredential in.token",
         "cvm-secrets:index:RegistryCredential in.serviceAccountKey",

@@ -25,6 +25,7 @@ describe("CvmSecrets' property table", () => {
 
   test("derives the optional and the plaintext inputs as they were (state.ts)", () => {
     expect(C.OPTIONAL_INPUT_KEYS).toEqual([
+      "ownerKey",
       "registryHost",
       "rollout",
       "kms",
@@ -34,7 +35,13 @@ describe("CvmSecrets' property table", () => {
       "transactionHash",
       "onDelete",
     ]);
-    expect(C.SECRET_INPUT_KEYS).toEqual(["env", "registryEnv", "defaultRegistryEnv", "fingerprintSalt"]);
+    expect(C.SECRET_INPUT_KEYS).toEqual([
+      "ownerKey",
+      "env",
+      "registryEnv",
+      "defaultRegistryEnv",
+      "fingerprintSalt",
+    ]);
   });
 
   test("derives the id-bearing outputs as they were (runtime/secret-ids.ts; a set)", () => {
@@ -81,7 +88,7 @@ describe("CvmSecrets' property table", () => {
   test("gives the plugin its secret inputs and diff view as they were", () => {
     const kind = kindOf(CVM_SECRETS)!;
     // The legacy salt is plaintext-grade but never reaches the plugin: not among its secret inputs.
-    expect(kind.secretInputs).toEqual(["env", "registryEnv", "defaultRegistryEnv"]);
+    expect(kind.secretInputs).toEqual(["ownerKey", "env", "registryEnv", "defaultRegistryEnv"]);
     expect(sorted(kind.diffView.hidden)).toEqual(
       sorted([
         "env",
@@ -91,6 +98,7 @@ describe("CvmSecrets' property table", () => {
         "cvmIds",
         "fingerprintGeneration",
         "ownerUrn",
+        "ownerKey",
         "secretCvms",
       ]),
     );

@@ -37,6 +37,7 @@ function serialize(moduleName: string, exportName: string): Serialized {
 const PROVIDERS = [
   ["#internal/provider/dynamic/cvm-secrets-stub", "cvmSecretsProvider"],
   ["#internal/provider/dynamic/registry-credential-stub", "registryCredentialProvider"],
+  ["#internal/provider/dynamic/owner-key-stub", "ownerKeyProvider"],
 ] as const;
 
 describe.each(PROVIDERS)("%s", (moduleName, exportName) => {

@@ -17,6 +17,7 @@ import {
 } from "../../provider/sdk/index";
 
 const secret = (value: unknown) => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
+const OWNER_KEY = "e5".repeat(32);
 const registered: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];
 
 beforeAll(async () => {
@@ -24,7 +25,9 @@ beforeAll(async () => {
     {
       newResource: (args) => {
         registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: args.inputs };
+        // An OwnerKey's create makes its key (provider/cvm-secrets/owner-key.ts).
+        const state = args.type.endsWith(":OwnerKey") ? { key: OWNER_KEY } : args.inputs;
+        return { id: `${args.name}-id`, state };
       },
       call: () => ({}),
     },
@@ -102,6 +105,7 @@ test("CvmSecrets: both classes pass every setting through alike; each adds only 
   // The dynamic provider sees no URN and no registry object; the plugin takes the registry whole.
   expect(extra.dynamic).toEqual([
     "defaultRegistryEnv",
+    "ownerKey",
     "ownerUrn",
     "registryEnv",
     "registryHost",
@@ -109,7 +113,9 @@ test("CvmSecrets: both classes pass every setting through alike; each adds only 
   ]);
   expect(d.registryHost).toBe("ghcr.io");
   expect(d.registryEnv).toEqual(secret(SETTINGS.registry.cvmEnv));
-  expect(extra.plugin).toEqual(["registry"]);
+  expect(extra.plugin).toEqual(["ownerKey", "registry"]);
+  // Each made its OwnerKey (its key is the ownerKey input), a secret.
+  expect([d.ownerKey, p.ownerKey]).toEqual([secret(OWNER_KEY), secret(OWNER_KEY)]);
   expect(p.registry).toEqual(secret(SETTINGS.registry)); // the SDK lifts a nested secret to the whole
   expect(missingOutputs).toEqual({ dynamic: [], plugin: [] });
 });
@@ -178,8 +184,16 @@ test("an argument left out is not registered at all (each registered property co
       ...credentialOutputs.filter((k) => !credential.includes(k)),
     ],
   }).toEqual({
-    plugin: ["env"],
-    dynamic: ["__provider", "defaultRegistryEnv", "env", "ownerUrn", "resourceName", "secretCvms"],
+    plugin: ["env", "ownerKey"],
+    dynamic: [
+      "__provider",
+      "defaultRegistryEnv",
+      "env",
+      "ownerKey",
+      "ownerUrn",
+      "resourceName",
+      "secretCvms",
+    ],
     credential: ["__programRenders", "ecrToken", "type"],
     missing: [],
   });
@@ -233,9 +247,17 @@ setTimeout(() => { process.stdout.write(JSON.stringify(seen)); process.exit(0); 
 
 test("registering captures no stack for the property promises, and restores the limit (after a throw too)", () => {
   const seen = registrationStacks({});
-  expect(Object.keys(seen).sort()).toEqual(["credential", "dynamic", "plugin"]);
-  for (const { promises, withFrames } of Object.values(seen)) {
-    expect(promises).toBeGreaterThan(5);
+  // Each CvmSecrets registers its OwnerKey first; the one without a name makes none.
+  expect(Object.keys(seen).sort()).toEqual([
+    "credential",
+    "dynamic",
+    "dynamic-owner-key",
+    "plugin",
+    "plugin-owner-key",
+  ]);
+  for (const [name, { promises, withFrames }] of Object.entries(seen)) {
+    // An OwnerKey registers one property (its key).
+    expect(promises).toBeGreaterThan(name.endsWith("-owner-key") ? 0 : 5);
     expect(withFrames).toBe(0);
   }
 });

@@ -4,6 +4,7 @@
  * the provider log). Built once per call; the phases only read it.
  */
 import type { PhalaClient } from "../../api/phala";
+import type { Owner } from "../../core/envelope-facts";
 import type { ProviderLog } from "../../runtime/engine-log";
 import type { CvmSecretsInputs, CvmSecretsOutputs } from "../state";
 
@@ -18,8 +19,11 @@ export interface ApplyContext {
   inputs: CvmSecretsInputs;
   /** The env pushed: `env` plus the registry credential's entries (steps/registry-env.ts). */
   env: Readonly<Record<string, string>>;
-  /** The resource's URN, written as the owner tag of every push (core/envelope-facts.ts). */
-  ownerUrn: string | undefined;
+  /**
+   * The resource's URN and owner key, written as the owner tag of every push and recognised in
+   * a CVM's newest revision (core/envelope-facts.ts); undefined without a URN.
+   */
+  owner: Owner | undefined;
   /** The `__provider` input, kept in the state of a failed rollout. */
   providerText: unknown;
   creating: boolean;

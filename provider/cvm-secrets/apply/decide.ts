@@ -14,8 +14,10 @@
  * - imported: `pulumi import` recorded it and this resource has not pushed to it yet;
  * - adopt: the `adopt` input;
  * - newest: what its newest app revision carries — `ours` (this resource's recorded push),
- *   `tagged` (a push carrying this resource's owner tag: the resource it replaces, or a run of it
- *   that state never recorded), `theirs` (another resource's, stack's or person's env), `empty`
+ *   `tagged` (a push carrying this resource's v2 owner tag, made with its owner key: the resource
+ *   it replaces, or a run of it that state never recorded; core/envelope-facts.ts), `theirs`
+ *   (another resource's, stack's or person's env — a v1 tag, made from the URN alone, included:
+ *   another backend computes the same one), `empty`
  *   (no env, or one too short to hold a variable), `unknown` (the revisions route failed, no
  *   revision for the CVM, or the newest cannot be determined from the list);
  * - allow-list: the CVM's `allowed_envs` — `none` (an empty list: the guest sees no variable),
@@ -116,6 +118,8 @@ export interface Unreadable {
   why?: string;
   /** The newest revision in words (names and times only), for `theirs`. */
   revision?: string;
+  /** The newest revision carries the v1 owner tag of this resource's URN (made without an owner key). */
+  urnTagged?: boolean;
 }
 
 /**
@@ -146,10 +150,20 @@ export function refusal(f: CvmFacts, label: string, read: Unreadable): string {
     f.allowList === "some"
       ? "an env its allow-list lets through"
       : "an encrypted env, and no allow-list (allowed_envs) saying the guest ignores it";
+  if (read.urnTagged) {
+    return (
+      `${label} already carries ${carried} that this resource cannot tell it pushed: its newest app revision ` +
+      `(${read.revision ?? "unnamed"}) carries the owner tag of this resource's URN made without an owner key, ` +
+      "which a stack of the same project, stack and resource names in any other backend writes too, so it " +
+      "proves nothing. If this resource (or the one it replaces) pushed it, declare a `cvm-secrets:OwnerKey` " +
+      "and pass its `key` as `ownerKey` (the TypeScript classes make one themselves) and set adopt: true " +
+      `once; later pushes carry a tag made with that key. ${adopt}`
+    );
+  }
   return (
     `${label} already carries ${carried} that this resource did not push: its newest app revision ` +
-    `(${read.revision ?? "unnamed"}) is not a push of a resource with this one's URN (another resource, ` +
-    "stack or person pushed it, or a version of this package before pushes carried owner tags). " +
+    `(${read.revision ?? "unnamed"}) is not a push of this resource (no owner tag made with its owner key: ` +
+    "another resource, stack or person pushed it, or a version of this package before owner keys). " +
     'If you renamed the resource or moved it under another parent, add `aliases: [{ name: "<old name>" }]` ' +
     "(or the old parent) to its options: Pulumi then treats it as the same resource (no write, no restart). " +
     adopt

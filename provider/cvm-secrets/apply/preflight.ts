@@ -25,7 +25,15 @@ import { checkComposeBeforeWrite } from "../steps/compose-gate";
 import { resolveTargets } from "../steps/resolve";
 import { pinKeys } from "../steps/trust";
 import type { ApplyContext } from "./context";
-import { type AllowList, type CvmFacts, cvmLabel, type Decision, decide, refusal } from "./decide";
+import {
+  type AllowList,
+  type CvmFacts,
+  cvmLabel,
+  type Decision,
+  decide,
+  refusal,
+  type Unreadable,
+} from "./decide";
 import type { Planned } from "./plan";
 
 export type { Decision } from "./decide";
@@ -70,7 +78,7 @@ export async function preflight(ctx: ApplyContext, planned: Planned): Promise<Ch
   for (const write of plan.writes) {
     const info = read.get(write.cvm);
     const newest = info
-      ? classifyNewest(before.pushed[write.cvm], await latestRevision(client, info), inputs.ownerUrn)
+      ? classifyNewest(before.pushed[write.cvm], await latestRevision(client, info), ctx.owner)
       : undefined;
     const facts = factsOf(ctx, planned, before, write, info, newest);
     const decision = decide(facts);
@@ -160,8 +168,12 @@ function labelOf(ctx: ApplyContext, planned: Planned, cvm: string): string {
   return cvmLabel(cvm, position < 0 ? undefined : position);
 }
 
-function readOf(newest: Newest | undefined): { why?: string; revision?: string } {
-  return { why: newest?.why, revision: newest?.revision ? describeRevision(newest.revision) : undefined };
+function readOf(newest: Newest | undefined): Unreadable {
+  return {
+    why: newest?.why,
+    revision: newest?.revision ? describeRevision(newest.revision) : undefined,
+    urnTagged: newest?.urnTagged,
+  };
 }
 
 /** Says what a decision means for the CVM, when it is more than the plan said. */

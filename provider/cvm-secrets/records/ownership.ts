@@ -11,7 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import type { AppRevision, CvmInfo, PhalaClient } from "../../api/phala";
-import { carriesNoVariable, pushedBy } from "../../core/envelope-facts";
+import { carriesNoVariable, type Owner, pushedBy } from "../../core/envelope-facts";
 import type { NewestKind } from "../apply/decide";
 
 /** sha256 (hex) of an `encrypted_env` as sent or as a revision returns it (hex, any case, 0x optional). */
@@ -54,17 +54,24 @@ export interface Newest {
   revision?: AppRevision;
   /** Why it is `unknown`. */
   why?: string;
+  /**
+   * `theirs` carrying the v1 tag of this resource's URN (a push of a version without owner keys,
+   * or of a resource with this URN in any backend): not proof of ownership, named in the refusal.
+   */
+  urnTagged?: boolean;
 }
 
 /**
  * Pure: classifies a CVM's newest revision for the decision — this resource's recorded push
- * (`pushed`), a push carrying this resource's owner tag (`ownerUrn`), no env (empty, or too
- * short to hold a variable), another party's env, or unknown (not readable, or none listed).
+ * (`pushed`), a push carrying this resource's v2 owner tag (made with its owner key: `owner`),
+ * no env (empty, or too short to hold a variable), another party's env, or unknown (not
+ * readable, or none listed). A v1 tag (URN only) is computable by anyone who knows the URN, in
+ * any backend (core/envelope-facts.ts): `theirs`, marked `urnTagged` for the refusal's advice.
  */
 export function classifyNewest(
   pushed: string | undefined,
   latest: AppRevision | undefined | Error,
-  ownerUrn: string | undefined,
+  owner: Owner | undefined,
 ): Newest {
   if (latest instanceof Error)
     return { kind: "unknown", why: `its app revisions could not be read (${latest.message})` };
@@ -73,8 +80,9 @@ export function classifyNewest(
   const digest = ciphertextDigest(env);
   if (pushed !== undefined && digest === pushed) return { kind: "ours", digest };
   if (env === "" || carriesNoVariable(env)) return { kind: "empty", digest, revision: latest };
-  if (pushedBy(env, ownerUrn)) return { kind: "tagged", digest, revision: latest };
-  return { kind: "theirs", digest, revision: latest };
+  if (owner?.key !== undefined && pushedBy(env, owner)) return { kind: "tagged", digest, revision: latest };
+  const urnTagged = owner !== undefined && pushedBy(env, { urn: owner.urn });
+  return { kind: "theirs", digest, revision: latest, ...(urnTagged && { urnTagged }) };
 }
 
 /** The newest revision of a CVM (with its ciphertext), or the error that prevented reading it. */

@@ -1,9 +1,10 @@
 /**
  * Step 5 of an apply: encrypt the env once per app (the key is per app, `GET /kms/{kms}/pubkey/{app_id}`),
  * and the empty env used to clear a CVM. Keys in sorted order, so equal envs give equal plaintext.
- * Every blob carries the resource's owner tag (core/envelope-facts.ts `taggedBy`) when its URN is known.
+ * Every blob carries the resource's owner tag (core/envelope-facts.ts `taggedBy`) when its URN is
+ * known: v2, made with its owner key, when it has one.
  */
-import { taggedBy } from "../../core/envelope-facts";
+import { type Owner, taggedBy } from "../../core/envelope-facts";
 import { lazy } from "../../runtime/lazy";
 
 export interface AppBlobs {
@@ -17,7 +18,7 @@ export function encryptPerApp(
   env: Readonly<Record<string, string>>,
   envKeys: readonly string[],
   keyByApp: ReadonlyMap<string, string>,
-  owner: string | undefined,
+  owner: Owner | undefined,
 ): AppBlobs {
   const tagged = taggedBy(owner);
   const sorted = Object.fromEntries(envKeys.map((k) => [k, env[k]!]));

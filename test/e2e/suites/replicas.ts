@@ -92,7 +92,7 @@ export function replicasSuite(flavour: Flavour): void {
     const writes = (await s.emu.admin.counts()).writes;
     const before = await restarts();
     await s.cli(["preview", "--expect-no-changes", ...QUIET]);
-    expect((await s.cli(["up", "--yes", ...QUIET])).stdout).toMatch(/2 unchanged/);
+    expect((await s.cli(["up", "--yes", ...QUIET])).stdout).toMatch(/3 unchanged/); // the stack, the OwnerKey, the CvmSecrets
     expect((await s.emu.admin.counts()).writes).toBe(writes);
     expect(delta(before, await restarts())).toEqual({});
   }, 240_000);
