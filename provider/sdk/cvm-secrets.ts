@@ -34,7 +34,18 @@ export class CvmSecrets extends pulumi.CustomResource {
     const ownerKey = ownerKeyInput(
       name,
       args.ownerKey,
-      (n) => new OwnerKey(n, {}, { parent: opts?.parent, provider: opts?.provider }),
+      // The same plugin as the CvmSecrets: its parent, provider, and a version or download URL it pins.
+      (n) =>
+        new OwnerKey(
+          n,
+          {},
+          {
+            parent: opts?.parent,
+            provider: opts?.provider,
+            version: opts?.version,
+            pluginDownloadURL: opts?.pluginDownloadURL,
+          },
+        ),
     );
     const props = { ...cvmSecretsProperties({ ...args, ownerKey }), ...(registry && { registry }) };
     const stacks = registrationStackLimit();

@@ -122,9 +122,13 @@ describe("the classes bound to the plugin", () => {
     expect(seen.sort()).toEqual(
       [
         ["api", VERSION, url],
+        ["api-owner-key", VERSION, url],
         ["explicit", VERSION, url],
+        ["explicit-owner-key", VERSION, url],
         ["ghcr", VERSION, url],
         ["pinned", "9.9.9", url],
+        // The OwnerKey a CvmSecrets makes is served by the same plugin: the version it pins.
+        ["pinned-owner-key", "9.9.9", url],
         ["ws", VERSION, url],
       ].sort(),
     );
