@@ -177,14 +177,14 @@ afterAll(() => {
 test("the served schema carries the package version and the language settings", () => {
   expect(schema.version).toBe(VERSION);
   expect(schema.language.go.importBasePath).toBe(`${GO_MODULE}/cvmsecrets`);
-  expect(Object.keys(expected).sort()).toEqual(["CvmSecrets", "Provider", "RegistryCredential"]);
+  expect(Object.keys(expected).sort()).toEqual(["CvmSecrets", "OwnerKey", "Provider", "RegistryCredential"]);
   // The fixtures below must have something to find.
   expect(expected.RegistryCredential!.secretOutputs).toEqual([
     "akashCredentials",
     "cvmEnv",
     "dockerConfigJson",
   ]);
-  expect(expected.CvmSecrets!.secretInputs).toEqual(["env"]);
+  expect(expected.CvmSecrets!.secretInputs).toEqual(["env", "ownerKey"]);
 });
 
 describe("Go", () => {
