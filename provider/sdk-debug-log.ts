@@ -19,7 +19,7 @@
  * It wraps the `@pulumi/pulumi` this package resolves — the same copy whose `dynamic.Resource`
  * registers this package's resources (a peer dependency), so it is the copy that logs them.
  * Resources of other packages keep the SDK's behaviour, including ones fed this package's
- * outputs (README: Debug output).
+ * outputs (docs/security.md, Debug output).
  */
 import * as pulumi from "@pulumi/pulumi";
 

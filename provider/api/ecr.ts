@@ -184,7 +184,7 @@ export async function getAuthorizationToken(req: EcrTokenRequest): Promise<EcrTo
 
 /**
  * True when a token must be fetched again: no or unreadable expiry, already expired, or
- * expiring within {@link REFRESH_MARGIN_MS} of `now` (README: Configuration).
+ * expiring within {@link REFRESH_MARGIN_MS} of `now` (docs/installation-configuration.md).
  */
 export function needsRefresh(expiresAt: string | Date | undefined, now: Date = new Date()): boolean {
   if (expiresAt === undefined) return true;

@@ -1,5 +1,5 @@
 /**
- * The compose check (README: Configuration): does the env fit the CVM's live compose?
+ * The compose check (docs/installation-configuration.md): does the env fit the CVM's live compose?
  *
  * - A `${KEY}` (or `$KEY`, `${KEY:?…}`) the compose needs but the env lacks is an error: the app
  *   would boot without it — the usual symptom of dstack's allow-list is exactly that (dstack

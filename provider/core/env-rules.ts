@@ -1,5 +1,5 @@
 /**
- * The key and size rules an env must pass before anything is encrypted or sent (README: Configuration).
+ * The key and size rules an env must pass before anything is encrypted or sent (docs/installation-configuration.md).
  * The limits are the dstack guest's (the dstack guest's limits: dstack-util `parse_env_file.rs`,
  * `system_setup.rs`): a blob the guest would reject fails the boot, so it is refused here, at
  * `check`, during preview. Every failure names the key and the rule, never a value.

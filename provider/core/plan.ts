@@ -1,6 +1,6 @@
 /**
  * The update plan: the pure function that decides, from the old state and the new inputs,
- * which CVMs get an env write and therefore restart (README: When does a CVM restart?). It never looks at
+ * which CVMs get an env write and therefore restart (docs/restarts-and-ownership.md). It never looks at
  * ciphertext (a fresh ephemeral key and IV every time): it compares per-key fingerprints and the
  * per-CVM record of what each CVM already runs with.
  *

@@ -113,7 +113,7 @@ export function noPreviousState(inputs: CvmSecretsInputs): CvmSecretsOutputs {
   };
 }
 
-/** Default rollout settings (README: When does a CVM restart?). */
+/** Default rollout settings (docs/restarts-and-ownership.md). */
 export const DEFAULT_MAX_UNAVAILABLE = 1;
 export const DEFAULT_READY_TIMEOUT_SECONDS = 600;
 

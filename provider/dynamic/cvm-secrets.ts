@@ -12,7 +12,7 @@ import { OwnerKey, ownerKeyInput } from "./owner-key";
 import { warnPlainCredentials } from "./plain-credentials";
 import { registeredProperties } from "./registered-properties";
 
-/** How replicas are restarted when what they see changes (README: When does a CVM restart?). */
+/** How replicas are restarted when what they see changes (docs/restarts-and-ownership.md). */
 export interface RolloutArgs {
   /** How many CVMs may restart at the same time: an integer from 1 to 1000. Default 1. */
   maxUnavailable?: pulumi.Input<number>;
@@ -23,7 +23,7 @@ export interface RolloutArgs {
   readyTimeoutSeconds?: pulumi.Input<number>;
 }
 
-/** Trust in the app's env-encryption key (README: Security model). */
+/** Trust in the app's env-encryption key (docs/security.md). */
 export interface KmsArgs {
   /**
    * For on-chain KMS apps: the secp256k1 public key (hex) that must have signed the app's

@@ -1,6 +1,6 @@
 /**
  * The dynamic provider object that Pulumi serializes into state (`__provider`, twice per
- * resource). It is a stub on purpose (README: Security model, Pulumi's provider serialization): every method
+ * resource). It is a stub on purpose (docs/security.md, Pulumi's provider serialization): every method
  * `require()`s the installed implementation at run time, so
  *   - `__provider` stays about 2 KB and captures no value (no credential can leak into it),
  *   - upgrading the package reaches existing resources, including their delete and refresh.

@@ -1,7 +1,7 @@
 /**
  * `RegistryCredential`: pull credentials for one container registry, validated at preview,
  * verified against the registry at create/update, rendered for Phala CVMs, Kubernetes and Akash
- * (README: Configuration, the registry v2 API).
+ * (docs/installation-configuration.md, the registry v2 API).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { registrationStackLimit } from "./registration-stacks";

@@ -1,6 +1,6 @@
 /**
  * The RegistryCredential dynamic provider, loaded at run time by the stub in
- * dynamic/registry-credential-stub.ts (README: Configuration).
+ * dynamic/registry-credential-stub.ts (docs/installation-configuration.md).
  *
  * - `check` (preview too): validates the credential per type and `verify.image`; every failure
  *   names the input and the rule, never a value. No network.

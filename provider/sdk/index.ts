@@ -1,6 +1,6 @@
 /**
  * `pulumi-cvm-secrets/plugin`: the resources bound to the resource provider plugin
- * `pulumi-resource-cvm-secrets` (README: The provider plugin). Same arguments as the dynamic
+ * `pulumi-resource-cvm-secrets` (docs/plugin-and-import.md). Same arguments as the dynamic
  * classes of `pulumi-cvm-secrets`; adds explicit providers, `customTimeouts` and `pulumi import`.
  * @packageDocumentation
  */

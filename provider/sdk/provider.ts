@@ -2,7 +2,7 @@
  * `Provider`: an explicit instance of the `cvm-secrets` resource provider plugin, with its own
  * Phala Cloud workspace (API key and URL) and default registry credential. Resources created
  * with `{ provider }` use it; the others use the default provider, configured from the stack's
- * `cvm-secrets:*` config (README: Configuration).
+ * `cvm-secrets:*` config (docs/installation-configuration.md).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { withPackageSource } from "../plugin/package-source";

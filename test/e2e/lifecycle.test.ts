@@ -184,10 +184,14 @@ describe("issue 11: ordinary operations keep every CVM's env", () => {
     await new Promise((r) => setTimeout(r, 400));
     expect((await w.emu.admin.guest(a.id)).env).toEqual({ API_KEY: OOB });
     await run(["preview", "--expect-no-changes"]); // without refresh nothing can know
+    // Refresh reads the outputs only, and the owner key is a secret input: it cannot tell an
+    // outside write from an unrecorded push of this stack, and says both (up tells them apart).
     const refresh = await run(["refresh", "--yes"]);
-    expect(refresh.text).toContain(`${a.id}: its env was changed outside this stack`);
+    expect(refresh.text).toContain(`${a.id}: its env is not the one this stack pushed`);
     const preview = await run(["preview"]);
-    expect(preview.text).toContain(`1 CVM restarts: its env was changed outside this stack (${a.name})`);
+    expect(preview.text).toContain(
+      `1 CVM restarts: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (${a.name})`,
+    );
     const repaired = await measured(() => run(["up", "--yes"]));
     expect(repaired.restarts).toEqual({ [a.id]: 1 });
     expect(await guests()).toEqual([{ API_KEY: V2 }, { API_KEY: V2 }]);
@@ -276,7 +280,7 @@ describe("issue 11: ordinary operations keep every CVM's env", () => {
     expect(taken.restarts).toEqual({ [a.id]: 1 });
     expect((await w.emu.admin.guest(a.id)).env).toEqual({ API_KEY: OTHER });
     const refresh = await run(["refresh", "--yes"]);
-    expect(refresh.text).toContain(`${a.id}: its env was changed outside this stack`);
+    expect(refresh.text).toContain(`${a.id}: its env is not the one this stack pushed`);
     // The first resource takes it back (warning), then the second's delete leaves it alone.
     const back = await measured(async () => {
       const r = await run(["up", "--yes"]);
@@ -405,9 +409,11 @@ describe("case 8 as two stacks of one project on the same CVM", () => {
 
     // The first stack: refresh and preview say so, in true words.
     const refresh = await run("dev", ["refresh", "--yes"]);
-    expect(refresh.text).toContain(`${a}: its env was changed outside this stack`);
+    expect(refresh.text).toContain(`${a}: its env is not the one this stack pushed`);
     const preview = await run("dev", ["preview"]);
-    expect(preview.text).toContain(`1 CVM restarts: its env was changed outside this stack (${a})`);
+    expect(preview.text).toContain(
+      `1 CVM restarts: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (${a})`,
+    );
     // Its destroy clears what it still owns and leaves the other stack's CVM alone.
     const destroyed = await restartsOf(async () => {
       const r = await run("dev", ["destroy", "--yes"]);
@@ -447,17 +453,17 @@ describe("refresh + up after a killed rollout", () => {
     expectNoLeak([refresh.stdout, refresh.stderr, preview.stdout, preview.stderr], [V1, V2]);
   }, 300_000);
 
-  test("on a fresh runner (no journal): refresh finds the unrecorded pushes by their owner tag and up repairs every replica", async () => {
+  test("on a fresh runner (no journal): refresh says it cannot tell whose the unrecorded pushes are, and up repairs every replica", async () => {
     const ids = await replicas(w!, "fresh");
     await killMidRollout(w!, ids, V1);
     rmSync(path.join(w!.pulumi.env.PULUMI_HOME!, "cvm-secrets", "journal"), { recursive: true, force: true });
+    // Refresh reads the outputs only, and the owner key is a secret input: it cannot tell these
+    // unrecorded pushes of this stack from an outside write, and says both; up recognises them.
     const refresh = await w!.pulumi.ok(["refresh", "--yes", ...QUIET]);
-    expect(refresh.stdout).toContain(
-      `${ids[0]}: its env was pushed by a run of this stack that state never recorded (interrupted, no journal of it on this machine)`,
-    );
+    expect(refresh.stdout).toContain(`${ids[0]}: its env is not the one this stack pushed`);
     const preview = await w!.pulumi.ok(["preview", ...QUIET]);
     expect(preview.stdout).toContain(
-      `an interrupted run of this stack pushed an env state never recorded (no journal of it here) (${ids[0]}, ${ids[1]})`,
+      `2 CVMs restart, 1 at a time: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (${ids[0]}, ${ids[1]})`,
     );
     const before = (await w!.emu.admin.counts()).restarts;
     await w!.pulumi.ok(["up", "--yes", "--skip-preview", ...QUIET]);

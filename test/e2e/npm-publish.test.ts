@@ -216,7 +216,7 @@ test("a fresh TypeScript project: the README's install line verbatim, then the q
     const up = await timed("pulumi up", () =>
       pulumi.ok(["up", "--yes", "--non-interactive", "--color", "never"]),
     );
-    expect(up.stdout).toMatch(/\+ 3 created/);
+    expect(up.stdout).toMatch(/\+ 4 created/); // the stack, the credential, the CvmSecrets and its OwnerKey
     expect((await emu.admin.guest(cvm)).env).toEqual({
       DATABASE_URL: "postgres://app:pw-npm-rehearsal@db/prod",
       STRIPE_KEY: "sk_live_npm_rehearsal",

@@ -19,7 +19,15 @@ const VERSION = (
   JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
 ).version;
 const GO_MODULE = "github.com/pulumi-cvm-secrets/pulumi-cvm-secrets/sdk/go";
-const PLUGIN_JSON = { resource: true, name: "cvm-secrets", version: VERSION };
+// Every SDK names where the engine downloads its plugin (the schema's pluginDownloadURL).
+const PLUGIN_JSON = {
+  resource: true,
+  name: "cvm-secrets",
+  version: VERSION,
+  server: (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, "schema.json"), "utf8")) as { pluginDownloadURL: string }
+  ).pluginDownloadURL,
+};
 
 const sh = (cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
   execOrThrow(cmd, args, {

@@ -1,5 +1,5 @@
 /**
- * When to retry a Phala Cloud call and how long to wait (README: When does a CVM restart?): `409 another
+ * When to retry a Phala Cloud call and how long to wait (docs/restarts-and-ownership.md): `409 another
  * operation in progress`, `429` (honour `Retry-After`), 5xx and connection errors are retried
  * with capped exponential backoff and full jitter; every other 4xx is final.
  */

@@ -1,7 +1,7 @@
 /**
  * "Test the connection" for a registry credential: the registry v2 auth flow against a real
  * registry, with classified results (the registry v2 token auth flow, the OCI distribution error
- * codes, the registry v2 API; README: Configuration).
+ * codes, the registry v2 API; docs/installation-configuration.md).
  *
  * Flow: ping `GET /v2/` → Basic, or Bearer token from the `WWW-Authenticate` realm (auth.ts) →
  * `HEAD` manifest with the full Accept list → on failure `GET` to read the error code →

@@ -1,5 +1,5 @@
 /**
- * Helpers for CvmSecrets' use of registry credentials (README: Configuration, Phala's default pre-launch script):
+ * Helpers for CvmSecrets' use of registry credentials (docs/installation-configuration.md, Phala's default pre-launch script):
  * the stack-wide default credential and the check of a compose file's images against the
  * credential's host. Pure; no I/O.
  */

@@ -2,7 +2,7 @@
  * What each input of each registry type is, in words, for the failures a schema (schemas.ts)
  * reports without them: a required input that is missing or not of its type reads "is required
  * for a ghcr credential: give the GitHub user that owns the token", never zod's "expected
- * string, received undefined". The rules are the ones schemas.ts checks (README: Configuration,
+ * string, received undefined". The rules are the ones schemas.ts checks (docs/installation-configuration.md,
  * the registries' own documentation). Pure; no values.
  */
 import type { RegistryType } from "./types";

@@ -1,4 +1,4 @@
-/** Registry credentials: types, schemas, validation and renderers (README: Configuration). */
+/** Registry credentials: types, schemas, validation and renderers (docs/installation-configuration.md). */
 export {
   type DefaultRegistryConfig,
   defaultRegistryEnv,

@@ -1,6 +1,6 @@
 /**
  * One zod schema per registry type, with exactly the fields that type needs
- * (README: Configuration, the registries' own documentation, the Docker CLI config format, the rendering targets). Every issue names the input property and
+ * (docs/installation-configuration.md, the registries' own documentation, the Docker CLI config format, the rendering targets). Every issue names the input property and
  * the rule; no message ever contains an input value.
  */
 import { z } from "zod";

@@ -1,6 +1,6 @@
 /**
  * Registry credential types, their accepted spellings, and the normalised credential shape
- * every renderer and the verifier consume (README: Configuration, the registries' own documentation).
+ * every renderer and the verifier consume (docs/installation-configuration.md, the registries' own documentation).
  */
 
 /** The canonical registry types. */

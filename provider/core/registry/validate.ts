@@ -1,6 +1,6 @@
 /**
  * `validateCredential`: resource inputs → a normalised {@link Credential}, or every failure with
- * the input property it concerns and the rule (README: Configuration). Pure; no I/O.
+ * the input property it concerns and the rule (docs/installation-configuration.md). Pure; no I/O.
  */
 import type { z } from "zod";
 import { DOCKER_HUB, parseRegistryHost } from "../image-ref";

@@ -1,5 +1,5 @@
 /**
- * Rolling env pushes (README: When does a CVM restart?): targets restart in waves of `maxUnavailable`; a wave
+ * Rolling env pushes (docs/restarts-and-ownership.md): targets restart in waves of `maxUnavailable`; a wave
  * starts only when every CVM of the previous one is `running` and not `in_progress`
  * (`GET /cvms/{id}/state`). The first failure stops the rollout after the CVMs already in
  * flight have settled, and the result says exactly which CVMs carry the new env and are
