@@ -175,7 +175,7 @@ test("up --replace announces the replacement's push and does it; the replaced re
 test("removed from the program: the preview shows what its delete does, and up does exactly that", async () => {
   await pulumi.ok(["config", "set", "gone", "true"]);
   const diff = await run(["preview", "--diff"]);
-  expect(diff).toContain("- 1 to delete");
+  expect(diff).toContain("- 2 to delete"); // the CvmSecrets and its OwnerKey
   expect(occurrences(diff, `"${CLEARS}"`)).toBe(3);
   expect(onDeleteIn(await run(["preview", "--json"], { json: true }))).toEqual({
     [ids[0]!]: CLEARS,

@@ -463,7 +463,7 @@ describe("refresh + up after a killed rollout", () => {
     expect(refresh.stdout).toContain(`${ids[0]}: its env is not the one this stack pushed`);
     const preview = await w!.pulumi.ok(["preview", ...QUIET]);
     expect(preview.stdout).toContain(
-      `2 CVMs restart, 1 at a time: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (${ids[0]}, ${ids[1]})`,
+      `3 CVMs restart, 1 at a time: its env is not the one this stack pushed (changed outside this stack, or by a run interrupted on another machine) (${ids[0]}, ${ids[1]}); keys changed: API_KEY (${ids[2]})`,
     );
     const before = (await w!.emu.admin.counts()).restarts;
     await w!.pulumi.ok(["up", "--yes", "--skip-preview", ...QUIET]);

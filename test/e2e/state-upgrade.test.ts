@@ -66,7 +66,13 @@ const FILES = {
   "Pulumi.yaml": "name: state-upgrade\nruntime: nodejs\ndescription: state written by an older release\n",
   "package.json": JSON.stringify({ name: "state-upgrade", private: true, main: "index.ts" }),
   "tsconfig.json": JSON.stringify({
-    compilerOptions: { strict: true, target: "ES2022", module: "commonjs", esModuleInterop: true },
+    compilerOptions: {
+      strict: true,
+      target: "ES2022",
+      module: "commonjs",
+      moduleResolution: "node",
+      esModuleInterop: true,
+    },
   }),
   "index.ts": PROGRAM,
 };

@@ -70,7 +70,13 @@ async function setup(flavour: TypeScriptFlavour): Promise<Setup> {
     "Pulumi.yaml": "name: gauntlet-kill\nruntime: nodejs\ndescription: killed mid-rollout\n",
     "package.json": JSON.stringify({ name: "gauntlet-kill", private: true, main: "index.ts" }),
     "tsconfig.json": JSON.stringify({
-      compilerOptions: { strict: true, target: "ES2022", module: "commonjs", skipLibCheck: true },
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "commonjs",
+        moduleResolution: "node",
+        skipLibCheck: true,
+      },
     }),
     "index.ts": forFlavour(PROGRAM, flavour),
   });
