@@ -145,6 +145,7 @@ test("pulumi plugin install --file: the engine finds it in the plugin cache; get
   expect(schema.version).toBe(VERSION);
   expect(Object.keys(schema.resources).sort()).toEqual([
     "cvm-secrets:index:CvmSecrets",
+    "cvm-secrets:index:OwnerKey",
     "cvm-secrets:index:RegistryCredential",
   ]);
   const keys = (o: object | undefined) => Object.keys(o ?? {}).sort();

@@ -215,7 +215,9 @@ export function checkFailuresSuite(flavour: TypeScriptFlavour): void {
       expect(text).toMatch(
         rendered(
           "pulumi:providers:cvm-secrets",
-          /default(_[0-9_]+)?/,
+          // The engine names the default provider by version and download URL:
+          // default_0_2_0_github_/api.github.com/<owner>/<repo>.
+          /default(_[^']+)?/,
           "defaultRegistryUsername missing: the default registry needs defaultRegistry, defaultRegistryUsername, defaultRegistryPassword together",
         ),
       );
