@@ -30,6 +30,12 @@ export interface Property {
   secret?: boolean;
   /** Left out of the plugin's diff display (plaintext, shown through `fingerprints`, or bookkeeping). */
   hiddenInDiff?: boolean;
+  /**
+   * Never typed by the user as it is stored (the host, `check` or the split of `registry` sets
+   * it): the dynamic classes store it as `__<name>`, which the CLI's display leaves out
+   * (dynamic/internal-keys.ts).
+   */
+  internal?: boolean;
   /** Shown key by key in the plugin's diff. */
   perKeyDiff?: boolean;
   /** Names a CVM or its app: secret as a whole when one of the resource's CVM ids is (runtime/secret-ids.ts). */
@@ -49,18 +55,18 @@ export interface Property {
 /** Every CvmSecrets property, the legacy ones included. */
 export const PROPERTIES = {
   // The program's arguments, and what the host adds to them.
-  resourceName: { from: "host", hiddenInDiff: true },
-  ownerUrn: { from: "host", hiddenInDiff: true },
+  resourceName: { from: "host", hiddenInDiff: true, internal: true },
+  ownerUrn: { from: "host", hiddenInDiff: true, internal: true },
   /**
    * An OwnerKey's key, mixed into each push's owner tag (core/envelope-facts.ts). Secret: kept in
    * the inputs only; the TypeScript classes pass one they make, YAML and other languages declare one.
    */
-  ownerKey: { from: "program", secret: true, hiddenInDiff: true, optional: true },
-  secretCvms: { from: "host", hiddenInDiff: true },
+  ownerKey: { from: "program", secret: true, hiddenInDiff: true, optional: true, internal: true },
+  secretCvms: { from: "host", hiddenInDiff: true, internal: true },
   cvms: { from: "program", idBearing: true, declared: true },
   env: { from: "program", secret: true, hiddenInDiff: true },
-  registryHost: { from: "program", optional: true },
-  registryEnv: { from: "program", secret: true, hiddenInDiff: true },
+  registryHost: { from: "program", optional: true, internal: true },
+  registryEnv: { from: "program", secret: true, hiddenInDiff: true, internal: true },
   rollout: { from: "program", optional: true },
   kms: { from: "program", optional: true },
   composeCheck: { from: "program", optional: true },
@@ -68,9 +74,9 @@ export const PROPERTIES = {
   retainOnRemove: { from: "program", optional: true },
   transactionHash: { from: "program", optional: true },
   // Check's bookkeeping.
-  defaultRegistryEnv: { from: "check", secret: true, hiddenInDiff: true },
-  cvmIds: { from: "check", idBearing: true, hiddenInDiff: true },
-  fingerprintGeneration: { from: "check", hiddenInDiff: true },
+  defaultRegistryEnv: { from: "check", secret: true, hiddenInDiff: true, internal: true },
+  cvmIds: { from: "check", idBearing: true, hiddenInDiff: true, internal: true },
+  fingerprintGeneration: { from: "check", hiddenInDiff: true, internal: true },
   // The outputs the classes declare (in the order they register them).
   envKeys: { from: "apply", declared: true },
   appIds: { from: "apply", perCvm: true, idBearing: true, learned: true, declared: true },
@@ -144,6 +150,9 @@ export const DIFF_VIEW: { hidden: readonly PropertyName[]; perKey: readonly Prop
   hidden: propertiesWith("hiddenInDiff"),
   perKey: propertiesWith("perKeyDiff"),
 };
+
+/** What the dynamic classes store as `__<name>` (dynamic/internal-keys.ts). */
+export const INTERNAL_KEYS: readonly PropertiesWith<"internal">[] = propertiesWith("internal");
 
 /** Keys only states written by earlier versions hold. */
 export const LEGACY_KEYS: readonly PropertyName[] = propertiesWhere((p) => p.legacy !== undefined);

@@ -5,9 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
-import { DECLARED_OUTPUTS } from "../cvm-secrets/properties";
+import { DECLARED_OUTPUTS, INTERNAL_KEYS } from "../cvm-secrets/properties";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { cvmSecretsProvider } from "./cvm-secrets-stub";
+import { toStored } from "./internal-keys";
 import { OwnerKey, ownerKeyInput } from "./owner-key";
 import { warnPlainCredentials } from "./plain-credentials";
 import { registeredProperties } from "./registered-properties";
@@ -231,7 +232,8 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
     };
     const stacks = registrationStackLimit();
     try {
-      super(cvmSecretsProvider, name, props, opts, "cvm-secrets", "CvmSecrets");
+      // The properties a user never typed, under `__<name>`: out of `preview --diff` (internal-keys.ts).
+      super(cvmSecretsProvider, name, toStored(props, INTERNAL_KEYS), opts, "cvm-secrets", "CvmSecrets");
     } finally {
       stacks.restore();
     }

@@ -8,7 +8,8 @@ import { registrationStackLimit } from "./registration-stacks";
 // The SDK's debug log must not print this resource's inputs (sdk-debug-log.ts).
 import "../sdk-debug-log";
 import type { RegistryTypeName } from "../core/registry/types";
-import { DECLARED_OUTPUTS } from "../registry-credential/properties";
+import { DECLARED_OUTPUTS, INTERNAL_KEYS } from "../registry-credential/properties";
+import { toStored } from "./internal-keys";
 import { registeredProperties } from "./registered-properties";
 import { registryCredentialProvider } from "./registry-credential-stub";
 
@@ -202,7 +203,8 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
       super(
         registryCredentialProvider,
         name,
-        props,
+        // `resourceName` under `__resourceName`: out of `preview --diff` (internal-keys.ts).
+        toStored(props, INTERNAL_KEYS),
         { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "ecrToken"] },
         "cvm-secrets",
         "RegistryCredential",

@@ -29,6 +29,8 @@ export interface Property {
   secret?: boolean;
   /** Left out of the plugin's diff display. */
   hiddenInDiff?: boolean;
+  /** Set by the host, never typed: the dynamic class stores it as `__<name>` (dynamic/internal-keys.ts). */
+  internal?: boolean;
   /** Only ever an output: never fed back into validation, dropped from the inputs by `check`. */
   outputOnly?: boolean;
   /** Known only after an apply: unknown in a preview. */
@@ -51,7 +53,7 @@ export const PROPERTIES = {
   ecr: { from: "program", credential: true, secret: true },
   region: { from: "program", credential: true },
   // The resource's other inputs.
-  resourceName: { from: "host", hiddenInDiff: true, kept: true },
+  resourceName: { from: "host", hiddenInDiff: true, kept: true, internal: true },
   verify: { from: "program", kept: true },
   mintEcrToken: { from: "program", kept: true },
   // Outputs.
@@ -104,3 +106,6 @@ export const DIFF_VIEW: { hidden: readonly PropertyName[]; perKey: readonly Prop
   hidden: propertiesWhere((p) => p.hiddenInDiff === true),
   perKey: [],
 };
+
+/** What the dynamic class stores as `__<name>` (dynamic/internal-keys.ts). */
+export const INTERNAL_KEYS: readonly PropertyName[] = propertiesWhere((p) => p.internal === true);

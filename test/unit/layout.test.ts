@@ -16,9 +16,9 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as
 
 /** Module paths stored in state by every release so far (provider/dynamic/*-stub.ts). */
 const STORED = {
-  "./impl/cvm-secrets": "./dist/provider/cvm-secrets/index.js",
+  "./impl/cvm-secrets": "./dist/provider/dynamic/cvm-secrets-impl.js",
   "./impl/settings": "./dist/provider/runtime/settings.js",
-  "./impl/registry-credential": "./dist/provider/registry-credential/index.js",
+  "./impl/registry-credential": "./dist/provider/dynamic/registry-credential-impl.js",
   "./impl/owner-key": "./dist/provider/cvm-secrets/owner-key.js",
 };
 

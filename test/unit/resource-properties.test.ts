@@ -103,19 +103,22 @@ test("CvmSecrets: both classes pass every setting through alike; each adds only 
   // Sent as secrets (the wire's secret signature): every env value, the registry's variables.
   expect(p.env).toEqual(secret(SETTINGS.env));
   // The dynamic provider sees no URN and no registry object; the plugin takes the registry whole.
+  // What the dynamic class adds, it registers under `__`, which the CLI's diff leaves out
+  // (dynamic/internal-keys.ts); its secrets stay marked.
   expect(extra.dynamic).toEqual([
-    "defaultRegistryEnv",
-    "ownerKey",
-    "ownerUrn",
-    "registryEnv",
-    "registryHost",
-    "resourceName",
+    "__defaultRegistryEnv",
+    "__ownerKey",
+    "__ownerUrn",
+    "__registryEnv",
+    "__registryHost",
+    "__resourceName",
   ]);
-  expect(d.registryHost).toBe("ghcr.io");
-  expect(d.registryEnv).toEqual(secret(SETTINGS.registry.cvmEnv));
+  expect(d.__registryHost).toBe("ghcr.io");
+  expect(d.__registryEnv).toEqual(secret(SETTINGS.registry.cvmEnv));
+  expect(d.__defaultRegistryEnv).toEqual(secret(""));
   expect(extra.plugin).toEqual(["ownerKey", "registry"]);
   // Each made its OwnerKey (its key is the ownerKey input), a secret.
-  expect([d.ownerKey, p.ownerKey]).toEqual([secret(OWNER_KEY), secret(OWNER_KEY)]);
+  expect([d.__ownerKey, p.ownerKey]).toEqual([secret(OWNER_KEY), secret(OWNER_KEY)]);
   expect(p.registry).toEqual(secret(SETTINGS.registry)); // the SDK lifts a nested secret to the whole
   expect(missingOutputs).toEqual({ dynamic: [], plugin: [] });
 });
@@ -136,7 +139,7 @@ test("RegistryCredential: both classes register the same credential inputs; each
     Object.keys(CREDENTIAL),
   );
   expect(p.token).toEqual(secret(CREDENTIAL.token));
-  expect(extra).toEqual({ dynamic: ["resourceName"], plugin: ["__programRenders"] });
+  expect(extra).toEqual({ dynamic: ["__resourceName"], plugin: ["__programRenders"] });
   expect(missingOutputs).toEqual({ dynamic: [], plugin: [] });
 });
 
@@ -186,13 +189,13 @@ test("an argument left out is not registered at all (each registered property co
   }).toEqual({
     plugin: ["env", "ownerKey"],
     dynamic: [
+      "__defaultRegistryEnv",
+      "__ownerKey",
+      "__ownerUrn",
       "__provider",
-      "defaultRegistryEnv",
+      "__resourceName",
+      "__secretCvms",
       "env",
-      "ownerKey",
-      "ownerUrn",
-      "resourceName",
-      "secretCvms",
     ],
     credential: ["__programRenders", "ecrToken", "type"],
     missing: [],
