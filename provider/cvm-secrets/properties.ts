@@ -33,7 +33,7 @@ export interface Property {
   /**
    * Never typed by the user as it is stored (the host, `check` or the split of `registry` sets
    * it): the dynamic classes store it as `__<name>`, which the CLI's display leaves out
-   * (dynamic/internal-keys.ts).
+   * (runtime/internal-keys.ts).
    */
   internal?: boolean;
   /** Shown key by key in the plugin's diff. */
@@ -65,7 +65,7 @@ export const PROPERTIES = {
   secretCvms: { from: "host", hiddenInDiff: true, internal: true },
   cvms: { from: "program", idBearing: true, declared: true },
   env: { from: "program", secret: true, hiddenInDiff: true },
-  registryHost: { from: "program", optional: true, internal: true },
+  registryHost: { from: "program", optional: true, hiddenInDiff: true, internal: true },
   registryEnv: { from: "program", secret: true, hiddenInDiff: true, internal: true },
   rollout: { from: "program", optional: true },
   kms: { from: "program", optional: true },
@@ -151,7 +151,7 @@ export const DIFF_VIEW: { hidden: readonly PropertyName[]; perKey: readonly Prop
   perKey: propertiesWith("perKeyDiff"),
 };
 
-/** What the dynamic classes store as `__<name>` (dynamic/internal-keys.ts). */
+/** What the dynamic classes store as `__<name>` (runtime/internal-keys.ts). */
 export const INTERNAL_KEYS: readonly PropertiesWith<"internal">[] = propertiesWith("internal");
 
 /** Keys only states written by earlier versions hold. */

@@ -7,8 +7,8 @@ import { registrationStackLimit } from "./registration-stacks";
 import "../sdk-debug-log";
 import { DECLARED_OUTPUTS, INTERNAL_KEYS } from "../cvm-secrets/properties";
 import { CvmSecretsError, ErrorCodes } from "../errors";
+import { toStored } from "../runtime/internal-keys";
 import { cvmSecretsProvider } from "./cvm-secrets-stub";
-import { toStored } from "./internal-keys";
 import { OwnerKey, ownerKeyInput } from "./owner-key";
 import { warnPlainCredentials } from "./plain-credentials";
 import { registeredProperties } from "./registered-properties";
@@ -232,7 +232,7 @@ export class CvmSecrets extends pulumi.dynamic.Resource {
     };
     const stacks = registrationStackLimit();
     try {
-      // The properties a user never typed, under `__<name>`: out of `preview --diff` (internal-keys.ts).
+      // The properties a user never typed, under `__<name>`: out of `preview --diff` (runtime/internal-keys.ts).
       super(cvmSecretsProvider, name, toStored(props, INTERNAL_KEYS), opts, "cvm-secrets", "CvmSecrets");
     } finally {
       stacks.restore();

@@ -9,7 +9,7 @@ import { registrationStackLimit } from "./registration-stacks";
 import "../sdk-debug-log";
 import type { RegistryTypeName } from "../core/registry/types";
 import { DECLARED_OUTPUTS, INTERNAL_KEYS } from "../registry-credential/properties";
-import { toStored } from "./internal-keys";
+import { toStored } from "../runtime/internal-keys";
 import { registeredProperties } from "./registered-properties";
 import { registryCredentialProvider } from "./registry-credential-stub";
 
@@ -203,7 +203,7 @@ export class RegistryCredential extends pulumi.dynamic.Resource {
       super(
         registryCredentialProvider,
         name,
-        // `resourceName` under `__resourceName`: out of `preview --diff` (internal-keys.ts).
+        // `resourceName` under `__resourceName`: out of `preview --diff` (runtime/internal-keys.ts).
         toStored(props, INTERNAL_KEYS),
         { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "ecrToken"] },
         "cvm-secrets",

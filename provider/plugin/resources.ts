@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as CvmSecretsProperties from "../cvm-secrets/properties";
 import * as RegistryCredentialProperties from "../registry-credential/properties";
 import type { CallOptions } from "../runtime/call";
+import { withInternalKeysStored } from "../runtime/internal-keys";
 import { isSecretWire, UNKNOWN } from "../runtime/wire";
 import type { DiffView } from "./diff-translation";
 import { PROGRAM_RENDERS } from "./protocol";
@@ -41,6 +42,12 @@ export interface ResourceKind {
   secretByContent?(inputs: Props): string[];
   diffView: DiffView;
   /**
+   * The methods' inputs stored as `__<name>` (runtime/internal-keys.ts): the CLI prints every
+   * checked input of a create or delete, and leaves these out. `methods()` takes and gives them
+   * so; the server translates what it hands or takes past them.
+   */
+  internal: readonly string[];
+  /**
    * Schema inputs (as the program sends them) → the methods' inputs. `raw` is the same inputs
    * with their secret wrappers, `urn` the resource's.
    */
@@ -64,7 +71,12 @@ export const OWNER_KEY = "cvm-secrets:index:OwnerKey";
 
 const cvmSecrets: ResourceKind = {
   name: "CvmSecrets",
-  methods: () => require("../cvm-secrets/index") as ResourceMethods,
+  methods: () =>
+    withInternalKeysStored(
+      require("../cvm-secrets/index") as ResourceMethods,
+      CvmSecretsProperties.INTERNAL_KEYS,
+    ),
+  internal: CvmSecretsProperties.INTERNAL_KEYS,
   secretInputs: CvmSecretsProperties.PLUGIN_SECRET_INPUTS,
   // `registry` (a RegistryCredential's outputs) becomes `registryHost` and `registryEnv`.
   secretCarriedBy: { registry: ["registryEnv"] },
@@ -104,7 +116,12 @@ const cvmSecrets: ResourceKind = {
 
 const registryCredential: ResourceKind = {
   name: "RegistryCredential",
-  methods: () => require("../registry-credential/index") as ResourceMethods,
+  methods: () =>
+    withInternalKeysStored(
+      require("../registry-credential/index") as ResourceMethods,
+      RegistryCredentialProperties.INTERNAL_KEYS,
+    ),
+  internal: RegistryCredentialProperties.INTERNAL_KEYS,
   secretInputs: RegistryCredentialProperties.SECRET_INPUTS,
   diffView: RegistryCredentialProperties.DIFF_VIEW,
   toMethodInputs: (news, name) => ({ ...news, resourceName: name }),
@@ -133,6 +150,7 @@ const registryCredential: ResourceKind = {
 const ownerKey: ResourceKind = {
   name: "OwnerKey",
   methods: () => require("../cvm-secrets/owner-key") as ResourceMethods,
+  internal: [],
   secretInputs: [],
   diffView: { hidden: [], perKey: [] },
   toMethodInputs: (news) => news,

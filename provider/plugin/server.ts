@@ -14,6 +14,7 @@ import type * as grpcTypes from "@grpc/grpc-js";
 import type * as structTypes from "google-protobuf/google/protobuf/struct_pb";
 import { isCvmSecretsError } from "../errors";
 import { withResource } from "../runtime/engine-log";
+import { fromStored, storedNames, toStored } from "../runtime/internal-keys";
 import { withoutUndefined } from "../runtime/wire";
 import { translateDiff } from "./diff-translation";
 import { checkConfig, configure, diffConfig } from "./provider-config";
@@ -181,11 +182,19 @@ export function providerService(options: ServerOptions): Record<string, (call: C
         const news = revealProps(raw);
         const inputs = kind.toMethodInputs(news.plain, nameOfUrn(urn), raw, urn);
         const result = await kind.methods().check(olds.plain, inputs);
-        const checked = concealKeys(result.inputs ?? inputs, [
-          ...kind.secretInputs,
-          ...secretInputsOf(kind, news.secretKeys),
-          ...(kind.secretByContent?.(result.inputs ?? inputs) ?? []),
-        ]);
+        // The checked inputs come back with the internal ones stored as `__<name>`.
+        const given = (result.inputs as Props | undefined) ?? toStored(inputs, kind.internal);
+        const checked = concealKeys(
+          given,
+          storedNames(
+            [
+              ...kind.secretInputs,
+              ...secretInputsOf(kind, news.secretKeys),
+              ...(kind.secretByContent?.(fromStored(given, kind.internal)) ?? []),
+            ],
+            kind.internal,
+          ),
+        );
         const resp = new provproto.CheckResponse();
         resp.setInputs(struct(checked));
         resp.setFailuresList((result.failures ?? []).map(failure));
@@ -198,7 +207,13 @@ export function providerService(options: ServerOptions): Record<string, (call: C
         const news = plain(req.getNews());
         const oldInputs = req.getOldInputs() ? plain(req.getOldInputs()) : olds;
         const result = await kind.methods().diff(req.getId(), olds, news);
-        const d = translateDiff(result, oldInputs, news, kind.diffView);
+        // The view names the methods' keys: the internal ones by their plain names (all hidden).
+        const d = translateDiff(
+          result,
+          fromStored(oldInputs, kind.internal),
+          fromStored(news, kind.internal),
+          kind.diffView,
+        );
         const resp = new provproto.DiffResponse();
         resp.setChanges(DIFF_CHANGES[d.changes]);
         resp.setReplacesList(d.replaces);
@@ -214,7 +229,8 @@ export function providerService(options: ServerOptions): Record<string, (call: C
         const resp = new provproto.CreateResponse();
         if (req.getPreview()) {
           resp.setId("");
-          resp.setProperties(struct(concealKeys(await kind.previewCreate(inputs.plain), inputs.secretKeys)));
+          const planned = await kind.previewCreate(fromStored(inputs.plain, kind.internal));
+          resp.setProperties(struct(concealKeys(toStored(planned, kind.internal), inputs.secretKeys)));
           return resp;
         }
         const result = await kind.methods().create(inputs.plain, { deadline: deadlineOf(req.getTimeout()) });
@@ -230,9 +246,11 @@ export function providerService(options: ServerOptions): Record<string, (call: C
         const news = revealProps(props(req.getNews()));
         const resp = new provproto.UpdateResponse();
         if (req.getPreview()) {
-          resp.setProperties(
-            struct(concealKeys(await kind.previewUpdate(olds, news.plain), news.secretKeys)),
+          const planned = await kind.previewUpdate(
+            fromStored(olds, kind.internal),
+            fromStored(news.plain, kind.internal),
           );
+          resp.setProperties(struct(concealKeys(toStored(planned, kind.internal), news.secretKeys)));
           return resp;
         }
         const result = await kind
@@ -260,8 +278,9 @@ export function providerService(options: ServerOptions): Record<string, (call: C
           const imported = await kind.importRead(req.getId(), nameOfUrn(urn));
           if (!imported) return resp; // no id, no properties: "does not exist"
           resp.setId(imported.id);
-          resp.setProperties(struct(imported.props));
-          resp.setInputs(struct(concealKeys(imported.inputs, kind.secretInputs)));
+          resp.setProperties(struct(toStored(imported.props, kind.internal)));
+          const inputs = concealKeys(imported.inputs, kind.secretInputs);
+          resp.setInputs(struct(toStored(inputs, kind.internal)));
           return resp;
         }
         const result = await kind.methods().read(req.getId(), state.plain);

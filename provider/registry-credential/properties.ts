@@ -29,7 +29,7 @@ export interface Property {
   secret?: boolean;
   /** Left out of the plugin's diff display. */
   hiddenInDiff?: boolean;
-  /** Set by the host, never typed: the dynamic class stores it as `__<name>` (dynamic/internal-keys.ts). */
+  /** Set by the host, never typed: the dynamic class stores it as `__<name>` (runtime/internal-keys.ts). */
   internal?: boolean;
   /** Only ever an output: never fed back into validation, dropped from the inputs by `check`. */
   outputOnly?: boolean;
@@ -107,5 +107,5 @@ export const DIFF_VIEW: { hidden: readonly PropertyName[]; perKey: readonly Prop
   perKey: [],
 };
 
-/** What the dynamic class stores as `__<name>` (dynamic/internal-keys.ts). */
+/** What the dynamic class stores as `__<name>` (runtime/internal-keys.ts). */
 export const INTERNAL_KEYS: readonly PropertyName[] = propertiesWhere((p) => p.internal === true);

@@ -1,6 +1,6 @@
 /**
  * The dynamic classes store the properties a user never typed as `__<name>`, which the CLI's
- * diff display leaves out (provider/dynamic/internal-keys.ts). Driven here through the module
+ * diff display leaves out (provider/runtime/internal-keys.ts). Driven here through the module
  * the dynamic stub loads (`impl/cvm-secrets`), with inputs as the class registers them: every
  * method must still see each one (the registry's variables reach the guest, the owner tag lets
  * delete clear the env), store it prefixed, and read a state of 0.2 that holds the plain names.
@@ -8,7 +8,7 @@
 import { type Emulator, startEmulator } from "../../emulator/index";
 import { INTERNAL_KEYS } from "../../provider/cvm-secrets/properties";
 import * as dynamic from "../../provider/dynamic/cvm-secrets-impl";
-import { fromStored } from "../../provider/dynamic/internal-keys";
+import { fromStored } from "../../provider/runtime/internal-keys";
 import { useEmulator } from "../support/provider-harness";
 
 type Props = Record<string, unknown>;

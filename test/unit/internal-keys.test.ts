@@ -1,11 +1,11 @@
 /**
- * provider/dynamic/internal-keys.ts: storing the dynamic classes' internal properties as
+ * provider/runtime/internal-keys.ts: storing the dynamic classes' internal properties as
  * `__<name>` and reading them back is lossless, touches no other key, and a stored key wins.
  */
 import fc from "fast-check";
 import { INTERNAL_KEYS as CVM_SECRETS } from "../../provider/cvm-secrets/properties";
-import { fromStored, storedKey, toStored } from "../../provider/dynamic/internal-keys";
 import { INTERNAL_KEYS as REGISTRY_CREDENTIAL } from "../../provider/registry-credential/properties";
+import { fromStored, storedKey, toStored } from "../../provider/runtime/internal-keys";
 
 const NAMES = ["resourceName", "ownerUrn", "cvmIds", "registryEnv"];
 const plainKey = fc.oneof(fc.constantFrom(...NAMES, "cvms", "env", "fingerprints", "onDelete"), fc.string());

@@ -104,7 +104,7 @@ test("CvmSecrets: both classes pass every setting through alike; each adds only 
   expect(p.env).toEqual(secret(SETTINGS.env));
   // The dynamic provider sees no URN and no registry object; the plugin takes the registry whole.
   // What the dynamic class adds, it registers under `__`, which the CLI's diff leaves out
-  // (dynamic/internal-keys.ts); its secrets stay marked.
+  // (runtime/internal-keys.ts); its secrets stay marked.
   expect(extra.dynamic).toEqual([
     "__defaultRegistryEnv",
     "__ownerKey",

@@ -41,7 +41,7 @@ export const envKeys = api.envKeys;
 /** Outputs that name CVMs (docs/security.md: a secret CVM id stays secret), each kept as `{"ciphertext": …}` in state. */
 const CVM_OUTPUTS = [
   "cvms",
-  "cvmIds",
+  "__cvmIds",
   "appIds",
   "applied",
   "composeHashes",

@@ -382,7 +382,7 @@ export function leakScanSuite(flavour: Flavour): void {
       };
       const ids = state.deployment.resources.find((r) => r.type.endsWith(":CvmSecrets"));
       // The outputs docs/security.md names (state keeps a secret as `{"ciphertext": …}`).
-      for (const key of "cvms cvmIds appIds applied composeHashes encryptionPublicKeys keyAnchors lastRollout".split(
+      for (const key of "cvms __cvmIds appIds applied composeHashes encryptionPublicKeys keyAnchors lastRollout".split(
         " ",
       )) {
         expect(JSON.stringify(ids?.outputs?.[key])).toContain("ciphertext");

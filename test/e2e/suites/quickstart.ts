@@ -5,6 +5,7 @@
  * Pulumi YAML (examples/yaml/quickstart, quickstart.yaml.test.ts).
  */
 import { main as cli } from "../../../provider/cli/main";
+import { shownProperties } from "../../support/diff-display";
 import {
   type E2eStack,
   e2eStack,
@@ -77,6 +78,17 @@ export function quickstartSuite(flavour: Flavour): void {
     return out;
   }
 
+  test("preview --diff of the create shows what the user typed and what a delete would do, nothing internal", async () => {
+    const preview = await s.cli(["preview", "--diff", ...QUIET]);
+    expect({
+      api: shownProperties(preview.stdout, "CvmSecrets", "api"),
+      ghcr: shownProperties(preview.stdout, "RegistryCredential", "ghcr"),
+    }).toEqual({
+      api: ["cvms", "env", "onDelete", "rollout"],
+      ghcr: ["credentialVersion", "registry", "token", "type", "username"],
+    });
+  }, 240_000);
+
   test("first up: the guest sees exactly the env; outputs are right", async () => {
     const up = await s.cli(["up", "--yes", ...QUIET]);
     expect(up.stdout).toMatch(new RegExp(`\\+ ${resources} created`));
@@ -125,6 +137,11 @@ export function quickstartSuite(flavour: Flavour): void {
     const diff = await s.cli(["preview", "--diff", ...QUIET]);
     expect(diff.stdout).toMatch(/~\s+STRIPE_KEY\s*:\s*"fp-[0-9a-f]{16}" => "fp-[0-9a-f]{16}"/);
     expect(diff.stdout).not.toMatch(/~\s+DATABASE_URL\s*:/);
+    // The update shows the changed fingerprint — the plugin's detailed diff only that, a dynamic
+    // provider's diff every input — and nothing internal.
+    expect(shownProperties(diff.stdout, "CvmSecrets", "api")).toEqual(
+      viaPlugin(flavour) ? ["fingerprints"] : ["cvms", "env", "fingerprints", "onDelete", "rollout"],
+    );
     // Provider lines go to stderr with --diff, to the diagnostics of stdout without it.
     expect(`${diff.stdout}${diff.stderr}`).toContain(
       `CvmSecrets api: 1 CVM restarts: keys changed: STRIPE_KEY (${typed})`,

@@ -1,5 +1,5 @@
 /**
- * The dynamic classes' internal properties, kept out of `pulumi preview --diff`.
+ * The internal properties of both flavours, kept out of `pulumi preview --diff`.
  *
  * A dynamic provider's `diff` answers only "changes or not": the Node.js SDK's dynamic-provider
  * server sends no detailed diff (`@pulumi/pulumi` cmd/dynamic-provider/index.js, `diff`, sets
@@ -12,8 +12,9 @@
  * (their secret marks go with them: the engine carries a program's secret over to the checked
  * input of the same key, and a provider's `check` cannot mark one itself), and the methods
  * below take them back to their plain names on the way in and give them the prefix on the way
- * out. The provider's logic (provider/cvm-secrets, provider/registry-credential) and the plugin,
- * whose detailed diff hides them already, see plain names only.
+ * out. The plugin stores them the same way (its detailed diff hides them in an update, but the
+ * CLI prints every checked input of a create or delete): provider/plugin/server.ts. The
+ * provider's logic (provider/cvm-secrets, provider/registry-credential) sees plain names only.
  *
  * States written before 0.3 hold the plain names: a plain key is read as it is, and the next
  * write stores it prefixed (the first update after the upgrade shows it once as removed).
@@ -50,22 +51,28 @@ export function fromStored(props: Props | undefined, names: readonly string[]): 
   return out;
 }
 
-/** A dynamic implementation's methods, as the stubs call them. */
-export interface DynamicMethods {
+/** The names as stored: each of `internal` prefixed, the others as they are. */
+export function storedNames(names: Iterable<string>, internal: readonly string[]): string[] {
+  return [...names].map((name) => (internal.includes(name) ? storedKey(name) : name));
+}
+
+/** A provider implementation's methods (cvm-secrets/index.ts, registry-credential/index.ts). */
+export interface ProviderMethods {
   check(olds: Props, news: Props): Promise<{ inputs?: unknown; failures?: unknown }>;
   diff(id: string, olds: Props, news: Props): Promise<unknown>;
-  create(inputs: Props): Promise<{ id: string; outs?: unknown }>;
-  update(id: string, olds: Props, news: Props): Promise<{ outs?: unknown }>;
-  remove(id: string, props: Props): Promise<void>;
+  create(inputs: Props, ...rest: never[]): Promise<{ id: string; outs?: unknown }>;
+  update(id: string, olds: Props, news: Props, ...rest: never[]): Promise<{ outs?: unknown }>;
+  remove(id: string, props: Props, ...rest: never[]): Promise<void>;
   read(id: string, props: Props): Promise<{ id?: string; props?: unknown; inputs?: unknown }>;
 }
 
 /**
  * `methods` taking plain names for `names` and storing them prefixed: every property bag in
  * (olds, news, props) and out (checked inputs, outputs, a refresh's inputs, and the state a
- * failed apply carries on its error) is translated.
+ * failed apply carries on its error) is translated. Other arguments (a call's deadline) pass as
+ * they are.
  */
-export function withInternalKeysStored<M extends DynamicMethods>(methods: M, names: readonly string[]): M {
+export function withInternalKeysStored<M extends ProviderMethods>(methods: M, names: readonly string[]): M {
   const into = (p: Props) => fromStored(p, names);
   const out = <T>(p: T): T => (isProps(p) ? (toStored(p, names) as T) : p);
   const carried = async <T>(run: () => Promise<T>): Promise<T> => {
@@ -78,24 +85,23 @@ export function withInternalKeysStored<M extends DynamicMethods>(methods: M, nam
       throw error;
     }
   };
-  return {
-    ...methods,
+  const wrapped: ProviderMethods = {
     async check(olds, news) {
       const result = await methods.check(into(olds), into(news));
       return { ...result, inputs: out(result.inputs) };
     },
     diff: (id, olds, news) => methods.diff(id, into(olds), into(news)),
-    create: (inputs) =>
+    create: (inputs, ...rest) =>
       carried(async () => {
-        const result = await methods.create(into(inputs));
+        const result = await methods.create(into(inputs), ...rest);
         return { ...result, outs: out(result.outs) };
       }),
-    update: (id, olds, news) =>
+    update: (id, olds, news, ...rest) =>
       carried(async () => {
-        const result = await methods.update(id, into(olds), into(news));
+        const result = await methods.update(id, into(olds), into(news), ...rest);
         return { ...result, outs: out(result.outs) };
       }),
-    remove: (id, props) => methods.remove(id, into(props)),
+    remove: (id, props, ...rest) => methods.remove(id, into(props), ...rest),
     async read(id, props) {
       const result = await methods.read(id, into(props));
       return {
@@ -105,6 +111,7 @@ export function withInternalKeysStored<M extends DynamicMethods>(methods: M, nam
       };
     },
   };
+  return { ...methods, ...wrapped };
 }
 
 function isProps(value: unknown): value is Props {
