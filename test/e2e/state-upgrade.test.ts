@@ -168,7 +168,9 @@ test("the old release deploys two replicas and a registry credential", async () 
 
 test("with this checkout: up adds the CvmSecrets' OwnerKey and changes nothing else: no env write, no restart", async () => {
   installThisCheckout(s.dir);
-  expect(resolvedImpl(s.dir)).toBe(path.join(REPO_ROOT, "dist", "provider", "cvm-secrets", "index.js"));
+  expect(resolvedImpl(s.dir)).toBe(
+    path.join(REPO_ROOT, "dist", "provider", "dynamic", "cvm-secrets-impl.js"),
+  );
 
   const before = await counts();
   const preview = await s.cli(["preview", ...QUIET]);
