@@ -16,6 +16,7 @@ import { isCvmSecretsError } from "../errors";
 import { withResource } from "../runtime/engine-log";
 import { withoutUndefined } from "../runtime/wire";
 import { translateDiff } from "./diff-translation";
+import { warnPlainStackCredentials } from "./plain-stack-config";
 import { checkConfig, configure, diffConfig } from "./provider-config";
 import { kindOf, type ResourceKind, typeOfUrn } from "./resources";
 import { concealKeys, nameOfUrn, type Props, revealProps } from "./wire";
@@ -143,6 +144,7 @@ export function providerService(options: ServerOptions): Record<string, (call: C
     checkConfig(call, cb) {
       const req = call.request;
       serve(req.getUrn(), cb, async () => {
+        await warnPlainStackCredentials(req.getUrn());
         const result = checkConfig(props(req.getNews()));
         const resp = new provproto.CheckResponse();
         resp.setInputs(struct(result.inputs));
