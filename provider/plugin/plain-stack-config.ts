@@ -30,8 +30,8 @@
  */
 import { open } from "node:fs/promises";
 import path from "node:path";
-import { parse } from "yaml";
 import { providerLog, warnOnce } from "../runtime/engine-log";
+import { lazy } from "../runtime/lazy";
 import { plainSettingWarning, SECRET_SETTINGS } from "../runtime/settings";
 import { nameOfUrn } from "./wire";
 
@@ -134,11 +134,14 @@ export async function readBounded(
   }
 }
 
-/** A YAML (or JSON) document, or undefined if it does not parse. */
+/**
+ * A YAML (or JSON) document, or undefined if it does not parse. The parser is loaded here, on
+ * first use: a preview's plugin process loads nothing it may not need (test/unit/lazy-load.test.ts).
+ */
 function parseDoc(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
-    return parse(text, { maxAliasCount: 100 });
+    return lazy.yaml().parse(text, { maxAliasCount: 100 });
   } catch {
     return undefined;
   }
