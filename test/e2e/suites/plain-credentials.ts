@@ -80,4 +80,24 @@ export function plainCredentialsSuite(flavour: Exclude<Flavour, "dynamic">): voi
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toContain(WARNING);
   });
+
+  // The engine starts the plugin in the program's directory, `main`'s when set: the project file
+  // is found above it. (A TypeScript program's `main` is its entry file, not a directory.)
+  if (flavour === "yaml") {
+    test("a project whose `main` is a subdirectory: the plugin, started there, finds Pulumi.yaml above it", async () => {
+      const project = path.join(s.dir, "Pulumi.yaml");
+      const text = readFileSync(project, "utf8");
+      // The program (config, resources, outputs) moves to src/Main.yaml; the project keeps its
+      // name, runtime and stackConfigDir (set above).
+      const at = text.indexOf("\nconfig:\n");
+      expect(at).toBeGreaterThan(0);
+      const settings = "stackConfigDir: stacks\n";
+      mkdirSync(path.join(s.dir, "src"));
+      writeFileSync(path.join(s.dir, "src", "Main.yaml"), text.slice(at + 1).replace(settings, ""));
+      writeFileSync(project, `${text.slice(0, at + 1)}${settings}main: src/\n`);
+      const warnings = await preview();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.message).toContain(WARNING);
+    });
+  }
 }
