@@ -1,10 +1,13 @@
 /**
  * The warning for a credential setting (`cvm-secrets:apiKey`, …) stored in clear, given by the
  * TypeScript classes — the dynamic ones and the ones bound to the plugin — once per program run,
- * naming the key and never its value. Only the program can tell: the language host passes it the
- * keys set with `--secret`, while a provider sees every value alike (the dynamic provider reads
- * plain stack config; the plugin's `CheckConfig` gets every value plain, before the engine knows
- * it accepts secrets, and its `Configure` gets `apiKey` marked secret by the schema either way).
+ * naming the key and never its value. The program knows for sure: the language host passes it the
+ * keys set with `--secret` (from the stack file, `--config-file` or an ESC environment alike),
+ * while a provider sees every value alike (the dynamic provider reads plain stack config; the
+ * plugin's `CheckConfig` gets every value plain, before the engine knows it accepts secrets, and
+ * its `Configure` gets `apiKey` marked secret by the schema either way). For the other languages
+ * the plugin reads the stack's config file itself (provider/plugin/plain-stack-config.ts) and
+ * stays silent for a nodejs program, so a run warns once.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { plainSettingWarning, SECRET_SETTINGS } from "../runtime/settings";

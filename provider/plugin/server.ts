@@ -17,6 +17,7 @@ import { withResource } from "../runtime/engine-log";
 import { fromStored, storedNames, toStored } from "../runtime/internal-keys";
 import { withoutUndefined } from "../runtime/wire";
 import { translateDiff } from "./diff-translation";
+import { warnPlainStackCredentials } from "./plain-stack-config";
 import { checkConfig, configure, diffConfig } from "./provider-config";
 import { kindOf, type ResourceKind, typeOfUrn } from "./resources";
 import { concealKeys, nameOfUrn, type Props, revealProps } from "./wire";
@@ -144,6 +145,7 @@ export function providerService(options: ServerOptions): Record<string, (call: C
     checkConfig(call, cb) {
       const req = call.request;
       serve(req.getUrn(), cb, async () => {
+        await warnPlainStackCredentials(req.getUrn());
         const result = checkConfig(props(req.getNews()));
         const resp = new provproto.CheckResponse();
         resp.setInputs(struct(result.inputs));

@@ -27,7 +27,7 @@ export interface ProviderSettings {
 /**
  * The settings that hold a credential (an RPC URL may carry an API key in its path or query):
  * stack config must keep them encrypted (`pulumi config set --secret`). The one list of them, for
- * the plugin's schema and config and for the dynamic classes' warning alike.
+ * the plugin's schema and config and for the warnings of the TypeScript classes and the plugin alike.
  */
 export const SECRET_SETTINGS = ["apiKey", "defaultRegistryPassword", "rpcUrls"] as const;
 
