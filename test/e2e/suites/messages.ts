@@ -55,6 +55,22 @@ export function saidPattern(
 }
 
 /**
+ * The messages the `Diagnostics:` sections file about the `CvmSecrets` resource `resource`, as
+ * text without its name: through the plugin the lines under its heading; from the dynamic classes
+ * the stack's lines that start with `CvmSecrets <resource>: `, that prefix removed.
+ */
+export function messagesAbout(text: string, flavour: Flavour, resource = "api"): string[] {
+  const sections = diagnostics(text);
+  if (viaPlugin(flavour)) return sections.get(`${typeToken(flavour, "CvmSecrets")} (${resource})`) ?? [];
+  const prefix = `CvmSecrets ${resource}: `;
+  return [...sections]
+    .filter(([heading]) => heading.startsWith("pulumi:pulumi:Stack ("))
+    .flatMap(([, lines]) =>
+      lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length)),
+    );
+}
+
+/**
  * How often a line holding `needle` is printed live (before `Diagnostics:`) in each part of a
  * CLI run: `[preview]` for `pulumi preview`, `[preview, update]` for `pulumi up`.
  */
