@@ -10,12 +10,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient } from "../runtime/api-client";
 import type { CallOptions } from "../runtime/call";
-import { providerLog } from "../runtime/engine-log";
+import { about, providerLog } from "../runtime/engine-log";
 import type { ApplyContext } from "./apply/context";
 import { planApply } from "./apply/plan";
 import { preflight } from "./apply/preflight";
 import { type Rolled, roll } from "./apply/roll";
 import { settle } from "./apply/settle";
+import { announceFromCreate } from "./create-notice";
 import {
   type CvmSecretsInputs,
   type CvmSecretsOutputs,
@@ -33,9 +34,9 @@ export async function create(
 ): Promise<pulumi.dynamic.CreateResult> {
   const inputs = raw as unknown as CvmSecretsInputs;
   const id = `cvmsecrets-${randomBytes(8).toString("hex")}`;
-  const outs = await apply(
-    contextOf(id, noPreviousState(inputs), inputs, raw.__provider, { creating: true, ...options }),
-  );
+  const ctx = contextOf(id, noPreviousState(inputs), inputs, raw.__provider, { creating: true, ...options });
+  await announceFromCreate(raw); // through the plugin; the dynamic provider's check said it
+  const outs = await apply(ctx);
   return { id, outs: publicOutputs(outs) };
 }
 
@@ -93,8 +94,8 @@ function contextOf(
     deadline,
     client,
     log,
-    say: (line) => log.info(`CvmSecrets ${name}: ${line}`),
-    warn: (message) => log.warn(`CvmSecrets ${name}: ${message}`),
+    say: (line) => log.info(about("CvmSecrets", name, line)),
+    warn: (message) => log.warn(about("CvmSecrets", name, message)),
   };
 }
 

@@ -4,28 +4,20 @@
  * preview show.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import {
-  type CvmRef,
-  describeCreate,
-  describeDelete,
-  type LifecycleFacts,
-  type Setting,
-} from "../core/announce";
+import { describeDelete } from "../core/announce";
 import { validateEnv } from "../core/env-rules";
 import { carryFingerprints, nextGeneration } from "../core/fingerprint";
 import { checkFields } from "../core/input-shape";
 import { isRecord } from "../core/is-record";
 import { apiClient } from "../runtime/api-client";
-import { providerLog, warnOnce } from "../runtime/engine-log";
+import { warnOnce } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
-import { secretPositions } from "../runtime/secret-ids";
 import { settings } from "../runtime/settings";
 import { containsUnknown, UNKNOWN } from "../runtime/wire";
-import { resolvedId } from "./forms";
+import { announceCreate, lifecycleFacts } from "./create-notice";
 import { INPUT_SCHEMA } from "./input-schema";
 import { migrate } from "./migrate";
 import { LEGACY_KEYS } from "./properties";
-import { DEFAULT_MAX_UNAVAILABLE } from "./state";
 import { duplicateForms, duplicateMessage, resolveForms, unresolvedForms } from "./steps/identity";
 import { type Failure, stackDefaultFailures, stackDefaultRegistry } from "./steps/registry-env";
 
@@ -125,14 +117,8 @@ export async function check(
     refs === undefined || max === "unknown" || retain === "unknown"
       ? UNKNOWN
       : describeDelete({ cvms: refs, maxUnavailable: max, retainOnRemove: retain });
-  if (isNew(olds)) {
-    const name = resourceNameOf(news);
-    // A replacement's create (`up --replace`) is checked like a new resource (empty olds), so the
-    // message is worded to be true for both.
-    const log = providerLog();
-    log.info(`CvmSecrets ${name}: ${describeCreate(facts)}`);
-    await log.flush();
-  }
+  // A replacement's create (`up --replace`) is checked like a new resource (empty olds).
+  if (isNew(olds)) await announceCreate(resourceNameOf(news), facts, "check");
   return { inputs };
 }
 
@@ -168,53 +154,6 @@ async function lookUp(
 /** A create: the engine passes no previous inputs. */
 function isNew(olds: Record<string, unknown>): boolean {
   return Object.keys(olds).every((key) => key === "__provider");
-}
-
-/** The facts a create's message and the delete plan state, from the checked inputs. */
-function lifecycleFacts(
-  news: Record<string, unknown>,
-  ids: Record<string, string> | undefined,
-): LifecycleFacts {
-  const rollout = isRecord(news.rollout) ? (news.rollout as Record<string, unknown>) : {};
-  const max = rollout.maxUnavailable;
-  return {
-    cvms: cvmRefs(news.cvms, ids, news.secretCvms),
-    maxUnavailable:
-      news.rollout === UNKNOWN || max === UNKNOWN
-        ? "unknown"
-        : typeof max === "number"
-          ? max
-          : DEFAULT_MAX_UNAVAILABLE,
-    adopt: flag(news.adopt),
-    retainOnRemove: flag(news.retainOnRemove),
-  };
-}
-
-/**
- * One entry per CVM (the first form naming it), or undefined while `cvms` is not known.
- * `secretCvms` (from the resource class): the positions of `cvms` given as secrets, or `true` for
- * a secret list; such a CVM is named only by its position.
- */
-function cvmRefs(
-  cvms: unknown,
-  ids: Record<string, string> | undefined,
-  secretCvms: unknown,
-): CvmRef[] | undefined {
-  if (!Array.isArray(cvms) || containsUnknown(cvms)) return undefined;
-  const secret = new Set(secretPositions(secretCvms, cvms.length));
-  const seen = new Set<string>();
-  const refs: CvmRef[] = [];
-  cvms.forEach((form: string, index) => {
-    const id = resolvedId(form, ids);
-    if (seen.has(id)) return;
-    seen.add(id);
-    refs.push({ form, id: ids?.[form] ?? ids?.[form.trim()], index, secret: secret.has(index) });
-  });
-  return refs;
-}
-
-function flag(value: unknown): Setting<boolean> {
-  return value === UNKNOWN ? "unknown" : value === true;
 }
 
 /** Registry variables: set by a registry credential, never by hand next to one. */

@@ -8,7 +8,7 @@ import { taggedBy } from "../core/envelope-facts";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
 import { beforeDeadline, type CallOptions, readyWithin } from "../runtime/call";
-import { providerLog } from "../runtime/engine-log";
+import { about, providerLog } from "../runtime/engine-log";
 import { lazy } from "../runtime/lazy";
 import { labelForms } from "./forms";
 import { byResolvedId } from "./migrate";
@@ -38,7 +38,7 @@ export async function remove(
     // Only while the CVM still runs this resource's push (ownership.ts).
     const owner = ownershipOf(pushed[cvm], await latestRevision(client, info));
     if (owner.kind !== "ours") {
-      log.warn(`CvmSecrets ${name}: left ${cvm} alone (env not cleared): ${ownerReason(owner)}`);
+      log.warn(about("CvmSecrets", name, `left ${cvm} alone (env not cleared): ${ownerReason(owner)}`));
       continue;
     }
     // Tagged as the resource's pushes are when its owner key is at hand (state's outputs do not
@@ -52,7 +52,9 @@ export async function remove(
       targets.length === 1
         ? "1 CVM loses its env and restarts"
         : `${targets.length} CVMs lose their env and restart, ${maxUnavailable(state)} at a time`;
-    log.info(`CvmSecrets ${name}: ${count}: resource deleted (${targets.map((t) => t.cvm).join(", ")})`);
+    log.info(
+      about("CvmSecrets", name, `${count}: resource deleted (${targets.map((t) => t.cvm).join(", ")})`),
+    );
   }
   const timeoutMs = readyTimeoutMs(state);
   const result = await rollOut(targets, maxUnavailable(state), {
@@ -67,7 +69,7 @@ export async function remove(
     waitReady: async (t) => {
       await readyWithin(t.cvm, (ms) => client.waitReady(t.cvm, ms), timeoutMs, deadline);
     },
-    progress: (event) => log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, "env cleared")}`),
+    progress: (event) => log.info(about("CvmSecrets", name, describeRolloutEvent(event, "env cleared"))),
   });
   await log.flush();
   const cause = stopCause(result);

@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { planUpdate } from "../core/plan";
-import { notice } from "../runtime/engine-log";
+import { about, notice } from "../runtime/engine-log";
 import { containsUnknown } from "../runtime/wire";
 import { migrate } from "./migrate";
 import { openJournal, type WantedEnv } from "./records/journal";
@@ -33,14 +33,18 @@ export async function diff(
   if (migrate(olds).plaintextInOutputs && !plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
     notice(
-      `CvmSecrets ${name}: state from an earlier version is rewritten without plaintext; nothing restarts`,
+      about(
+        "CvmSecrets",
+        name,
+        "state from an earlier version is rewritten without plaintext; nothing restarts",
+      ),
     );
     return { changes: true };
   }
   if (plan.changed) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
-    notice(`CvmSecrets ${name}: ${plan.summary}`);
+    notice(about("CvmSecrets", name, plan.summary));
   }
   return { changes: plan.changed };
 }

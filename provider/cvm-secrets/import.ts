@@ -16,7 +16,7 @@ import { randomBytes } from "node:crypto";
 import { IMPORTED } from "../core/plan";
 import { CvmSecretsError, ErrorCodes } from "../errors";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
-import { providerLog } from "../runtime/engine-log";
+import { about, providerLog } from "../runtime/engine-log";
 import { type CvmSecretsOutputs, noPreviousState, publicOutputs } from "./state";
 import { refuseDuplicates, resolveForms } from "./steps/identity";
 
@@ -67,12 +67,16 @@ export async function importCvms(importId: string, name: string): Promise<Import
   state.envKeys = [...keys].sort();
   const log = providerLog();
   log.info(
-    `CvmSecrets ${name}: imported ${cvms.join(", ")} (nothing written). Their env cannot be read back: ` +
-      "the next `pulumi up` pushes this program's env to them once (each restarts) and owns it from then on" +
-      (state.envKeys.length === 0
-        ? ""
-        : `; they allow ${state.envKeys.join(", ")}: give each of them in env (the code \`pulumi import\` ` +
-          "generates has `env: {}`, which that up refuses while any is left out)"),
+    about(
+      "CvmSecrets",
+      name,
+      `imported ${cvms.join(", ")} (nothing written). Their env cannot be read back: ` +
+        "the next `pulumi up` pushes this program's env to them once (each restarts) and owns it from then on" +
+        (state.envKeys.length === 0
+          ? ""
+          : `; they allow ${state.envKeys.join(", ")}: give each of them in env (the code \`pulumi import\` ` +
+            "generates has `env: {}`, which that up refuses while any is left out)"),
+    ),
   );
   await log.flush();
   return {

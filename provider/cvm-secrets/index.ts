@@ -14,6 +14,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CallOptions } from "../runtime/call";
+import { about, notice } from "../runtime/engine-log";
 import { addResolved, redactError, type SecretIds, secretIdsOf, wrapIdOutputs } from "../runtime/secret-ids";
 import { withSecretIds } from "../runtime/secret-scope";
 import { isSecretWire, secretWire } from "../runtime/wire";
@@ -54,9 +55,8 @@ export async function diff(id: string, olds: Props, news: Props): Promise<pulumi
   const wasSecret = hasLabels(olds.idLabels);
   if (result.changes !== true && wasSecret !== !ids.empty) {
     const name = typeof news.resourceName === "string" ? news.resourceName : id;
-    console.error(
-      `CvmSecrets ${name}: ${ids.empty ? "no CVM id is secret any more" : "a CVM id is given as a secret"}: outputs that name CVMs are rewritten; nothing restarts`,
-    );
+    const what = ids.empty ? "no CVM id is secret any more" : "a CVM id is given as a secret";
+    notice(about("CvmSecrets", name, `${what}: outputs that name CVMs are rewritten; nothing restarts`));
     return { ...result, changes: true };
   }
   return result;

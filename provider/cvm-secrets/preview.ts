@@ -1,12 +1,14 @@
 /**
  * What `create` / `update` answer during a preview, for a provider that takes part in previews
  * (the resource provider plugin): the outputs the resource will have, with what only the apply
- * learns unknown — never the env or any value derived from it — and, for a create, the line that
- * says which CVMs get the env (for an update the diff has said it).
+ * learns unknown — never the env or any value derived from it — and, for a create, what it will
+ * do (create-notice.ts) and the line that says which CVMs get the env (for an update the diff
+ * has said it).
  */
 import { planUpdate } from "../core/plan";
-import { notice } from "../runtime/engine-log";
+import { about, notice } from "../runtime/engine-log";
 import { containsUnknown, UNKNOWN } from "../runtime/wire";
+import { announceFromCreate } from "./create-notice";
 import { LEARNED } from "./properties";
 import {
   type CvmSecretsInputs,
@@ -17,10 +19,11 @@ import {
   publicOutputs,
 } from "./state";
 
-export function previewCreate(raw: Record<string, unknown>): Record<string, unknown> {
+export async function previewCreate(raw: Record<string, unknown>): Promise<Record<string, unknown>> {
   const inputs = raw as unknown as CvmSecretsInputs;
+  await announceFromCreate(raw);
   const plan = planUpdate(planStateOf(noPreviousState(inputs), inputs.cvmIds), desiredOf(inputs));
-  notice(`CvmSecrets ${inputs.resourceName ?? "(new)"}: ${plan.summary}`);
+  notice(about("CvmSecrets", inputs.resourceName ?? "(new)", plan.summary));
   const outs: Record<string, unknown> = { ...publicOutputs(inputs), envKeys: envKeysOf(inputs) };
   for (const key of LEARNED) outs[key] = UNKNOWN;
   return outs;

@@ -11,7 +11,7 @@ import { sameSet } from "../core/env-rules";
 import { pushedBy } from "../core/envelope-facts";
 import { FOREIGN, GONE, INTERRUPTED, OUTSIDE } from "../core/plan";
 import { apiClient, notFoundAsUndefined } from "../runtime/api-client";
-import { providerLog } from "../runtime/engine-log";
+import { about, providerLog } from "../runtime/engine-log";
 import { labelForms, resolvedId } from "./forms";
 import { migrate } from "./migrate";
 import { openJournal } from "./records/journal";
@@ -33,11 +33,13 @@ async function goneMessage(client: PhalaClient, name: string, state: CvmSecretsO
     const info = await client.getCvm(form).catch(notFoundAsUndefined);
     now.push(info ? `${form} now resolves to ${info.id}` : `no CVM answers to ${form} now`);
   }
-  return (
-    `CvmSecrets ${name}: ${cvms.join(", ")} ${cvms.length === 1 ? "is" : "are"} gone (the API answers 404 ` +
-    "for every CVM this resource manages), so refresh removes the resource from the stack's state" +
-    `${now.length > 0 ? `; ${now.join("; ")}` : ""}. The next \`pulumi up\` creates it again and pushes its ` +
-    "env to the CVMs `cvms` names then (remove the resource from the program if those CVMs are gone for good)"
+  return about(
+    "CvmSecrets",
+    name,
+    `${cvms.join(", ")} ${cvms.length === 1 ? "is" : "are"} gone (the API answers 404 ` +
+      "for every CVM this resource manages), so refresh removes the resource from the stack's state" +
+      `${now.length > 0 ? `; ${now.join("; ")}` : ""}. The next \`pulumi up\` creates it again and pushes its ` +
+      "env to the CVMs `cvms` names then (remove the resource from the program if those CVMs are gone for good)",
   );
 }
 
@@ -78,7 +80,7 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
       pushed[cvm] = owner.digest;
       // Running with it: the journal records the push as done (so the next up does not redo it).
       if (info.status === "running" && !info.inProgress) journal.settle(cvm);
-      log.info(`CvmSecrets ${name}: ${cvm} runs the env an interrupted run of this stack pushed`);
+      log.info(about("CvmSecrets", name, `${cvm} runs the env an interrupted run of this stack pushed`));
     } else {
       // Who wrote it, from a v2 owner tag (core/envelope-facts.ts): only the owner key proves it.
       // Refresh sees the outputs alone, which never hold the key (a secret input), and a v1 tag
@@ -87,14 +89,14 @@ export async function read(id: string, props: Record<string, unknown>): Promise<
       const by = ownerOf(state);
       const ours = by?.key !== undefined && pushedBy(owner.revision.encryptedEnv, by);
       applied[cvm] = by?.key === undefined ? FOREIGN : ours ? INTERRUPTED : OUTSIDE;
+      const what =
+        by?.key === undefined
+          ? "its env is not the one this stack pushed"
+          : ours
+            ? "its env was pushed by a run of this stack that state never recorded (interrupted, no journal of it on this machine)"
+            : "its env was changed outside this stack";
       log.warn(
-        `CvmSecrets ${name}: ${cvm}: ${
-          by?.key === undefined
-            ? "its env is not the one this stack pushed"
-            : ours
-              ? "its env was pushed by a run of this stack that state never recorded (interrupted, no journal of it on this machine)"
-              : "its env was changed outside this stack"
-        } (${revision}); the next up pushes this stack's env again`,
+        about("CvmSecrets", name, `${cvm}: ${what} (${revision}); the next up pushes this stack's env again`),
       );
     }
   }

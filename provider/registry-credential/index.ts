@@ -34,7 +34,7 @@ import {
   validateCredential,
 } from "../core/registry/index";
 import { CvmSecretsError, ErrorCodes, isCvmSecretsError } from "../errors";
-import { notice } from "../runtime/engine-log";
+import { about, notice } from "../runtime/engine-log";
 import { withPathInReason } from "../runtime/failures";
 import { containsUnknown, secretWire, UNKNOWN } from "../runtime/wire";
 import { OUTPUT_KEYS, RESOURCE_KEYS } from "./properties";
@@ -262,11 +262,15 @@ export async function diff(
     changed.push("ecr token");
     // Provider stderr is shown by the CLI as an info line (the Pulumi CLI's display of provider stderr).
     notice(
-      `RegistryCredential ${name}: the ECR token ${old.expiresAt ? `expires at ${old.expiresAt}` : "is missing"}; it will be refreshed`,
+      about(
+        "RegistryCredential",
+        name,
+        `the ECR token ${old.expiresAt ? `expires at ${old.expiresAt}` : "is missing"}; it will be refreshed`,
+      ),
     );
   }
   if (changed.length > 0 && !changed.includes("ecr token")) {
-    notice(`RegistryCredential ${name}: ${changed.join(", ")} changed`);
+    notice(about("RegistryCredential", name, `${changed.join(", ")} changed`));
   }
   return { changes: changed.length > 0 };
 }

@@ -78,13 +78,33 @@ export function withResource<T>(urn: string, fn: () => T): T {
 }
 
 /**
+ * Whether what is logged now is attached to a resource's URN (a call of the plugin, `withResource`):
+ * the CLI then shows it under the resource's row, printed again each time that row changes, and
+ * files it under the resource in Diagnostics. Without a URN (the dynamic provider, stderr) it is
+ * filed under the stack.
+ */
+export function onResourceRow(): boolean {
+  return resource.getStore() !== undefined;
+}
+
+/**
+ * The one place that names the resource a message is about (`CvmSecrets api: …`): a message
+ * attached to the resource's URN is shown under the row and the Diagnostics heading that already
+ * name it (`cvm-secrets:index:CvmSecrets (api)`), so it is the text alone; a message without a
+ * URN (the dynamic provider's, filed under the stack) starts with `<kind> <name>: `.
+ */
+export function about(kind: "CvmSecrets" | "RegistryCredential", name: string, text: string): string {
+  return onResourceRow() ? text : `${kind} ${name}: ${text}`;
+}
+
+/**
  * A line for the person running Pulumi from a method that has always written it to stderr
  * (the CLI shows a provider's stderr as info lines): for a resource of the plugin, an info
  * message attached to the resource instead. Either way a secret CVM id in it is named by its
  * position (secret-scope.ts).
  */
 export function notice(message: string): void {
-  if (resource.getStore()) providerLog().info(message);
+  if (onResourceRow()) providerLog().info(message);
   else console.error(redactIds(message));
 }
 

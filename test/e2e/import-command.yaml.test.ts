@@ -181,10 +181,10 @@ test("env given from secret config: one push per CVM, said by the preview; then 
   const preview = await s.cli(["preview", "--diff", ...QUIET]);
   const said = `${preview.stdout}${preview.stderr}`;
   expect(said).toContain(
-    "CvmSecrets api: 1 CVM restarts: imported: its env was set outside this stack and cannot be read back (legacy-api)",
+    "1 CVM restarts: imported: its env was set outside this stack and cannot be read back (legacy-api)",
   );
   expect(said).toContain(
-    `CvmSecrets workers: 2 CVMs restart, 1 at a time: imported: its env was set outside this stack and cannot be read back (${workers.join(", ")})`,
+    `2 CVMs restart, 1 at a time: imported: its env was set outside this stack and cannot be read back (${workers.join(", ")})`,
   );
   expect(said).not.toContain("refused");
   expect(await writes()).toBe(before);

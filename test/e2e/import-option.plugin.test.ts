@@ -45,7 +45,7 @@ new CvmSecrets("api", { cvms: [cfg.require("cvm")], env: { API_KEY: cfg.requireS
     expect(preview).toMatch(/= 1 to import/);
     expect(preview).toMatch(/~ 1 to update/);
     expect(preview).toContain(
-      `CvmSecrets api: 1 CVM restarts: imported: its env was set outside this stack and cannot be read back (${cvm})`,
+      `1 CVM restarts: imported: its env was set outside this stack and cannot be read back (${cvm})`,
     );
     expect((await emu.admin.counts()).writes).toBe(before.writes);
     expect((await emu.admin.guest(cvm)).env).toEqual({ API_KEY: ELSEWHERE });

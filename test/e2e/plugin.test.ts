@@ -156,7 +156,7 @@ if (cvm) new CvmSecrets("api", { cvms: [cvm], env: { API_KEY: cfg.requireSecret(
     await w.pulumi.ok(["config", "set", "--secret", "value", VALUE]);
     const preview = await w.run(["preview", "--diff"]);
     expect(preview.text).toContain(
-      `CvmSecrets api: 1 CVM restarts: imported: its env was set outside this stack and cannot be read back (${cvm})`,
+      `1 CVM restarts: imported: its env was set outside this stack and cannot be read back (${cvm})`,
     );
     expect((await emu.admin.counts()).writes).toBe(before);
     const up = await w.run(["up", "--yes"]);

@@ -10,6 +10,7 @@
 import type { CvmInfo } from "../../api/phala";
 import { sameSet } from "../../core/env-rules";
 import { beforeDeadline, readyWithin } from "../../runtime/call";
+import { about } from "../../runtime/engine-log";
 import { ciphertextDigest } from "../records/ownership";
 import { maxUnavailable, readyTimeoutMs } from "../state";
 import type { AppBlobs } from "../steps/encrypt";
@@ -89,7 +90,9 @@ export async function roll(
     },
     progress: (event) => {
       const clearing = "cvm" in event && rolling.get(event.cvm)?.write.action === "clear-env";
-      log.info(`CvmSecrets ${name}: ${describeRolloutEvent(event, clearing ? "env cleared" : "env pushed")}`);
+      log.info(
+        about("CvmSecrets", name, describeRolloutEvent(event, clearing ? "env cleared" : "env pushed")),
+      );
     },
   });
   await log.flush();

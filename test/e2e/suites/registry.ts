@@ -23,6 +23,7 @@ import {
   type TypeScriptFlavour,
 } from "../../support/e2e";
 import { type RunningRegistry, seedImage, startRegistry } from "../../support/registry-server";
+import { said } from "./messages";
 
 const USERS = { "ci-one": "reg-pw-e2e-one-4711", "ci-two": "reg-pw-e2e-two-4712" };
 const WRONG = "reg-pw-e2e-wrong-4713";
@@ -68,7 +69,7 @@ export function registrySuite(flavour: TypeScriptFlavour): void {
     const preview = await s.cli(["preview", ...QUIET]);
     // The credential's new outputs exist only after its update, so preview can only say "up to".
     expect(preview.stdout).toContain(
-      "CvmSecrets api: the registry credential is known only at apply; up to 1 CVM restart",
+      said(flavour, "the registry credential is known only at apply; up to 1 CVM restart"),
     );
     // --diff: the app keys keep their tokens, the registry keys are known only at apply — never
     // rendered as removed.

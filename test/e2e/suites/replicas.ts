@@ -18,7 +18,7 @@ import {
   setSecrets,
 } from "../../support/e2e";
 import { delta, maxConcurrentRestarts } from "../../support/provider-harness";
-import { expectMessagesOn } from "./messages";
+import { expectMessagesOn, said, saidPattern } from "./messages";
 
 const TOKENS = [
   "tok_e2e_replicas_first_AAAA",
@@ -102,7 +102,7 @@ export function replicasSuite(flavour: Flavour): void {
     const before = await restarts();
     const opsBefore = (await s.emu.admin.ops()).length;
     const preview = await s.cli(["preview", ...QUIET]);
-    const plan = "CvmSecrets api: 3 CVMs restart, 1 at a time: keys changed: API_TOKEN";
+    const plan = said(flavour, "3 CVMs restart, 1 at a time: keys changed: API_TOKEN");
     expect(preview.stdout).toContain(plan);
     expectMessagesOn(preview.stdout, flavour, [plan]);
     const up = await s.cli(["up", "--yes", ...QUIET]);
@@ -115,14 +115,18 @@ export function replicasSuite(flavour: Flavour): void {
     const progress = ids
       .slice(0, 3)
       .flatMap((id, w) => [
-        new RegExp(`CvmSecrets api: wave ${w + 1}/3: ${id} \\(restarting\\)`),
-        new RegExp(`CvmSecrets api: ${id}: env pushed; waiting until it is running again`),
-        new RegExp(`CvmSecrets api: ${id}: running again after \\d+\\.\\d s`),
+        `wave ${w + 1}/3: ${id} \\(restarting\\)`,
+        `${id}: env pushed; waiting until it is running again`,
+        `${id}: running again after \\d+\\.\\d s`,
       ]);
-    const order = progress.map(at);
+    const order = progress.map((source) => at(new RegExp(said(flavour, source))));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     // And where the CLI files them: under the resource (plugin) or the stack (dynamic).
-    expectMessagesOn(up.stdout, flavour, progress);
+    expectMessagesOn(
+      up.stdout,
+      flavour,
+      progress.map((source) => saidPattern(flavour, source)),
+    );
     expect(delta(before, await restarts())).toEqual(Object.fromEntries(ids.slice(0, 3).map((id) => [id, 1])));
     expect(maxConcurrentRestarts((await s.emu.admin.ops()).slice(opsBefore))).toBe(1);
     expect(await envs(ids.slice(0, 3))).toEqual(Array(3).fill({ API_TOKEN: TOKENS[1], LOG_LEVEL: "info" }));
@@ -154,9 +158,9 @@ export function replicasSuite(flavour: Flavour): void {
     expect(preview.stdout).toContain("keys added: FEATURE_X");
     const up = await s.cli(["up", "--yes", ...QUIET]);
     // The compose does not reference FEATURE_X: a warning, with the engine's warning severity.
-    const warning = /warning: CvmSecrets api: cvm_\w+: .*FEATURE_X/;
-    expect(up.stdout).toMatch(warning);
-    expectMessagesOn(up.stdout, flavour, [warning]);
+    const warning = "cvm_\\w+: .*FEATURE_X";
+    expect(up.stdout).toMatch(new RegExp(`warning: ${said(flavour, warning)}`));
+    expectMessagesOn(up.stdout, flavour, [saidPattern(flavour, warning, { warning: true })]);
     for (const id of three) {
       const guest = await s.emu.admin.guest(id);
       expect(guest.allowed_envs.sort()).toEqual(["API_TOKEN", "FEATURE_X", "LOG_LEVEL"]);
