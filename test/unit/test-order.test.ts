@@ -7,16 +7,7 @@
  * jest's cache wins over the committed durations, a failed file goes first, an e2e file not yet
  * measured is not left for last.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import fs from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -53,17 +44,17 @@ function configuredSequencer(): new (options: unknown) => Sequencer {
 function context(cacheDirectory: string, cache: boolean): FakeTest["context"] {
   return {
     config: { rootDir: ROOT, cache, cacheDirectory, id: "test-order", haste: {} },
-    hasteFS: { getSize: (file) => statSync(file).size },
+    hasteFS: { getSize: (file) => fs.statSync(file).size },
   };
 }
 
-const durations = JSON.parse(readFileSync(path.join(ROOT, "test", "durations.json"), "utf8")) as Record<
+const durations = JSON.parse(fs.readFileSync(path.join(ROOT, "test", "durations.json"), "utf8")) as Record<
   string,
   number
 >;
 /** The committed durations of the files that exist, longest first. */
 const measured = Object.entries(durations)
-  .filter(([file]) => existsSync(path.join(ROOT, file)))
+  .filter(([file]) => fs.existsSync(path.join(ROOT, file)))
   .sort(([, a], [, b]) => b - a);
 
 /** Every test file of the repository, as jest would collect them. */
@@ -71,7 +62,7 @@ function allTestFiles(): string[] {
   const files: string[] = [];
   for (const tier of TIERS) {
     const dir = path.join(ROOT, "test", tier);
-    for (const name of readdirSync(dir, { recursive: true }) as string[]) {
+    for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
       if (name.endsWith(".test.ts")) files.push(path.join(dir, name));
     }
   }
@@ -93,9 +84,9 @@ const relative = (file: string): string => path.relative(ROOT, file).split(path.
 describe("the order of test files on a fresh clone", () => {
   let scratch: string;
   beforeAll(() => {
-    scratch = mkdtempSync(path.join(tmpdir(), "cvms-order-"));
+    scratch = fs.mkdtempSync(path.join(tmpdir(), "cvms-order-"));
   });
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   test("no file lasted more than about 4 minutes in the measured run (a longer one is split)", () => {
     const long = Object.entries(durations).filter(([, seconds]) => seconds > 240);
@@ -117,7 +108,7 @@ describe("the order of test files on a fresh clone", () => {
   test("jest's cache wins over the committed durations; a failed file goes first", async () => {
     const Sequencer = configuredSequencer();
     const cacheDir = path.join(scratch, "cache");
-    mkdirSync(cacheDir);
+    fs.mkdirSync(cacheDir);
     const ctx = context(cacheDir, true);
     const sequencer = new Sequencer({});
     const [longest] = measured[0] ?? [];
@@ -128,7 +119,7 @@ describe("the order of test files on a fresh clone", () => {
     );
     // jest's cache (path → [0 failed | 1 passed, ms]): the committed-longest file ran 1 s last time.
     const cachePath = sequencer._getCachePath?.(ctx) as string;
-    writeFileSync(
+    fs.writeFileSync(
       cachePath,
       JSON.stringify({
         [tests[0]!.path]: [1, 1_000],
