@@ -8,6 +8,8 @@ const common = { transform, transformIgnorePatterns, testEnvironment: "node" };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Longest first by committed durations when jest has no cache of its own (a fresh clone, CI).
+  testSequencer: "<rootDir>/test/support/test-sequencer.js",
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...common, displayName: "emulator", testMatch: ["<rootDir>/test/emulator/**/*.test.ts"] },
